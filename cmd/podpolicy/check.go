@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/check"
+	"github.com/podpolicy/podpolicy/policies/manifest"
+)
+
+func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("check", "-f FILE|DIR|- [-f ...] [flags]", stderr)
+	var files, policyDirs stringList
+	fs.Var(&files, "f", "manifest file, directory (walked for .yaml, .yml, .json) or - for stdin; repeatable")
+	fs.Var(&policyDirs, "policy-dir", "directory of extra or overriding Rego policies; repeatable")
+	configFile := fs.String("config", "", "config file (rule actions and settings, exceptions, mutation settings)")
+	output := fs.String("o", "text", "output format: text, json or sarif")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if len(files) == 0 || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "podpolicy check: give the manifests with -f (FILE, DIR or -)")
+		fs.Usage()
+		return exitUsage
+	}
+	if *output != "text" && *output != "json" && *output != "sarif" {
+		fmt.Fprintf(stderr, "podpolicy check: -o %q: want text, json or sarif\n", *output)
+		return exitUsage
+	}
+	engine, err := policies.New(ctx, policies.Options{PolicyDirs: policyDirs, ConfigFile: *configFile})
+	if err != nil {
+		fmt.Fprintf(stderr, "podpolicy check: %v\n", err)
+		return check.ExitError
+	}
+	docs, readErrs := manifest.Read(files, stdin)
+	report := check.Run(ctx, engine, docs, readErrs)
+	switch *output {
+	case "json":
+		err = report.WriteJSON(stdout)
+	case "sarif":
+		err = report.WriteSARIF(stdout, version(), engine.Rules(), engine.Config())
+	default:
+		err = report.WriteText(stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "podpolicy check: write report: %v\n", err)
+		return check.ExitError
+	}
+	if *output != "text" {
+		for _, e := range report.Errors {
+			fmt.Fprintf(stderr, "error: %v\n", e)
+		}
+	}
+	return report.ExitCode()
+}

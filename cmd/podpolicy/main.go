@@ -1,0 +1,62 @@
+// Command podpolicy is a Kubernetes admission webhook that enforces Pod policy written in Rego,
+// and the offline tools policy authors and CI pipelines use with it.
+//
+//	podpolicy serve    run the validating and mutating webhook
+//	podpolicy check    evaluate manifests offline, with the webhook's engine
+//	podpolicy test     run the Rego unit tests of the library and of policy directories
+//	podpolicy version  print the version
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `podpolicy enforces Pod policy written in Rego.
+
+Usage:
+  podpolicy serve   [flags]            run the admission webhook
+  podpolicy check   -f FILE|DIR|- ...  evaluate manifests offline (exit 0 ok, 1 denied, 2 error)
+  podpolicy test    [DIR ...]          run the Rego unit tests of the library and of DIRs
+  podpolicy version                    print the version
+
+Run "podpolicy COMMAND -h" for the flags of a command.
+`
+
+// exitUsage is the exit code of a usage error, shared by every command.
+const exitUsage = 2
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches to a command and returns the process exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], stderr)
+	case "check":
+		return runCheck(ctx, args[1:], stdin, stdout, stderr)
+	case "test":
+		return runTest(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		return runVersion(stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "podpolicy: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+}

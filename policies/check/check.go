@@ -1,0 +1,157 @@
+// Package check evaluates manifests offline, as `podpolicy check` does, and renders the
+// outcome as text, JSON or SARIF. It runs the same normalisation and engine as the webhook.
+package check
+
+import (
+	"context"
+	"errors"
+
+	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/manifest"
+)
+
+// Operation is the admission operation manifests are checked as: what `kubectl apply` of a
+// new object sends.
+const Operation = "CREATE"
+
+// ObjectResult is the outcome for one evaluated object.
+type ObjectResult struct {
+	Source     string                `json:"source"`
+	APIVersion string                `json:"apiVersion"`
+	Kind       string                `json:"kind"`
+	Namespace  string                `json:"namespace"`
+	Name       string                `json:"name"`
+	Exempt     bool                  `json:"exempt,omitempty"`
+	Violations []policies.Violation  `json:"violations"`
+	Mutations  []policies.Mutation   `json:"mutations"`
+	doc        *manifest.Document
+}
+
+// Skipped is an object of a kind podpolicy does not evaluate.
+type Skipped struct {
+	Source     string `json:"source"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Name       string `json:"name"`
+}
+
+// Summary counts the objects evaluated, denied (at least one deny violation) and warned (at
+// least one warn violation).
+type Summary struct {
+	Objects int `json:"objects"`
+	Denied  int `json:"denied"`
+	Warned  int `json:"warned"`
+}
+
+// Report is the outcome of a check run.
+type Report struct {
+	Results []ObjectResult `json:"results"`
+	Skipped []Skipped      `json:"skipped,omitempty"`
+	// Errors are inputs that could not be read or judged, each naming file and line.
+	Errors  []error `json:"-"`
+	Summary Summary `json:"summary"`
+}
+
+// Exit codes of `podpolicy check`.
+const (
+	ExitOK     = 0
+	ExitDenied = 1
+	ExitError  = 2
+)
+
+// ExitCode returns 2 when an input could not be read or judged, else 1 when an object is
+// denied, else 0.
+func (r *Report) ExitCode() int {
+	switch {
+	case len(r.Errors) > 0:
+		return ExitError
+	case r.Summary.Denied > 0:
+		return ExitDenied
+	default:
+		return ExitOK
+	}
+}
+
+// Run evaluates every document with the engine. readErrs, the errors of reading the inputs,
+// are carried into the report so the run can report them alongside the verdicts.
+func Run(ctx context.Context, engine *policies.Engine, docs []manifest.Document, readErrs []error) *Report {
+	r := &Report{Errors: append([]error(nil), readErrs...), Results: []ObjectResult{}}
+	for i := range docs {
+		doc := &docs[i]
+		in, err := policies.NewInput(doc.Object, Operation)
+		if errors.Is(err, policies.ErrUnsupportedKind) {
+			r.Skipped = append(r.Skipped, skippedOf(doc))
+			continue
+		}
+		if err != nil {
+			r.Errors = append(r.Errors, inputError(doc, err))
+			continue
+		}
+		if in.Namespace == "" {
+			in.Namespace = "default"
+		}
+		result, err := engine.Evaluate(ctx, in, policies.Validate|policies.Mutate)
+		if err != nil {
+			r.Errors = append(r.Errors, &manifest.InputError{File: doc.File, Line: doc.Line, Err: err})
+			continue
+		}
+		r.add(doc, in, result)
+	}
+	return r
+}
+
+func (r *Report) add(doc *manifest.Document, in *policies.Input, result *policies.Result) {
+	obj := ObjectResult{
+		Source: doc.Source, APIVersion: in.APIVersion, Kind: in.Kind, Namespace: in.Namespace, Name: in.Name,
+		Exempt: result.Exempt, Violations: result.Violations, Mutations: result.Mutations, doc: doc,
+	}
+	if obj.Violations == nil {
+		obj.Violations = []policies.Violation{}
+	}
+	if obj.Mutations == nil {
+		obj.Mutations = []policies.Mutation{}
+	}
+	r.Results = append(r.Results, obj)
+	r.Summary.Objects++
+	if len(result.WithAction(policies.Deny)) > 0 {
+		r.Summary.Denied++
+	}
+	if len(result.WithAction(policies.Warn)) > 0 {
+		r.Summary.Warned++
+	}
+}
+
+func skippedOf(doc *manifest.Document) Skipped {
+	s := Skipped{Source: doc.Source}
+	s.APIVersion, _ = doc.Object["apiVersion"].(string)
+	s.Kind, _ = doc.Object["kind"].(string)
+	if meta, ok := doc.Object["metadata"].(map[string]any); ok {
+		s.Name, _ = meta["name"].(string)
+	}
+	return s
+}
+
+// inputError places an object that cannot be normalised at the line of the offending field.
+func inputError(doc *manifest.Document, err error) error {
+	line := doc.Line
+	if fe, ok := errors.AsType[*policies.FieldError](err); ok {
+		line = doc.LineOf(fe.Path)
+	}
+	return &manifest.InputError{File: doc.File, Line: line, Err: err}
+}
+
+// Line returns the line of a violation's field in the object's manifest.
+func (o *ObjectResult) Line(v *policies.Violation) int {
+	if o.doc == nil {
+		return 0
+	}
+	return o.doc.LineOf(v.Path)
+}
+
+// File returns the file the object was read from.
+func (o *ObjectResult) File() string {
+	if o.doc == nil {
+		return ""
+	}
+	return o.doc.File
+}

@@ -1,0 +1,201 @@
+package policies
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/util"
+	"go.yaml.in/yaml/v3"
+)
+
+// Action is what a violation of a rule leads to.
+type Action string
+
+// Actions a rule can be set to.
+const (
+	// Deny rejects the object.
+	Deny Action = "deny"
+	// Warn admits the object with an admission warning.
+	Warn Action = "warn"
+	// Audit admits the object silently; the violation is only logged and counted.
+	Audit Action = "audit"
+	// Off turns the rule off.
+	Off Action = "off"
+)
+
+var actions = []Action{Deny, Warn, Audit, Off}
+
+// Config is podpolicy's configuration (the config file of DESIGN §5) merged over the defaults
+// of rego/podpolicy/config/data.yaml. The rules read it as data.podpolicy.config.
+type Config struct {
+	// ExemptNamespaces are admitted untouched.
+	ExemptNamespaces []string
+	// Exceptions waive a rule for matching objects.
+	Exceptions []Exception
+
+	actions map[string]Action
+	data    map[string]any
+}
+
+// Action returns the action configured for a rule; deny when the config names none.
+func (c *Config) Action(ruleID string) Action {
+	if a, ok := c.actions[ruleID]; ok {
+		return a
+	}
+	return Deny
+}
+
+// Exempt reports whether objects of a namespace are admitted untouched.
+func (c *Config) Exempt(namespace string) bool {
+	return namespace != "" && slices.Contains(c.ExemptNamespaces, namespace)
+}
+
+// defaultConfig returns the embedded defaults as a generic map.
+func defaultConfig() (map[string]any, error) {
+	src, err := builtinFS.ReadFile(defaultConfigFile)
+	if err != nil {
+		return nil, fmt.Errorf("read default config: %w", err)
+	}
+	var defaults map[string]any
+	if err := yaml.Unmarshal(src, &defaults); err != nil {
+		return nil, fmt.Errorf("parse default config %s: %w", defaultConfigFile, err)
+	}
+	return defaults, nil
+}
+
+// loadConfig reads the config file at path (none when empty), checks it against the catalog
+// and merges it over the defaults.
+func loadConfig(path string, cat *catalog) (*Config, error) {
+	merged, err := defaultConfig()
+	if err != nil {
+		return nil, err
+	}
+	if path != "" {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		user, err := parseConfig(path, src, cat, merged)
+		if err != nil {
+			return nil, err
+		}
+		mergeConfig(merged, user)
+	}
+	return newConfig(merged, cat)
+}
+
+// parseConfig decodes and checks a user config file. Every problem is reported, each as
+// file:line: field: what is wrong.
+func parseConfig(file string, src []byte, cat *catalog, defaults map[string]any) (map[string]any, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return map[string]any{}, nil
+		}
+		return nil, fmt.Errorf("config %s: %w", file, err)
+	}
+	if len(doc.Content) == 0 {
+		return map[string]any{}, nil
+	}
+	v := &configValidator{file: file, cat: cat, defaults: defaults}
+	v.root(doc.Content[0])
+	if len(v.problems) > 0 {
+		return nil, fmt.Errorf("config %s:\n  %s", file, strings.Join(v.problems, "\n  "))
+	}
+	var user map[string]any
+	if err := doc.Decode(&user); err != nil {
+		return nil, fmt.Errorf("config %s: %w", file, err)
+	}
+	return user, nil
+}
+
+// mergeConfig lays user over merged: rule settings and mutation settings key by key, lists
+// (exemptNamespaces, exceptions, sidecars) as a whole.
+func mergeConfig(merged, user map[string]any) {
+	for key, value := range user {
+		switch key {
+		case "rules", "mutation":
+			mergeMaps(asMap(merged, key), value.(map[string]any), 2)
+		default:
+			merged[key] = value
+		}
+	}
+}
+
+// mergeMaps copies src into dst, descending depth levels into nested maps.
+func mergeMaps(dst, src map[string]any, depth int) {
+	for key, value := range src {
+		sub, isMap := value.(map[string]any)
+		if existing, ok := dst[key].(map[string]any); ok && isMap && depth > 1 {
+			mergeMaps(existing, sub, depth-1)
+			continue
+		}
+		dst[key] = value
+	}
+}
+
+// asMap returns m[key] as a map, creating it when absent.
+func asMap(m map[string]any, key string) map[string]any {
+	sub, ok := m[key].(map[string]any)
+	if !ok {
+		sub = map[string]any{}
+		m[key] = sub
+	}
+	return sub
+}
+
+// newConfig builds the Config of merged settings: every rule of the catalog gets an entry with
+// an action, and the data handed to the rules is converted to JSON types.
+func newConfig(merged map[string]any, cat *catalog) (*Config, error) {
+	rules := asMap(merged, "rules")
+	cfg := &Config{actions: map[string]Action{}}
+	for _, id := range cat.ids() {
+		settings := asMap(rules, id)
+		if _, ok := settings["action"]; !ok {
+			settings["action"] = string(Deny)
+		}
+		cfg.actions[id] = Action(settings["action"].(string))
+	}
+	var data any = merged
+	if err := util.RoundTrip(&data); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cfg.data = data.(map[string]any)
+	merged = cfg.data
+	for _, ns := range asList(merged["exemptNamespaces"]) {
+		cfg.ExemptNamespaces = append(cfg.ExemptNamespaces, ns.(string))
+	}
+	for _, raw := range asList(merged["exceptions"]) {
+		e, err := newException(raw.(map[string]any))
+		if err != nil {
+			return nil, err
+		}
+		cfg.Exceptions = append(cfg.Exceptions, e)
+	}
+	return cfg, nil
+}
+
+func asList(v any) []any {
+	list, _ := v.([]any)
+	return list
+}
+
+// parseExpiry accepts a date (2027-03-01, expiring at the start of that day, UTC) or an
+// RFC 3339 time.
+func parseExpiry(s string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither a date (2027-03-01) nor an RFC 3339 time", s)
+	}
+	return t, nil
+}

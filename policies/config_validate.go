@@ -1,0 +1,210 @@
+package policies
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// configValidator checks a config file's YAML tree and collects every problem with its line.
+type configValidator struct {
+	file     string
+	cat      *catalog
+	defaults map[string]any
+	problems []string
+}
+
+func (v *configValidator) fail(n *yaml.Node, field, format string, args ...any) {
+	v.problems = append(v.problems, fmt.Sprintf("%s:%d: %s: %s", v.file, n.Line, field, fmt.Sprintf(format, args...)))
+}
+
+// fields walks the pairs of a mapping node, reporting keys not in known (all keys are allowed
+// when known is nil).
+func (v *configValidator) fields(n *yaml.Node, field string, known []string, each func(key *yaml.Node, value *yaml.Node, field string)) {
+	if n.Kind != yaml.MappingNode {
+		v.fail(n, field, "expected a mapping, got %s", kindName(n))
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, value := n.Content[i], n.Content[i+1]
+		sub := joinField(field, key.Value)
+		if known != nil && !slices.Contains(known, key.Value) {
+			v.fail(key, sub, "unknown field (known: %s)", strings.Join(known, ", "))
+			continue
+		}
+		each(key, value, sub)
+	}
+}
+
+func joinField(parent, key string) string {
+	if parent == "" {
+		return key
+	}
+	return parent + "." + key
+}
+
+func (v *configValidator) root(n *yaml.Node) {
+	v.fields(n, "", []string{"exemptNamespaces", "rules", "exceptions", "mutation"}, func(key, value *yaml.Node, field string) {
+		switch key.Value {
+		case "exemptNamespaces":
+			v.strings(value, field)
+		case "rules":
+			v.rules(value, field)
+		case "exceptions":
+			v.exceptions(value, field)
+		case "mutation":
+			v.mutation(value, field)
+		}
+	})
+}
+
+func (v *configValidator) rules(n *yaml.Node, field string) {
+	defaults, _ := v.defaults["rules"].(map[string]any)
+	v.fields(n, field, nil, func(key, value *yaml.Node, field string) {
+		if _, ok := v.cat.byID[key.Value]; !ok {
+			v.fail(key, field, "unknown rule ID %q (known: %s)", key.Value, strings.Join(v.cat.ids(), ", "))
+			return
+		}
+		ruleDefaults, _ := defaults[key.Value].(map[string]any)
+		v.fields(value, field, nil, func(setting, settingValue *yaml.Node, field string) {
+			if setting.Value == "action" {
+				v.action(settingValue, field)
+				return
+			}
+			def, known := ruleDefaults[setting.Value]
+			switch {
+			case ruleDefaults != nil && !known:
+				v.fail(setting, field, "unknown setting of rule %s (known: %s)", key.Value, strings.Join(settingNames(ruleDefaults), ", "))
+			case known && kindOf(def) != settingValue.Kind:
+				v.fail(settingValue, field, "expected %s, got %s", kindNameOf(kindOf(def)), kindName(settingValue))
+			}
+		})
+	})
+}
+
+func (v *configValidator) action(n *yaml.Node, field string) {
+	for _, a := range actions {
+		if n.Kind == yaml.ScalarNode && n.Value == string(a) {
+			return
+		}
+	}
+	v.fail(n, field, "action %q is not one of deny, warn, audit, off", n.Value)
+}
+
+func (v *configValidator) exceptions(n *yaml.Node, field string) {
+	if n.Kind != yaml.SequenceNode {
+		v.fail(n, field, "expected a list, got %s", kindName(n))
+		return
+	}
+	for i, item := range n.Content {
+		field := fmt.Sprintf("%s[%d]", field, i)
+		seen := map[string]bool{}
+		v.fields(item, field, []string{"rule", "namespaces", "names", "images", "reason", "expires"}, func(key, value *yaml.Node, field string) {
+			seen[key.Value] = true
+			switch key.Value {
+			case "rule":
+				if _, ok := v.cat.byID[value.Value]; !ok {
+					v.fail(value, field, "unknown rule ID %q", value.Value)
+				}
+			case "reason":
+				if strings.TrimSpace(value.Value) == "" {
+					v.fail(value, field, "must say why the exception exists")
+				}
+			case "expires":
+				if _, err := parseExpiry(value.Value); err != nil {
+					v.fail(value, field, "%v", err)
+				}
+			default:
+				v.strings(value, field)
+			}
+		})
+		for _, required := range []string{"rule", "reason"} {
+			if item.Kind == yaml.MappingNode && !seen[required] {
+				v.fail(item, field, "%s is required", required)
+			}
+		}
+	}
+}
+
+func (v *configValidator) mutation(n *yaml.Node, field string) {
+	v.fields(n, field, []string{"labels", "namespaceLabels", "defaultContainer"}, func(key, value *yaml.Node, field string) {
+		switch key.Value {
+		case "labels":
+			v.fields(value, field, nil, func(_, label *yaml.Node, field string) {
+				if label.Kind != yaml.ScalarNode || label.Tag != "!!str" {
+					v.fail(label, field, "label values must be strings (quote them), got %s", kindName(label))
+				}
+			})
+		case "namespaceLabels":
+			v.strings(value, field)
+		case "defaultContainer":
+			v.fields(value, field, []string{"enabled", "sidecars"}, func(key, value *yaml.Node, field string) {
+				if key.Value == "sidecars" {
+					v.strings(value, field)
+				} else if value.Tag != "!!bool" {
+					v.fail(value, field, "expected true or false, got %q", value.Value)
+				}
+			})
+		}
+	})
+}
+
+// strings checks that n is a list of strings.
+func (v *configValidator) strings(n *yaml.Node, field string) {
+	if n.Kind != yaml.SequenceNode {
+		v.fail(n, field, "expected a list of strings, got %s", kindName(n))
+		return
+	}
+	for i, item := range n.Content {
+		if item.Kind != yaml.ScalarNode || item.Tag != "!!str" {
+			v.fail(item, fmt.Sprintf("%s[%d]", field, i), "expected a string, got %s", kindName(item))
+		}
+	}
+}
+
+func settingNames(m map[string]any) []string {
+	var names []string
+	for name := range m {
+		if name != "action" {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func kindOf(v any) yaml.Kind {
+	switch v.(type) {
+	case []any:
+		return yaml.SequenceNode
+	case map[string]any:
+		return yaml.MappingNode
+	default:
+		return yaml.ScalarNode
+	}
+}
+
+func kindNameOf(k yaml.Kind) string {
+	switch k {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.AliasNode:
+		return "an alias"
+	default:
+		return "a scalar"
+	}
+}
+
+func kindName(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode {
+		if n.Tag == "!!null" {
+			return "null"
+		}
+		return fmt.Sprintf("%s %q", strings.TrimPrefix(n.Tag, "!!"), n.Value)
+	}
+	return kindNameOf(n.Kind)
+}

@@ -1,0 +1,13 @@
+// Package policies holds podpolicy's Rego library and the engine that evaluates it.
+//
+// The library lives under rego/ and is embedded into the binary. Each rule is a package
+// podpolicy.rules.<name> in its own folder with a _test.rego beside it, and carries a
+// `# METADATA` block whose custom fields give the rule's stable ID, severity and remediation.
+// A rule package defines `violation` (validation) or `patch` (mutation); the entry point
+// package podpolicy.main gathers them all, so the engine prepares one query per webhook and
+// never one query per rule.
+//
+// The engine is shared by `podpolicy check` and `podpolicy serve`: both normalise an object
+// with NewInput (picking the pod spec out of a workload and applying the Kubernetes defaulting
+// the rules depend on) and call Engine.Evaluate, so the CLI and the cluster cannot disagree.
+package policies

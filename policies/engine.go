@@ -1,0 +1,188 @@
+package policies
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+)
+
+// DefaultEvalTimeout bounds one evaluation when Options.EvalTimeout is zero. It stays well
+// below the webhook's timeout so that a runaway policy fails the request (and failurePolicy
+// decides) instead of the API server giving up on the call.
+const DefaultEvalTimeout = 2 * time.Second
+
+// Options configure an Engine.
+type Options struct {
+	// PolicyDirs hold extra Rego files, laid over the embedded library in order.
+	PolicyDirs []string
+	// ConfigFile is the config file (DESIGN §5); empty for the defaults.
+	ConfigFile string
+	// EvalTimeout bounds one evaluation; DefaultEvalTimeout when zero.
+	EvalTimeout time.Duration
+	// Now returns the current time, for exception expiry; time.Now when nil.
+	Now func() time.Time
+}
+
+// Phase selects what Evaluate computes.
+type Phase int
+
+// Phases of an evaluation; combine them with |.
+const (
+	// Validate computes violations.
+	Validate Phase = 1 << iota
+	// Mutate computes mutations (Pods at CREATE only).
+	Mutate
+)
+
+// Engine evaluates the policy library. It is safe for concurrent use; Reload swaps the policies
+// and config atomically, so an evaluation always sees one consistent set.
+type Engine struct {
+	opts    Options
+	current atomic.Pointer[policySet]
+}
+
+// policySet is one compiled generation of policies and config.
+type policySet struct {
+	catalog  *catalog
+	config   *Config
+	validate rego.PreparedEvalQuery
+	mutate   rego.PreparedEvalQuery
+}
+
+// New loads, compiles and prepares the policies and config of opts.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	if opts.EvalTimeout <= 0 {
+		opts.EvalTimeout = DefaultEvalTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	e := &Engine{opts: opts}
+	if err := e.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Reload reads the policies and config again. When they fail to load or compile, the engine
+// keeps serving the previous set and the error says what failed, with file and line.
+func (e *Engine) Reload(ctx context.Context) error {
+	set, err := build(ctx, e.opts)
+	if err != nil {
+		return err
+	}
+	e.current.Store(set)
+	return nil
+}
+
+// Rules returns the metadata of the loaded rules, sorted by ID.
+func (e *Engine) Rules() []Rule { return e.current.Load().catalog.sorted() }
+
+// Config returns the config in force.
+func (e *Engine) Config() *Config { return e.current.Load().config }
+
+func build(ctx context.Context, opts Options) (*policySet, error) {
+	lib, err := loadLibrary(opts.PolicyDirs)
+	if err != nil {
+		return nil, err
+	}
+	compiler := ast.NewCompiler().WithStrict(true)
+	if compiler.Compile(lib.modules); compiler.Failed() {
+		return nil, fmt.Errorf("compile policies: %w", compiler.Errors)
+	}
+	cat, err := newCatalog(compiler)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := loadConfig(opts.ConfigFile, cat)
+	if err != nil {
+		return nil, err
+	}
+	store := inmem.NewFromObject(map[string]any{"podpolicy": map[string]any{"config": cfg.data}})
+	prepare := func(query string) (rego.PreparedEvalQuery, error) {
+		return rego.New(
+			rego.Compiler(compiler),
+			rego.Store(store),
+			rego.Query(query),
+			rego.StrictBuiltinErrors(true),
+		).PrepareForEval(ctx)
+	}
+	set := &policySet{catalog: cat, config: cfg}
+	if set.validate, err = prepare("data.podpolicy.main.violations"); err != nil {
+		return nil, fmt.Errorf("prepare validation query: %w", err)
+	}
+	if set.mutate, err = prepare("data.podpolicy.main.mutations"); err != nil {
+		return nil, fmt.Errorf("prepare mutation query: %w", err)
+	}
+	return set, nil
+}
+
+// Evaluate runs the library on one normalised object. An error means the object could not be
+// judged; callers must never treat it as "no violations".
+func (e *Engine) Evaluate(ctx context.Context, in *Input, phases Phase) (*Result, error) {
+	set := e.current.Load()
+	if set.config.Exempt(in.Namespace) {
+		return &Result{Exempt: true}, nil
+	}
+	value, err := inputValue(in)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.opts.EvalTimeout)
+	defer cancel()
+
+	result := &Result{}
+	if phases&Validate != 0 {
+		found, err := evalObject(ctx, set.validate, value)
+		if err != nil {
+			return nil, fmt.Errorf("evaluate validation rules: %w", err)
+		}
+		result.Violations = set.violations(found, in, e.opts.Now())
+	}
+	if phases&Mutate != 0 {
+		found, err := evalObject(ctx, set.mutate, value)
+		if err != nil {
+			return nil, fmt.Errorf("evaluate mutation rules: %w", err)
+		}
+		if result.Mutations, err = set.mutations(found); err != nil {
+			return nil, err
+		}
+	}
+	return result, nil
+}
+
+// evalObject runs a prepared query whose single expression is an object.
+func evalObject(ctx context.Context, query rego.PreparedEvalQuery, input ast.Value) (map[string]any, error) {
+	rs, err := query.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return nil, fmt.Errorf("entry point returned %d results, want 1", len(rs))
+	}
+	found, ok := rs[0].Expressions[0].Value.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("entry point returned %T, want an object", rs[0].Expressions[0].Value)
+	}
+	return found, nil
+}
+
+// inputValue builds the Rego input document of an Input.
+func inputValue(in *Input) (ast.Value, error) {
+	labels := make(map[string]any, len(in.NamespaceLabels))
+	for k, v := range in.NamespaceLabels {
+		labels[k] = v
+	}
+	return ast.InterfaceToValue(map[string]any{
+		"kind":            in.Kind,
+		"operation":       in.Operation,
+		"namespace":       in.Namespace,
+		"pod":             in.Pod,
+		"namespaceLabels": labels,
+	})
+}

@@ -1,0 +1,102 @@
+package policies
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Exception waives one rule for the objects it matches. Every selector given must match; an
+// omitted selector matches everything. An exception past its expiry no longer applies.
+type Exception struct {
+	Rule string `json:"rule"`
+	// Namespaces, Names and Images are patterns in which * matches any run of characters.
+	Namespaces []string `json:"namespaces,omitempty"`
+	Names      []string `json:"names,omitempty"`
+	Images     []string `json:"images,omitempty"`
+	Reason     string   `json:"reason"`
+	Expires    string   `json:"expires,omitempty"`
+
+	expiresAt time.Time
+}
+
+func newException(raw map[string]any) (Exception, error) {
+	e := Exception{
+		Rule:       stringOf(raw["rule"]),
+		Namespaces: stringsOf(raw["namespaces"]),
+		Names:      stringsOf(raw["names"]),
+		Images:     stringsOf(raw["images"]),
+		Reason:     stringOf(raw["reason"]),
+		Expires:    stringOf(raw["expires"]),
+	}
+	if e.Expires != "" {
+		t, err := parseExpiry(e.Expires)
+		if err != nil {
+			return e, fmt.Errorf("exception for %s: expires: %w", e.Rule, err)
+		}
+		e.expiresAt = t
+	}
+	return e, nil
+}
+
+// Expired reports whether the exception no longer applies at now.
+func (e *Exception) Expired(now time.Time) bool {
+	return !e.expiresAt.IsZero() && !now.Before(e.expiresAt)
+}
+
+// matches reports whether the exception waives violation v of an object in namespace ns;
+// image is the image of the violating container ("" for a pod-level violation, which an
+// exception with images never matches).
+func (e *Exception) matches(v *Violation, ns, image string, now time.Time) bool {
+	if e.Rule != v.Rule || e.Expired(now) {
+		return false
+	}
+	if len(e.Images) > 0 && (image == "" || !anyGlob(e.Images, image)) {
+		return false
+	}
+	return (len(e.Namespaces) == 0 || anyGlob(e.Namespaces, ns)) &&
+		(len(e.Names) == 0 || anyGlob(e.Names, v.Name))
+}
+
+func anyGlob(patterns []string, s string) bool {
+	for _, p := range patterns {
+		if glob(p, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// glob matches s against pattern, where * matches any run of characters, "/" included, so
+// registry.example.com/legacy/* covers every image below that path.
+func glob(pattern, s string) bool {
+	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		return pattern == s
+	}
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for _, part := range parts[1 : len(parts)-1] {
+		i := strings.Index(s, part)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(part):]
+	}
+	return strings.HasSuffix(s, parts[len(parts)-1])
+}
+
+func stringOf(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func stringsOf(v any) []string {
+	var out []string
+	for _, item := range asList(v) {
+		out = append(out, stringOf(item))
+	}
+	return out
+}

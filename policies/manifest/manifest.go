@@ -1,0 +1,204 @@
+// Package manifest reads Kubernetes manifests (multi-document YAML or JSON files, directories
+// of them, or standard input) into objects, keeping each document's source and the lines of
+// its fields so that findings can point at the file and line they concern.
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Stdin is the path that names standard input.
+const Stdin = "-"
+
+// Document is one object read from a manifest.
+type Document struct {
+	// Source names the document: file#index, or file#index.items[i] for an item of a List.
+	Source string
+	// File is the file the document came from ("-" for standard input).
+	File string
+	// Line is the line the object starts on.
+	Line int
+	// Object is the decoded object.
+	Object map[string]any
+
+	node *yaml.Node
+}
+
+// InputError is a problem reading one input: the file (and line, when known) and what is wrong.
+type InputError struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *InputError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// manifestExtensions are the file endings read when walking a directory.
+var manifestExtensions = []string{".yaml", ".yml", ".json"}
+
+// Read reads every document of the given files and directories (walked recursively for
+// .yaml, .yml and .json files, in lexical order); "-" reads stdin. A problem with one input is
+// returned as an *InputError and does not stop the others.
+func Read(paths []string, stdin io.Reader) ([]Document, []error) {
+	var docs []Document
+	var errs []error
+	for _, path := range paths {
+		if path == Stdin {
+			d, err := readStream(Stdin, stdin)
+			docs, errs = append(docs, d...), append(errs, err...)
+			continue
+		}
+		files, err := expand(path)
+		if err != nil {
+			errs = append(errs, &InputError{File: path, Err: err})
+			continue
+		}
+		for _, file := range files {
+			f, err := os.Open(file)
+			if err != nil {
+				errs = append(errs, &InputError{File: file, Err: errors.Unwrap(err)})
+				continue
+			}
+			d, e := readStream(file, f)
+			_ = f.Close()
+			docs, errs = append(docs, d...), append(errs, e...)
+		}
+	}
+	return docs, errs
+}
+
+// expand lists the manifest files of a path: the file itself, or the manifests below a
+// directory.
+func expand(path string) ([]string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, errors.New("no such file or directory")
+		}
+		return nil, errors.Unwrap(err)
+	}
+	if !info.IsDir() {
+		return []string{path}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && slices.Contains(manifestExtensions, strings.ToLower(filepath.Ext(p))) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, errors.New("directory holds no .yaml, .yml or .json file")
+	}
+	return files, nil
+}
+
+// readStream decodes the YAML (or JSON) documents of one file. Decoding stops at a syntax
+// error, since the rest of the stream cannot be framed reliably after it.
+func readStream(file string, r io.Reader) ([]Document, []error) {
+	dec := yaml.NewDecoder(r)
+	var docs []Document
+	var errs []error
+	for index := 0; ; index++ {
+		var node yaml.Node
+		err := dec.Decode(&node)
+		if errors.Is(err, io.EOF) {
+			return docs, errs
+		}
+		if err != nil {
+			return docs, append(errs, syntaxError(file, err))
+		}
+		if len(node.Content) == 0 || isNull(node.Content[0]) {
+			continue // an empty document, e.g. between two "---"
+		}
+		d, e := documents(file, fmt.Sprintf("%s#%d", file, index), node.Content[0])
+		docs, errs = append(docs, d...), append(errs, e...)
+	}
+}
+
+// documents turns one YAML document into objects: the object itself, or the items of a List.
+func documents(file, source string, root *yaml.Node) ([]Document, []error) {
+	if root.Kind != yaml.MappingNode {
+		return nil, []error{&InputError{File: file, Line: root.Line, Err: fmt.Errorf("document %s is not a Kubernetes object (a mapping) but %s", source, describe(root))}}
+	}
+	value, err := toValue(root)
+	if err != nil {
+		return nil, []error{&InputError{File: file, Line: root.Line, Err: fmt.Errorf("document %s: %w", source, err)}}
+	}
+	obj := value.(map[string]any)
+	kind, _ := obj["kind"].(string)
+	if items := child(root, "items"); strings.HasSuffix(kind, "List") && items != nil && items.Kind == yaml.SequenceNode {
+		var docs []Document
+		var errs []error
+		for i, item := range items.Content {
+			d, e := documents(file, fmt.Sprintf("%s.items[%d]", source, i), item)
+			docs, errs = append(docs, d...), append(errs, e...)
+		}
+		return docs, errs
+	}
+	if kind == "" {
+		return nil, []error{&InputError{File: file, Line: root.Line, Err: fmt.Errorf("document %s has no kind", source)}}
+	}
+	return []Document{{Source: source, File: file, Line: root.Line, Object: obj, node: root}}, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxError turns "yaml: line 5: did not find expected key" into file:5: did not find ….
+func syntaxError(file string, err error) error {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		var line int
+		_, _ = fmt.Sscan(m[1], &line)
+		return &InputError{File: file, Line: line, Err: errors.New("invalid YAML: " + m[2])}
+	}
+	return &InputError{File: file, Err: fmt.Errorf("invalid YAML: %w", err)}
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("the scalar %q", n.Value)
+	default:
+		return "an alias"
+	}
+}
+
+// child returns the value node of key in a mapping node, or nil.
+func child(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,25 @@
+# METADATA
+# title: Host ports restricted
+# description: |
+#   A hostPort binds a port on the node itself, ties the Pod to nodes where it is free and
+#   bypasses network policy. Only the ports in `allowed` (default none) may be used.
+# custom:
+#   id: host-ports
+#   severity: high
+#   remediation: remove hostPort and expose the container through a Service instead
+package podpolicy.rules.host_ports
+
+import data.podpolicy.config
+import data.podpolicy.lib.pod
+
+# violation reports each non-zero hostPort outside the allowed list.
+violation contains {
+	"container": entry.container.name,
+	"path": sprintf("%s.ports[%d].hostPort", [entry.path, j]),
+	"message": sprintf("hostPort %v is not allowed", [port.hostPort]),
+} if {
+	some entry in pod.containers
+	some j, port in entry.container.ports
+	object.get(port, "hostPort", 0) != 0
+	not port.hostPort in config.rules["host-ports"].allowed
+}

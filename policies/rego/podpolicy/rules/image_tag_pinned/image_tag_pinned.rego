@@ -1,0 +1,43 @@
+# METADATA
+# title: Image tag pinned
+# description: |
+#   An image without a tag, or with the tag latest, can change under a running workload: two
+#   replicas may run different code, and a rollback cannot go back. Every image must carry a tag
+#   other than latest, or a @sha256: digest. A registry port (registry:5000/app) is not a tag.
+# custom:
+#   id: image-tag-pinned
+#   severity: medium
+#   remediation: pin the image to a version tag such as nginx:1.27.3, or to a @sha256 digest
+package podpolicy.rules.image_tag_pinned
+
+import data.podpolicy.lib.pod
+
+# tag returns the tag of an image reference, or "" when it has none. Only the last path segment
+# can carry a tag, so a registry host's port is never taken for one.
+tag(image) := t if {
+	segments := split(image, "/")
+	last := segments[count(segments) - 1]
+	parts := split(last, ":")
+	count(parts) > 1
+	t := parts[count(parts) - 1]
+} else := ""
+
+pinned(image) if contains(image, "@sha256:")
+
+pinned(image) if {
+	not tag(image) in {"", "latest"}
+}
+
+# violation reports each image that is neither tagged with a version nor pinned by digest.
+violation contains {
+	"container": entry.container.name,
+	"path": concat("", [entry.path, ".image"]),
+	"message": message(entry.container.image),
+} if {
+	some entry in pod.containers
+	not pinned(entry.container.image)
+}
+
+message(image) := sprintf("image %q has no tag", [image]) if tag(image) == ""
+
+message(image) := sprintf("image %q uses the tag latest", [image]) if tag(image) == "latest"

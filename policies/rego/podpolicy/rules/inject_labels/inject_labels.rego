@@ -1,0 +1,38 @@
+# METADATA
+# title: Inject labels
+# description: |
+#   Adds the labels of `mutation.labels` to every new Pod, and copies the labels named in
+#   `mutation.namespaceLabels` from the Pod's Namespace (the Namespace's value wins over a
+#   configured one). A label the Pod already carries is never overwritten.
+# custom:
+#   id: inject-labels
+#   severity: info
+#   remediation: nothing to fix; podpolicy adds the labels itself
+package podpolicy.rules.inject_labels
+
+import data.podpolicy.config
+import data.podpolicy.lib.patch
+
+metadata := object.get(input, ["pod", "metadata"], {})
+
+namespace_labels := object.get(input, "namespaceLabels", {})
+
+wanted[key] := value if {
+	some key, value in config.mutation.labels
+	not key in object.keys(namespace_labels)
+}
+
+wanted[key] := namespace_labels[key] if {
+	some key in config.mutation.namespaceLabels
+}
+
+missing[key] := value if {
+	some key, value in wanted
+	not key in object.keys(object.get(metadata, "labels", {}))
+}
+
+# patch adds the missing labels.
+patch contains op if {
+	count(missing) > 0
+	some op in patch.add_entries(metadata, "labels", missing)
+}

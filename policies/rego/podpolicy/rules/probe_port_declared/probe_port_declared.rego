@@ -1,0 +1,37 @@
+# METADATA
+# title: Probe port declared
+# description: |
+#   A probe may name its port (httpGet.port or tcpSocket.port given as a string). The name must
+#   be declared in the same container's ports, or the probe can never succeed and the container
+#   is restarted over and over (CrashLoopBackOff).
+# custom:
+#   id: probe-port-declared
+#   severity: high
+#   remediation: declare the named port in the container's ports, or give the probe a port number
+package podpolicy.rules.probe_port_declared
+
+import data.podpolicy.lib.pod
+
+probes := ["livenessProbe", "readinessProbe", "startupProbe"]
+
+handlers := ["httpGet", "tcpSocket"]
+
+# violation reports a probe port name the container does not declare.
+violation contains {
+	"container": entry.container.name,
+	"path": concat("", [entry.path, ".", probe, ".", handler, ".port"]),
+	"message": sprintf("%s names port %q, which the container does not declare", [probe, port]),
+	"fix": sprintf("add a port named %q to the container's ports, or use the port number", [port]),
+} if {
+	some entry in pod.resourced_containers
+	some probe in probes
+	some handler in handlers
+	port := entry.container[probe][handler].port
+	is_string(port)
+	not declared(entry.container, port)
+}
+
+declared(container, name) if {
+	some p in container.ports
+	p.name == name
+}

@@ -1,0 +1,28 @@
+# METADATA
+# title: Resource limits required
+# description: |
+#   Every container and init container sets limits, so one container cannot starve the node. A
+#   container without a memory limit can grow until the node runs out and the kernel kills it
+#   (OOMKilled). The resources checked are configurable (`resources`, default cpu and memory).
+# custom:
+#   id: resources-limits-required
+#   severity: medium
+#   remediation: set resources.limits for cpu and memory on every container
+package podpolicy.rules.resources_limits_required
+
+import data.podpolicy.config
+import data.podpolicy.lib.pod
+
+examples := {"cpu": "500m", "memory": "256Mi", "ephemeral-storage": "1Gi"}
+
+# violation reports each configured resource a container does not limit.
+violation contains {
+	"container": entry.container.name,
+	"path": concat("", [entry.path, ".resources.limits.", resource]),
+	"message": sprintf("resources.limits.%s is not set", [resource]),
+	"fix": sprintf("set a %s limit such as %s", [resource, object.get(examples, resource, "a quantity")]),
+} if {
+	some entry in pod.resourced_containers
+	some resource in config.rules["resources-limits-required"].resources
+	not entry.container.resources.limits[resource]
+}

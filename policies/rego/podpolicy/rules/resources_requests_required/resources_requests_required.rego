@@ -1,0 +1,29 @@
+# METADATA
+# title: Resource requests required
+# description: |
+#   Every container and init container requests the CPU and memory it needs, so the scheduler
+#   places the Pod on a node that can run it. Requests default from limits, as the API server
+#   does, so a container with only limits passes. The resources checked are configurable
+#   (`resources`, default cpu and memory).
+# custom:
+#   id: resources-requests-required
+#   severity: medium
+#   remediation: set resources.requests for cpu and memory on every container
+package podpolicy.rules.resources_requests_required
+
+import data.podpolicy.config
+import data.podpolicy.lib.pod
+
+examples := {"cpu": "100m", "memory": "128Mi", "ephemeral-storage": "1Gi"}
+
+# violation reports each configured resource a container does not request.
+violation contains {
+	"container": entry.container.name,
+	"path": concat("", [entry.path, ".resources.requests.", resource]),
+	"message": sprintf("resources.requests.%s is not set", [resource]),
+	"fix": sprintf("set a %s request such as %s", [resource, object.get(examples, resource, "a quantity")]),
+} if {
+	some entry in pod.resourced_containers
+	some resource in config.rules["resources-requests-required"].resources
+	not entry.container.resources.requests[resource]
+}

@@ -1,0 +1,22 @@
+# METADATA
+# title: Read-only root filesystem
+# description: |
+#   A read-only root filesystem stops an attacker from changing the container's binaries and
+#   makes writes go to declared volumes. Every container must set readOnlyRootFilesystem: true.
+# custom:
+#   id: security-read-only-root-filesystem
+#   severity: medium
+#   remediation: set securityContext.readOnlyRootFilesystem to true and mount an emptyDir where the app writes
+package podpolicy.rules.security_read_only_root_filesystem
+
+import data.podpolicy.lib.pod
+
+# violation reports every container whose root filesystem is writable.
+violation contains {
+	"container": entry.container.name,
+	"path": concat("", [entry.path, ".securityContext.readOnlyRootFilesystem"]),
+	"message": "securityContext.readOnlyRootFilesystem is not true",
+} if {
+	some entry in pod.containers
+	not pod.security_context(entry.container).readOnlyRootFilesystem == true
+}

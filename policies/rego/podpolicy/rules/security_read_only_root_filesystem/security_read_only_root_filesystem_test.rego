@@ -1,0 +1,23 @@
+package podpolicy.rules.security_read_only_root_filesystem_test
+
+import data.podpolicy.lib.fixtures
+import data.podpolicy.rules.security_read_only_root_filesystem
+
+test_deny_unset if {
+	s := {"containers": [{"name": "web", "image": "nginx:1.27.3"}]}
+	found := security_read_only_root_filesystem.violation with input as fixtures.pod(s)
+	found == {{
+		"container": "web",
+		"path": "containers[0].securityContext.readOnlyRootFilesystem",
+		"message": "securityContext.readOnlyRootFilesystem is not true",
+	}}
+}
+
+test_deny_false_in_workload if {
+	s := fixtures.with_container(fixtures.spec, {"securityContext": {"readOnlyRootFilesystem": false}})
+	count(security_read_only_root_filesystem.violation) == 1 with input as fixtures.workload("StatefulSet", s)
+}
+
+test_allow_true if {
+	count(security_read_only_root_filesystem.violation) == 0 with input as fixtures.pod(fixtures.spec)
+}

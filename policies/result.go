@@ -1,0 +1,92 @@
+package policies
+
+import (
+	"sort"
+	"strings"
+)
+
+// Violation is one broken rule in one place of an object.
+type Violation struct {
+	Rule      string `json:"rule"`
+	Action    Action `json:"action"`
+	Severity  string `json:"severity"`
+	Kind      string `json:"kind,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Container string `json:"container,omitempty"`
+	// Path is the field path relative to the object the user applied.
+	Path        string `json:"path"`
+	Message     string `json:"message"`
+	Remediation string `json:"remediation"`
+}
+
+// String formats the violation as podpolicy reports it everywhere:
+// [rule] container "web": what is wrong (path); fix: how to fix it.
+func (v *Violation) String() string {
+	var b strings.Builder
+	b.WriteString("[")
+	b.WriteString(v.Rule)
+	b.WriteString("] ")
+	if v.Container != "" {
+		b.WriteString(`container "`)
+		b.WriteString(v.Container)
+		b.WriteString(`": `)
+	}
+	b.WriteString(v.Message)
+	b.WriteString(" (")
+	b.WriteString(v.Path)
+	b.WriteString("); fix: ")
+	b.WriteString(v.Remediation)
+	return b.String()
+}
+
+// PatchOperation is one JSON Patch (RFC 6902) operation.
+type PatchOperation struct {
+	Op    string `json:"op"`
+	Path  string `json:"path"`
+	Value any    `json:"value,omitempty"`
+}
+
+// Mutation is the patch one mutation rule asks for.
+type Mutation struct {
+	Rule  string           `json:"rule"`
+	Patch []PatchOperation `json:"patch"`
+}
+
+// Result is the outcome of evaluating one object.
+type Result struct {
+	// Exempt is true when the object's namespace is exempt: nothing was evaluated.
+	Exempt bool
+	// Violations holds every violation not waived by an exception, sorted by rule then path.
+	Violations []Violation
+	// Mutations holds the patches of the mutation rules, sorted by rule.
+	Mutations []Mutation
+}
+
+// WithAction returns the violations whose action is a.
+func (r *Result) WithAction(a Action) []Violation {
+	var out []Violation
+	for _, v := range r.Violations {
+		if v.Action == a {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Patch returns the operations of every mutation, in rule order.
+func (r *Result) Patch() []PatchOperation {
+	var ops []PatchOperation
+	for _, m := range r.Mutations {
+		ops = append(ops, m.Patch...)
+	}
+	return ops
+}
+
+func sortViolations(vs []Violation) {
+	sort.SliceStable(vs, func(i, j int) bool {
+		if vs[i].Rule != vs[j].Rule {
+			return vs[i].Rule < vs[j].Rule
+		}
+		return vs[i].Path < vs[j].Path
+	})
+}
