@@ -3,6 +3,7 @@ package policies
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -26,7 +27,7 @@ func (s *policySet) violations(found map[string]any, in *Input, now time.Time) [
 				Kind:        in.Kind,
 				Name:        in.Name,
 				Container:   stringOf(fields["container"]),
-				Path:        joinField(in.SpecPath, stringOf(fields["path"])),
+				Path:        objectPath(in, stringOf(fields["path"])),
 				Message:     stringOf(fields["message"]),
 				Remediation: stringOf(fields["fix"]),
 			}
@@ -41,6 +42,15 @@ func (s *policySet) violations(found map[string]any, in *Input, now time.Time) [
 	}
 	sortViolations(out)
 	return out
+}
+
+// objectPath turns a path relative to the pod spec into one relative to the object the user
+// wrote. A path under "metadata" (a field PodSpec does not have) is the pod's own metadata.
+func objectPath(in *Input, rel string) string {
+	if rel == "metadata" || strings.HasPrefix(rel, "metadata.") {
+		return joinField(strings.TrimSuffix(strings.TrimSuffix(in.SpecPath, "spec"), "."), rel)
+	}
+	return joinField(in.SpecPath, rel)
 }
 
 func (s *policySet) excepted(v *Violation, in *Input, now time.Time) bool {

@@ -16,14 +16,14 @@ const Operation = "CREATE"
 
 // ObjectResult is the outcome for one evaluated object.
 type ObjectResult struct {
-	Source     string                `json:"source"`
-	APIVersion string                `json:"apiVersion"`
-	Kind       string                `json:"kind"`
-	Namespace  string                `json:"namespace"`
-	Name       string                `json:"name"`
-	Exempt     bool                  `json:"exempt,omitempty"`
-	Violations []policies.Violation  `json:"violations"`
-	Mutations  []policies.Mutation   `json:"mutations"`
+	Source     string               `json:"source"`
+	APIVersion string               `json:"apiVersion"`
+	Kind       string               `json:"kind"`
+	Namespace  string               `json:"namespace"`
+	Name       string               `json:"name"`
+	Exempt     bool                 `json:"exempt,omitempty"`
+	Violations []policies.Violation `json:"violations"`
+	Mutations  []policies.Mutation  `json:"mutations"`
 	doc        *manifest.Document
 }
 
@@ -80,7 +80,12 @@ func Run(ctx context.Context, engine *policies.Engine, docs []manifest.Document,
 		doc := &docs[i]
 		in, err := policies.NewInput(doc.Object, Operation)
 		if errors.Is(err, policies.ErrUnsupportedKind) {
-			r.Skipped = append(r.Skipped, skippedOf(doc))
+			skipped := skippedOf(doc)
+			if err := unknownKind(skipped.APIVersion, skipped.Kind); err != nil {
+				r.Errors = append(r.Errors, &manifest.InputError{File: doc.File, Line: doc.LineOf("kind"), Err: err})
+				continue
+			}
+			r.Skipped = append(r.Skipped, skipped)
 			continue
 		}
 		if err != nil {

@@ -16,18 +16,19 @@ func (d *Document) LineOf(path string) int {
 		return line
 	}
 	for _, seg := range splitPath(path) {
-		var next *yaml.Node
 		if seg.index >= 0 {
-			if node.Kind == yaml.SequenceNode && seg.index < len(node.Content) {
-				next = node.Content[seg.index]
+			if node.Kind != yaml.SequenceNode || seg.index >= len(node.Content) {
+				return line
 			}
-		} else {
-			next = child(node, seg.key)
+			node = node.Content[seg.index]
+			line = node.Line
+			continue
 		}
-		if next == nil {
+		key, value := member(node, seg.key)
+		if key == nil {
 			return line
 		}
-		node, line = next, next.Line
+		node, line = value, key.Line
 	}
 	return line
 }

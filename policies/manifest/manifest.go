@@ -192,13 +192,19 @@ func describe(n *yaml.Node) string {
 
 // child returns the value node of key in a mapping node, or nil.
 func child(n *yaml.Node, key string) *yaml.Node {
+	_, value := member(n, key)
+	return value
+}
+
+// member returns the key and value nodes of key in a mapping node, or nils.
+func member(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
 	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
+		return nil, nil
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
-			return n.Content[i+1]
+			return n.Content[i], n.Content[i+1]
 		}
 	}
-	return nil
+	return nil, nil
 }

@@ -1,0 +1,63 @@
+package policies
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestBadConfigNamesEveryProblemWithLine(t *testing.T) {
+	_, err := New(context.Background(), Options{ConfigFile: "testdata/config/bad.yaml"})
+	if err == nil {
+		t.Fatal("a bad config loaded")
+	}
+	for _, want := range []string{
+		`bad.yaml:1: exemptNamespaces: expected a list of strings, got str "kube-system"`,
+		`bad.yaml:3: rules.image-tag-pined: unknown rule ID "image-tag-pined"`,
+		`bad.yaml:4: rules.host-ports.action: action "block" is not one of deny, warn, audit, off`,
+		`bad.yaml:4: rules.host-ports.alowed: unknown setting of rule host-ports (known: allowed)`,
+		`bad.yaml:5: rules.security-capabilities.allowedAdd: expected a list, got str "NET_RAW"`,
+		`bad.yaml:7: exceptions[0]: reason is required`,
+		`bad.yaml:10: mutation.labels.version: label values must be strings (quote them), got int "2"`,
+		`bad.yaml:11: mutation.defaultContainer.enabled: expected true or false, got "yes"`,
+		`bad.yaml:12: unknownTopLevel: unknown field`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not contain\n  %s\nerror:\n%v", want, err)
+		}
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, tc := range []struct{ name, config, want string }{
+		{"unparsable", "rules: [", "config"},
+		{"exception of unknown rule", "exceptions:\n- {rule: nope, reason: r}\n", `exceptions[0].rule: unknown rule ID "nope"`},
+		{"bad expiry", "exceptions:\n- {rule: host-ports, reason: r, expires: soon}\n", `exceptions[0].expires: "soon" is neither a date`},
+		{"empty reason", "exceptions:\n- {rule: host-ports, reason: \" \"}\n", "exceptions[0].reason: must say why"},
+		{"not a mapping", "- a\n", "expected a mapping, got a list"},
+		{"missing file", "", "no such file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := t.TempDir() + "/config.yaml"
+			if tc.config != "" {
+				writeFile(t, path, tc.config)
+			}
+			_, err := New(context.Background(), Options{ConfigFile: path})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestEmptyConfigMeansDefaults(t *testing.T) {
+	path := t.TempDir() + "/config.yaml"
+	writeFile(t, path, "# nothing configured\n")
+	e := newTestEngine(t, Options{ConfigFile: path})
+	if got := e.Config().Action("share-process-namespace"); got != Warn {
+		t.Errorf("share-process-namespace action %q, want the default warn", got)
+	}
+	if !e.Config().Exempt("kube-system") {
+		t.Error("kube-system is not exempt by default")
+	}
+}

@@ -1,0 +1,231 @@
+package policies
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// designRules are the rule IDs of DESIGN §4.
+var designRules = []string{
+	"container-ports-unique", "containers-required", "default-container-annotation", "host-namespaces",
+	"host-path-volumes", "host-ports", "image-tag-pinned", "inject-labels", "probe-port-declared",
+	"probes-required", "resources-limits-required", "resources-requests-required", "security-capabilities",
+	"security-privilege-escalation", "security-privileged", "security-read-only-root-filesystem",
+	"security-run-as-non-root", "security-seccomp", "share-process-namespace", "sysctls-safe",
+}
+
+func TestCatalogHasEveryDesignRuleWithMetadata(t *testing.T) {
+	e := newTestEngine(t, Options{})
+	var ids []string
+	for _, r := range e.Rules() {
+		ids = append(ids, r.ID)
+		if r.Title == "" || r.Description == "" || r.Remediation == "" || !severities[r.Severity] {
+			t.Errorf("rule %s has incomplete metadata: %+v", r.ID, r)
+		}
+		wantType := ValidationRule
+		if r.ID == "inject-labels" || r.ID == "default-container-annotation" {
+			wantType = MutationRule
+		}
+		if r.Type != wantType {
+			t.Errorf("rule %s is a %s rule, want %s", r.ID, r.Type, wantType)
+		}
+	}
+	if !slices.Equal(ids, designRules) {
+		t.Errorf("rule IDs\n got: %v\nwant: %v", ids, designRules)
+	}
+}
+
+func articlePod() map[string]any {
+	return map[string]any{
+		"apiVersion": "v1", "kind": "Pod",
+		"metadata": map[string]any{"name": "web-server-pod"},
+		"spec": map[string]any{"containers": []any{map[string]any{
+			"name": "web-server", "image": "nginx:latest",
+			"ports": []any{map[string]any{"containerPort": 80}},
+		}}},
+	}
+}
+
+func evaluate(t *testing.T, e *Engine, obj map[string]any, namespace string) *Result {
+	t.Helper()
+	in, err := NewInput(obj, "CREATE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Namespace = namespace
+	result, err := e.Evaluate(context.Background(), in, Validate|Mutate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return result
+}
+
+func TestViolationMessageFormat(t *testing.T) {
+	result := evaluate(t, newTestEngine(t, Options{}), articlePod(), "default")
+	var lines []string
+	for _, v := range result.Violations {
+		lines = append(lines, v.String())
+	}
+	want := `[resources-limits-required] container "web-server": resources.limits.memory is not set (spec.containers[0].resources.limits.memory); fix: set a memory limit such as 256Mi`
+	if !slices.Contains(lines, want) {
+		t.Errorf("no violation reads\n%s\nin\n%s", want, strings.Join(lines, "\n"))
+	}
+	if !slices.IsSortedFunc(result.Violations, func(a, b Violation) int {
+		return strings.Compare(a.Rule+"\x00"+a.Path, b.Rule+"\x00"+b.Path)
+	}) {
+		t.Errorf("violations are not sorted by rule then path:\n%s", strings.Join(lines, "\n"))
+	}
+	if len(result.Violations) != 12 {
+		t.Errorf("article pod has %d violations, want 12:\n%s", len(result.Violations), strings.Join(lines, "\n"))
+	}
+}
+
+func TestConfigActionsSettingsAndExceptions(t *testing.T) {
+	now := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	e := newTestEngine(t, Options{ConfigFile: "testdata/config/full.yaml", Now: func() time.Time { return now }})
+	spec := readYAML(t, "testdata/pod-spec.yaml")
+	broken := deepCopy(spec).(map[string]any)
+	broken["shareProcessNamespace"] = true                                        // warn -> deny
+	at(broken, "containers", 0)["image"] = "registry.example.com/shop/web:latest" // deny -> warn
+	delete(at(broken, "containers", 0), "livenessProbe")                          // deny -> audit
+	broken["hostNetwork"] = true                                                  // off
+	delete(at(broken, "containers", 0, "resources", "limits"), "cpu")             // cpu limits not required
+	at(broken, "containers", 0, "securityContext", "capabilities")["add"] = []any{"NET_RAW"}
+	at(broken, "containers", 1, "ports", 0)["hostPort"] = 9100
+
+	result := evaluate(t, e, object(0, broken), "shop")
+	got := map[string]Action{}
+	for _, v := range result.Violations {
+		got[v.Rule] = v.Action
+	}
+	want := map[string]Action{"share-process-namespace": Deny, "image-tag-pinned": Warn, "probes-required": Audit}
+	if len(got) != len(want) {
+		t.Errorf("violations by action: got %v, want %v", got, want)
+	}
+	for rule, action := range want {
+		if got[rule] != action {
+			t.Errorf("rule %s: action %q, want %q", rule, got[rule], action)
+		}
+	}
+}
+
+func TestExceptions(t *testing.T) {
+	spec := readYAML(t, "testdata/pod-spec.yaml")
+	writable := deepCopy(spec).(map[string]any)
+	at(writable, "containers", 0, "securityContext")["readOnlyRootFilesystem"] = false
+	at(writable, "containers", 0)["image"] = "registry.example.com/legacy/shop/web:7.1"
+	count := func(now time.Time, namespace, image, name string) int {
+		e := newTestEngine(t, Options{ConfigFile: "testdata/config/full.yaml", Now: func() time.Time { return now }})
+		obj := object(0, writable)
+		at(obj, "spec", "containers", 0)["image"] = image
+		at(obj, "metadata")["name"] = name
+		return len(evaluate(t, e, obj, namespace).WithAction(Deny))
+	}
+	before := time.Date(2027, 2, 28, 23, 0, 0, 0, time.UTC)
+	after := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	legacy := "registry.example.com/legacy/shop/web:7.1"
+	if n := count(before, "legacy", legacy, "web"); n != 0 {
+		t.Errorf("matching exception before expiry: %d denials, want 0", n)
+	}
+	if n := count(after, "legacy", legacy, "web"); n != 1 {
+		t.Errorf("expired exception: %d denials, want 1", n)
+	}
+	if n := count(before, "shop", legacy, "web"); n != 1 {
+		t.Errorf("other namespace: %d denials, want 1", n)
+	}
+	if n := count(before, "legacy", "registry.example.com/shop/web:7.1", "web"); n != 1 {
+		t.Errorf("other image: %d denials, want 1", n)
+	}
+	root := deepCopy(spec).(map[string]any)
+	at(root, "securityContext")["runAsUser"] = 0
+	e := newTestEngine(t, Options{ConfigFile: "testdata/config/full.yaml"})
+	obj := object(0, root)
+	at(obj, "metadata")["name"] = "old-web"
+	if n := len(evaluate(t, e, obj, "shop").WithAction(Deny)); n != 3 {
+		t.Errorf("an exception that expired in 2020 still applies: %d denials, want 3", n)
+	}
+}
+
+func TestExemptNamespaceIsNotEvaluated(t *testing.T) {
+	e := newTestEngine(t, Options{ConfigFile: "testdata/config/full.yaml"})
+	result := evaluate(t, e, articlePod(), "legacy-system")
+	if !result.Exempt || len(result.Violations) != 0 || len(result.Mutations) != 0 {
+		t.Errorf("exempt namespace: %+v", result)
+	}
+	if r := evaluate(t, e, articlePod(), "kube-public"); r.Exempt {
+		t.Error("kube-public is exempt although the config replaced the list")
+	}
+}
+
+func TestPolicyDirAddsAndOverridesRules(t *testing.T) {
+	e := newTestEngine(t, Options{PolicyDirs: []string{"testdata/policy-extra", "testdata/policy-override"}})
+	spec := readYAML(t, "testdata/pod-spec.yaml")
+	at(spec, "containers", 1, "ports", 0)["hostPort"] = 9102
+	obj := object(1, spec)
+	result := evaluate(t, e, obj, "shop")
+	if len(result.Violations) != 1 {
+		t.Fatalf("violations: %+v", result.Violations)
+	}
+	v := result.Violations[0]
+	if v.Rule != "team-label" || v.Path != "spec.template.metadata.labels.team" || v.Severity != "low" ||
+		v.Remediation != "add a team label to the pod template's metadata" {
+		t.Errorf("custom rule violation: %+v", v)
+	}
+	var titles []string
+	for _, r := range e.Rules() {
+		titles = append(titles, r.Title)
+	}
+	if !slices.Contains(titles, "Host ports restricted to the node-exporter range") {
+		t.Errorf("override did not replace host-ports: %v", titles)
+	}
+}
+
+func TestBadPoliciesFailWithFileAndLine(t *testing.T) {
+	for _, tc := range []struct{ dir, want string }{
+		{"testdata/policy-broken", "testdata/policy-broken/broken.rego:5: rego_parse_error"},
+		{"testdata/policy-no-metadata", "testdata/policy-no-metadata/bare.rego:1"},
+		{"testdata/does-not-exist", "no such file or directory"},
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			_, err := New(context.Background(), Options{PolicyDirs: []string{tc.dir}})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want it to mention %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestReloadFailureKeepsLastGoodSet(t *testing.T) {
+	dir := t.TempDir()
+	e := newTestEngine(t, Options{PolicyDirs: []string{dir}})
+	writeFile(t, dir+"/broken.rego", "package podpolicy.rules.broken\n\nviolation contains x if {\n")
+	if err := e.Reload(context.Background()); err == nil || !strings.Contains(err.Error(), "broken.rego:") {
+		t.Fatalf("reload of a broken file: %v", err)
+	}
+	if n := len(evaluate(t, e, articlePod(), "shop").WithAction(Deny)); n != 12 {
+		t.Errorf("after a failed reload the engine reports %d denials, want the last good set's 12", n)
+	}
+}
+
+func TestEvaluationDeadlineFailsTheRequest(t *testing.T) {
+	e := newTestEngine(t, Options{PolicyDirs: []string{"testdata/policy-slow"}, EvalTimeout: 50 * time.Millisecond})
+	in, err := NewInput(articlePod(), "CREATE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	result, err := e.Evaluate(context.Background(), in, Validate)
+	if err == nil {
+		t.Fatalf("a policy past its deadline returned %d violations and no error", len(result.Violations))
+	}
+	if !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "cancel") {
+		t.Errorf("error %v does not say the deadline passed", err)
+	}
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Errorf("evaluation took %v after a 50ms deadline", elapsed)
+	}
+}

@@ -1,0 +1,116 @@
+package policies
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestNewInputLocatesPodSpecOfEveryKind(t *testing.T) {
+	spec := readYAML(t, "testdata/pod-spec.yaml")
+	for i, k := range kinds {
+		in, err := NewInput(object(i, spec), "CREATE")
+		if err != nil {
+			t.Fatalf("%s: %v", k.kind, err)
+		}
+		if in.SpecPath != k.specPath || in.Kind != k.kind || in.Name != "web" || in.Namespace != "shop" {
+			t.Errorf("%s: input %+v", k.kind, in)
+		}
+		containers, _ := at(in.Pod, "spec")["containers"].([]any)
+		if len(containers) != 2 {
+			t.Errorf("%s: pod spec has %d containers, want 2", k.kind, len(containers))
+		}
+	}
+}
+
+func TestNewInputAppliesAPIServerDefaults(t *testing.T) {
+	obj := map[string]any{
+		"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"generateName": "web-"},
+		"spec": map[string]any{
+			"nodeName": nil,
+			"containers": []any{map[string]any{
+				"name": "web", "image": "nginx:1.27.3",
+				"ports":     []any{map[string]any{"containerPort": 80}, map[string]any{"containerPort": 53, "protocol": "UDP"}},
+				"resources": map[string]any{"limits": map[string]any{"cpu": "1", "memory": "1Gi"}, "requests": map[string]any{"cpu": "250m"}},
+			}},
+		},
+	}
+	in, err := NewInput(obj, "CREATE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := at(in.Pod, "spec")
+	if spec["restartPolicy"] != "Always" {
+		t.Errorf("restartPolicy %v, want Always", spec["restartPolicy"])
+	}
+	if _, ok := spec["nodeName"]; ok {
+		t.Error("null field kept")
+	}
+	c := at(spec, "containers", 0)
+	if p := at(c, "ports", 0)["protocol"]; p != "TCP" {
+		t.Errorf("default protocol %v, want TCP", p)
+	}
+	if p := at(c, "ports", 1)["protocol"]; p != "UDP" {
+		t.Errorf("explicit protocol overwritten: %v", p)
+	}
+	requests := at(c, "resources", "requests")
+	if requests["cpu"] != "250m" || requests["memory"] != "1Gi" {
+		t.Errorf("requests %v, want cpu 250m (kept) and memory 1Gi (from limits)", requests)
+	}
+	if in.Name != "web-" {
+		t.Errorf("name %q, want the generateName web-", in.Name)
+	}
+}
+
+func TestNewInputLeavesJobRestartPolicyAlone(t *testing.T) {
+	spec := readYAML(t, "testdata/pod-spec.yaml")
+	obj := object(6, spec) // Job
+	delete(at(obj, "spec", "template", "spec"), "restartPolicy")
+	in, err := NewInput(obj, "CREATE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := at(in.Pod, "spec")["restartPolicy"]; ok {
+		t.Error("a Job template got restartPolicy Always; the API server requires Never or OnFailure there")
+	}
+}
+
+func TestNewInputRejectsMalformedObjects(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		obj  map[string]any
+		want string
+	}{
+		{"no kind", map[string]any{"apiVersion": "v1"}, "kind: the object has no kind"},
+		{"kind not a string", map[string]any{"kind": 3}, "kind: expected a string, got a number"},
+		{"spec a string", map[string]any{"apiVersion": "v1", "kind": "Pod", "spec": "x"}, "spec: expected an object, got a string"},
+		{"containers an object", map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "spec": map[string]any{"template": map[string]any{"spec": map[string]any{"containers": map[string]any{}}}}},
+			"spec.template.spec.containers: expected a list, got an object"},
+		{"ports a string", map[string]any{"apiVersion": "v1", "kind": "Pod", "spec": map[string]any{"containers": []any{map[string]any{"name": "a", "ports": "80"}}}},
+			"spec.containers[0].ports: expected a list, got a string"},
+		{"container a number", map[string]any{"apiVersion": "v1", "kind": "Pod", "spec": map[string]any{"initContainers": []any{7}}},
+			"spec.initContainers[0]: expected an object, got a number"},
+		{"limits a list", map[string]any{"apiVersion": "v1", "kind": "Pod", "spec": map[string]any{"containers": []any{map[string]any{"resources": map[string]any{"limits": []any{}}}}}},
+			"spec.containers[0].resources.limits: expected an object, got a list"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := NewInput(tc.obj, "CREATE")
+			var fe *FieldError
+			if !errors.As(err, &fe) || err.Error() != tc.want {
+				t.Errorf("error %v, want field error %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestNewInputSkipsOtherKinds(t *testing.T) {
+	for _, obj := range []map[string]any{
+		{"apiVersion": "v1", "kind": "ConfigMap"},
+		{"apiVersion": "example.com/v1", "kind": "Deployment"},
+	} {
+		_, err := NewInput(obj, "CREATE")
+		if !errors.Is(err, ErrUnsupportedKind) || !strings.Contains(err.Error(), obj["kind"].(string)) {
+			t.Errorf("%v: error %v, want ErrUnsupportedKind", obj, err)
+		}
+	}
+}

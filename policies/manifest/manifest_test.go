@@ -1,0 +1,74 @@
+package manifest
+
+import (
+	"strings"
+	"testing"
+)
+
+const twoDocs = `# leading comment
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  annotations:
+    created: 2024-01-02
+spec:
+  containers:
+  - name: web
+    image: nginx:1.27.3
+    resources:
+      limits:
+        memory: 1Gi
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+`
+
+func TestReadKeepsSourcesAndLines(t *testing.T) {
+	docs, errs := Read([]string{Stdin}, strings.NewReader(twoDocs))
+	if len(errs) != 0 || len(docs) != 2 {
+		t.Fatalf("docs %d, errs %v", len(docs), errs)
+	}
+	pod := docs[0]
+	if pod.Source != "-#0" || docs[1].Source != "-#1" || pod.Line != 2 || docs[1].Line != 16 {
+		t.Errorf("sources %s %s, lines %d %d", pod.Source, docs[1].Source, pod.Line, docs[1].Line)
+	}
+	for path, want := range map[string]int{
+		"spec.containers[0].image":                  11,
+		"spec.containers[0].resources.limits.memory": 14,
+		"spec.containers[0].resources.requests.cpu":  12, // missing: where it would be added
+		"spec.containers[3].image":                  9,
+		"spec.hostNetwork":                          8,
+	} {
+		if got := pod.LineOf(path); got != want {
+			t.Errorf("LineOf(%s) = %d, want %d", path, got, want)
+		}
+	}
+	created := pod.Object["metadata"].(map[string]any)["annotations"].(map[string]any)["created"]
+	if created != "2024-01-02" {
+		t.Errorf("a YAML timestamp became %T %v, want the string the API server sees", created, created)
+	}
+}
+
+func TestReadReportsNonObjects(t *testing.T) {
+	_, errs := Read([]string{Stdin}, strings.NewReader("- a\n- b\n---\nplain\n---\n{[a]: b}\n"))
+	var got []string
+	for _, err := range errs {
+		got = append(got, err.Error())
+	}
+	want := []string{
+		"-:1: document -#0 is not a Kubernetes object (a mapping) but a list",
+		`-:4: document -#1 is not a Kubernetes object (a mapping) but the scalar "plain"`,
+	}
+	if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || !strings.Contains(got[2], "line 6: a mapping key must be a string") {
+		t.Errorf("errors:\n%s", strings.Join(got, "\n"))
+	}
+}
+
+func TestReadDirectoryWithoutManifests(t *testing.T) {
+	_, errs := Read([]string{t.TempDir()}, nil)
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "directory holds no .yaml, .yml or .json file") {
+		t.Errorf("errors: %v", errs)
+	}
+}

@@ -1,0 +1,160 @@
+package policies
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"testing"
+)
+
+// breakers break one rule each on the compliant pod spec of testdata/pod-spec.yaml; want maps
+// the rules that must fire to the spec-relative paths they must report.
+var breakers = []struct {
+	name       string
+	breakIt    func(spec map[string]any)
+	want       map[string][]string
+	jobsExempt bool
+}{
+	{"no containers", func(s map[string]any) { s["containers"] = []any{} },
+		map[string][]string{"containers-required": {"containers"}}, false},
+	{"two containers on one port", func(s map[string]any) {
+		at(s, "containers", 1, "ports", 0)["containerPort"] = 8080
+	}, map[string][]string{"container-ports-unique": {"containers[1].ports[0].containerPort"}}, false},
+	{"restartable init container on an app port", func(s map[string]any) {
+		at(s, "initContainers", 0)["restartPolicy"] = "Always"
+	}, map[string][]string{"container-ports-unique": {"initContainers[0].ports[0].containerPort"}}, false},
+	{"no cpu request nor limit", func(s map[string]any) {
+		delete(at(s, "containers", 0, "resources", "requests"), "cpu")
+		delete(at(s, "containers", 0, "resources", "limits"), "cpu")
+	}, map[string][]string{
+		"resources-requests-required": {"containers[0].resources.requests.cpu"},
+		"resources-limits-required":   {"containers[0].resources.limits.cpu"},
+	}, false},
+	{"no memory limit", func(s map[string]any) {
+		delete(at(s, "initContainers", 0, "resources", "limits"), "memory")
+		at(s, "initContainers", 0, "resources")["requests"] = map[string]any{"memory": "64Mi"}
+	}, map[string][]string{"resources-limits-required": {"initContainers[0].resources.limits.memory"}}, false},
+	{"no liveness probe", func(s map[string]any) { delete(at(s, "containers", 0), "livenessProbe") },
+		map[string][]string{"probes-required": {"containers[0].livenessProbe"}}, true},
+	{"probe names an undeclared port", func(s map[string]any) {
+		at(s, "containers", 0)["readinessProbe"] = map[string]any{"httpGet": map[string]any{"port": "admin"}}
+	}, map[string][]string{"probe-port-declared": {"containers[0].readinessProbe.httpGet.port"}}, false},
+	{"privileged", func(s map[string]any) { at(s, "containers", 1, "securityContext")["privileged"] = true },
+		map[string][]string{"security-privileged": {"containers[1].securityContext.privileged"}}, false},
+	{"privilege escalation allowed", func(s map[string]any) {
+		delete(at(s, "initContainers", 0, "securityContext"), "allowPrivilegeEscalation")
+	}, map[string][]string{"security-privilege-escalation": {"initContainers[0].securityContext.allowPrivilegeEscalation"}}, false},
+	{"pod runs as root", func(s map[string]any) { at(s, "securityContext")["runAsUser"] = 0 },
+		map[string][]string{"security-run-as-non-root": {
+			"containers[0].securityContext.runAsUser", "containers[1].securityContext.runAsUser", "initContainers[0].securityContext.runAsUser",
+		}}, false},
+	{"container turns runAsNonRoot off", func(s map[string]any) {
+		at(s, "containers", 1, "securityContext")["runAsNonRoot"] = false
+	}, map[string][]string{"security-run-as-non-root": {"containers[1].securityContext.runAsNonRoot"}}, false},
+	{"writable root filesystem", func(s map[string]any) {
+		at(s, "containers", 1, "securityContext")["readOnlyRootFilesystem"] = false
+	}, map[string][]string{"security-read-only-root-filesystem": {"containers[1].securityContext.readOnlyRootFilesystem"}}, false},
+	{"capability added", func(s map[string]any) {
+		at(s, "containers", 0, "securityContext", "capabilities")["add"] = []any{"NET_BIND_SERVICE", "SYS_ADMIN"}
+	}, map[string][]string{"security-capabilities": {"containers[0].securityContext.capabilities.add[1]"}}, false},
+	{"pod seccomp unconfined", func(s map[string]any) { at(s, "securityContext", "seccompProfile")["type"] = "Unconfined" },
+		map[string][]string{"security-seccomp": {
+			"containers[0].securityContext.seccompProfile.type", "containers[1].securityContext.seccompProfile.type", "initContainers[0].securityContext.seccompProfile.type",
+		}}, false},
+	{"host PID", func(s map[string]any) { s["hostPID"] = true },
+		map[string][]string{"host-namespaces": {"hostPID"}}, false},
+	{"host port", func(s map[string]any) { at(s, "containers", 1, "ports", 0)["hostPort"] = 9102 },
+		map[string][]string{"host-ports": {"containers[1].ports[0].hostPort"}}, false},
+	{"unsafe sysctl", func(s map[string]any) {
+		at(s, "securityContext")["sysctls"] = []any{map[string]any{"name": "net.core.somaxconn", "value": "1024"}}
+	}, map[string][]string{"sysctls-safe": {"securityContext.sysctls[0].name"}}, false},
+	{"hostPath volume", func(s map[string]any) {
+		s["volumes"] = []any{map[string]any{"name": "etc", "hostPath": map[string]any{"path": "/etc"}}}
+	}, map[string][]string{"host-path-volumes": {"volumes[0].hostPath"}}, false},
+	{"registry port is not a tag", func(s map[string]any) { at(s, "containers", 1)["image"] = "registry:5000/app" },
+		map[string][]string{"image-tag-pinned": {"containers[1].image"}}, false},
+	{"shared process namespace", func(s map[string]any) { s["shareProcessNamespace"] = true },
+		map[string][]string{"share-process-namespace": {"shareProcessNamespace"}}, false},
+}
+
+func TestCompliantSpecPassesForEveryKind(t *testing.T) {
+	e := newTestEngine(t, Options{})
+	spec := readYAML(t, "testdata/pod-spec.yaml")
+	for i, k := range kinds {
+		t.Run(k.kind, func(t *testing.T) {
+			in, err := NewInput(object(i, spec), "CREATE")
+			if err != nil {
+				t.Fatal(err)
+			}
+			result, err := e.Evaluate(context.Background(), in, Validate)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range result.Violations {
+				t.Errorf("unexpected violation: %s", v.String())
+			}
+		})
+	}
+}
+
+func TestEveryRuleFiresForEveryKind(t *testing.T) {
+	e := newTestEngine(t, Options{})
+	spec := readYAML(t, "testdata/pod-spec.yaml")
+	fired := map[string]bool{}
+	for _, b := range breakers {
+		for i, k := range kinds {
+			t.Run(b.name+"/"+k.kind, func(t *testing.T) {
+				broken := deepCopy(spec).(map[string]any)
+				b.breakIt(broken)
+				in, err := NewInput(object(i, broken), "CREATE")
+				if err != nil {
+					t.Fatal(err)
+				}
+				result, err := e.Evaluate(context.Background(), in, Validate)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := map[string][]string{}
+				for _, v := range result.Violations {
+					got[v.Rule] = append(got[v.Rule], v.Path)
+					if v.Kind != k.kind || v.Name != "web" {
+						t.Errorf("violation names %s %q, want %s web", v.Kind, v.Name, k.kind)
+					}
+				}
+				want := map[string][]string{}
+				if !(b.jobsExempt && (k.kind == "Job" || k.kind == "CronJob")) {
+					for rule, paths := range b.want {
+						for _, p := range paths {
+							want[rule] = append(want[rule], k.specPath+"."+p)
+						}
+						fired[rule] = true
+					}
+				}
+				if !equalPaths(got, want) {
+					t.Errorf("violations\n got: %v\nwant: %v", got, want)
+				}
+			})
+		}
+	}
+	for _, rule := range e.Rules() {
+		if rule.Type == ValidationRule && !fired[rule.ID] {
+			t.Errorf("no breaker makes rule %s fire", rule.ID)
+		}
+	}
+}
+
+func equalPaths(a, b map[string][]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for rule, pa := range a {
+		pb := slices.Clone(b[rule])
+		pa = slices.Clone(pa)
+		sort.Strings(pa)
+		sort.Strings(pb)
+		if !slices.Equal(pa, pb) {
+			return false
+		}
+	}
+	return true
+}

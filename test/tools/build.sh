@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Builds the binaries the tests and the demo run, from the Go module proxy, into bin/:
+# kube-apiserver and kubectl (k8s.io/kubernetes), etcd, helm and opa, each from its module
+# under test/tools. A binary is rebuilt only when its module's go.mod/go.sum (the pinned
+# versions) or the Go version change; builds are also kept in a cache outside the checkout
+# ($PODPOLICY_TOOLS_CACHE, default ~/.cache/podpolicy/tools), so a fresh clone on a machine
+# that built them before only copies them.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin="$root/bin"
+cache="${PODPOLICY_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/podpolicy/tools}"
+mkdir -p "$bin" "$cache"
+goversion=$(go env GOVERSION)
+
+# build NAME MODULE_DIR PACKAGE
+build() {
+  local name=$1 dir=$root/test/tools/$2 pkg=$3
+  local key
+  key=$( (cat "$dir/go.mod" "$dir/go.sum"; echo "$goversion $pkg") | sha256sum | cut -c1-16)
+  if [[ -x $bin/$name && -f $bin/.$name.key && $(cat "$bin/.$name.key") == "$key" ]]; then
+    echo "tools: $name is up to date"
+    return
+  fi
+  local cached=$cache/$name-$key
+  if [[ -x $cached ]]; then
+    echo "tools: $name taken from the cache ($cached)"
+  else
+    echo "tools: building $name from $pkg (module test/tools/$2); the first build takes minutes"
+    local log start=$SECONDS
+    log=$(mktemp)
+    # -v lists every package compiled: count them as progress, keep the full log for errors.
+    if ! (cd "$dir" && go build -v -trimpath -o "$cached.tmp" "$pkg") 2>&1 | tee "$log" |
+      awk -v name="$name" '{ n++ } n % 250 == 0 { printf "tools: %s: %d packages compiled\n", name, n; fflush() }'; then
+      echo "tools: building $name failed:" >&2
+      grep -v '^[a-zA-Z0-9_./~-]*$' "$log" | tail -40 >&2 || tail -40 "$log" >&2
+      rm -f "$log" "$cached.tmp"
+      exit 1
+    fi
+    rm -f "$log"
+    mv "$cached.tmp" "$cached"
+    echo "tools: built $name in $((SECONDS - start))s"
+  fi
+  cp "$cached" "$bin/$name.tmp" && mv "$bin/$name.tmp" "$bin/$name"
+  echo "$key" > "$bin/.$name.key"
+}
+
+want=("$@")
+[[ ${#want[@]} -gt 0 ]] || want=(opa etcd kube-apiserver kubectl helm)
+for tool in "${want[@]}"; do
+  case $tool in
+    kube-apiserver) build kube-apiserver . k8s.io/kubernetes/cmd/kube-apiserver ;;
+    kubectl) build kubectl . k8s.io/kubernetes/cmd/kubectl ;;
+    helm) build helm . helm.sh/helm/v3/cmd/helm ;;
+    etcd) build etcd etcd go.etcd.io/etcd/server/v3 ;;
+    opa) build opa opa github.com/open-policy-agent/opa ;;
+    *) echo "tools: unknown tool $tool" >&2; exit 2 ;;
+  esac
+done
