@@ -28,8 +28,8 @@ build:
 tools:
 	test/tools/build.sh
 
-## test: lint, Go unit tests, Rego tests with coverage, e2e suites
-test: lint unit rego-test
+## test: lint, Go unit tests, Rego tests with coverage, e2e suites on a real API server
+test: lint unit rego-test e2e
 
 ## unit: Go unit tests (race detector on)
 unit:
@@ -39,11 +39,20 @@ unit:
 rego-test: build
 	$(BIN)/podpolicy test --coverage --threshold $(REGO_COVERAGE)
 
+## e2e: the end-to-end suite: real kube-apiserver + etcd, podpolicy serve over TLS, real kubectl
+e2e: tools
+	$(GO) test -tags e2e -count=1 -timeout 30m -v ./test/e2e/
+
+## demo: start a local control plane with podpolicy and show it at work (DEMO_EXIT=1 to stop at the end)
+demo: tools
+	$(GO) run ./test/demo
+
 ## lint: gofmt, go vet, opa fmt, opa check --strict
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [[ -n $$unformatted ]]; then echo "gofmt: needs formatting: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags e2e ./test/...
 	test/tools/build.sh opa
 	$(BIN)/opa fmt --fail --list $(REGO)
 	$(BIN)/opa check --strict $(REGO)

@@ -65,7 +65,15 @@ func (l *library) addFS(fsys fs.FS, root, prefix string) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !strings.HasSuffix(path, ".rego") {
+		if d.IsDir() {
+			// A ConfigMap volume keeps the real files in "..<timestamp>" directories behind
+			// symlinks; read only the symlinked names, and skip other hidden directories too.
+			if path != root && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".rego") {
 			return nil
 		}
 		src, err := fs.ReadFile(fsys, path)

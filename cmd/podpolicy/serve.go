@@ -4,9 +4,77 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
+	"time"
+
+	ctrl "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/podpolicy/podpolicy/webhook"
 )
 
-func runServe(_ context.Context, _ []string, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "podpolicy serve: not built yet")
-	return exitUsage
+func runServe(ctx context.Context, args []string, stderr io.Writer) int {
+	fs := newFlagSet("serve", "[flags]", stderr)
+	var opts webhook.Options
+	var policyDirs stringList
+	fs.StringVar(&opts.WebhookHost, "webhook-host", "", "address the webhook listens on (all when empty)")
+	fs.IntVar(&opts.WebhookPort, "webhook-port", 9443, "port the HTTPS webhook listens on")
+	fs.StringVar(&opts.CertDir, "webhook-cert-path", "", "directory holding the serving certificate and key, reloaded when they change")
+	fs.StringVar(&opts.CertName, "webhook-cert-name", "tls.crt", "certificate file name in --webhook-cert-path")
+	fs.StringVar(&opts.KeyName, "webhook-cert-key", "tls.key", "key file name in --webhook-cert-path")
+	fs.StringVar(&opts.MetricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint; 0 turns it off")
+	fs.StringVar(&opts.HealthAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz; 0 turns it off")
+	fs.StringVar(&opts.ConfigFile, "config", "", "config file (rule actions and settings, exceptions, mutation settings); reloaded when it changes")
+	fs.Var(&policyDirs, "policy-dir", "directory of extra or overriding Rego policies, reloaded when they change; repeatable")
+	fs.StringVar(&opts.Kubeconfig, "kubeconfig", "", "kubeconfig file; in-cluster config when empty")
+	fs.DurationVar(&opts.ReloadInterval, "reload-interval", 2*time.Second, "how often the config and policy files are checked for changes")
+	fs.DurationVar(&opts.EvalTimeout, "eval-timeout", 2*time.Second, "deadline of one policy evaluation; keep it below the webhook timeout")
+	fs.DurationVar(&opts.ShutdownDelay, "shutdown-delay", 0, "after SIGTERM, keep serving (not ready) this long before draining")
+	fs.BoolVar(&opts.EnablePprof, "enable-pprof", false, "serve /debug/pprof/ on the metrics address")
+
+	var tls webhook.SelfManagedTLS
+	var selfManaged bool
+	var extraDNS, extraIPs string
+	fs.BoolVar(&selfManaged, "self-managed-tls", false, "create and renew a CA and serving certificate in a Secret, and keep the webhook configurations' caBundle current")
+	fs.StringVar(&tls.SecretNamespace, "tls-secret-namespace", "", "namespace of the certificate Secret and the Service")
+	fs.StringVar(&tls.SecretName, "tls-secret-name", "", "name of the certificate Secret")
+	fs.StringVar(&tls.ServiceName, "tls-service-name", "", "name of the Service the API server calls")
+	fs.StringVar(&tls.ValidatingWebhook, "validating-webhook-configuration", "", "ValidatingWebhookConfiguration whose caBundle podpolicy keeps current")
+	fs.StringVar(&tls.MutatingWebhook, "mutating-webhook-configuration", "", "MutatingWebhookConfiguration whose caBundle podpolicy keeps current")
+	fs.DurationVar(&tls.Validity, "cert-validity", 365*24*time.Hour, "lifetime of a serving certificate")
+	fs.DurationVar(&tls.RenewBefore, "cert-renew-before", 30*24*time.Hour, "renew the serving certificate this long before it expires")
+	fs.StringVar(&extraDNS, "tls-extra-dns-names", "", "comma-separated DNS names added to the serving certificate")
+	fs.StringVar(&extraIPs, "tls-extra-ips", "", "comma-separated IP addresses added to the serving certificate")
+
+	zapOpts := zap.Options{}
+	zapOpts.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "podpolicy serve: unexpected arguments %v\n", fs.Args())
+		return exitUsage
+	}
+	opts.PolicyDirs = policyDirs
+	if selfManaged {
+		tls.ExtraDNSNames, tls.ExtraIPs = splitList(extraDNS), splitList(extraIPs)
+		opts.TLS = &tls
+	}
+	log := zap.New(zap.UseFlagOptions(&zapOpts), zap.WriteTo(stderr))
+	ctrl.SetLogger(log)
+	if err := webhook.Run(ctx, opts, log.WithName("podpolicy")); err != nil {
+		fmt.Fprintf(stderr, "podpolicy serve: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

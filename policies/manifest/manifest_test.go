@@ -35,11 +35,11 @@ func TestReadKeepsSourcesAndLines(t *testing.T) {
 		t.Errorf("sources %s %s, lines %d %d", pod.Source, docs[1].Source, pod.Line, docs[1].Line)
 	}
 	for path, want := range map[string]int{
-		"spec.containers[0].image":                  11,
+		"spec.containers[0].image":                   11,
 		"spec.containers[0].resources.limits.memory": 14,
 		"spec.containers[0].resources.requests.cpu":  12, // missing: where it would be added
-		"spec.containers[3].image":                  9,
-		"spec.hostNetwork":                          8,
+		"spec.containers[3].image":                   9,
+		"spec.hostNetwork":                           8,
 	} {
 		if got := pod.LineOf(path); got != want {
 			t.Errorf("LineOf(%s) = %d, want %d", path, got, want)

@@ -13,11 +13,11 @@ cache="${PODPOLICY_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/podpolicy/tools}
 mkdir -p "$bin" "$cache"
 goversion=$(go env GOVERSION)
 
-# build NAME MODULE_DIR PACKAGE
+# build NAME MODULE_DIR PACKAGE [LDFLAGS]
 build() {
-  local name=$1 dir=$root/test/tools/$2 pkg=$3
+  local name=$1 dir=$root/test/tools/$2 pkg=$3 ldflags=${4:-}
   local key
-  key=$( (cat "$dir/go.mod" "$dir/go.sum"; echo "$goversion $pkg") | sha256sum | cut -c1-16)
+  key=$( (cat "$dir/go.mod" "$dir/go.sum"; echo "$goversion $pkg $ldflags") | sha256sum | cut -c1-16)
   if [[ -x $bin/$name && -f $bin/.$name.key && $(cat "$bin/.$name.key") == "$key" ]]; then
     echo "tools: $name is up to date"
     return
@@ -30,7 +30,7 @@ build() {
     local log start=$SECONDS
     log=$(mktemp)
     # -v lists every package compiled: count them as progress, keep the full log for errors.
-    if ! (cd "$dir" && go build -v -trimpath -o "$cached.tmp" "$pkg") 2>&1 | tee "$log" |
+    if ! (cd "$dir" && go build -v -trimpath -ldflags "$ldflags" -o "$cached.tmp" "$pkg") 2>&1 | tee "$log" |
       awk -v name="$name" '{ n++ } n % 250 == 0 { printf "tools: %s: %d packages compiled\n", name, n; fflush() }'; then
       echo "tools: building $name failed:" >&2
       grep -v '^[a-zA-Z0-9_./~-]*$' "$log" | tail -40 >&2 || tail -40 "$log" >&2
@@ -51,7 +51,10 @@ for tool in "${want[@]}"; do
   case $tool in
     kube-apiserver) build kube-apiserver . k8s.io/kubernetes/cmd/kube-apiserver ;;
     kubectl) build kubectl . k8s.io/kubernetes/cmd/kubectl ;;
-    helm) build helm . helm.sh/helm/v3/cmd/helm ;;
+    # Helm learns the Kubernetes version it assumes for `helm template` (and charts'
+    # kubeVersion checks) from link-time variables; without them it assumes v1.20.
+    helm) build helm . helm.sh/helm/v3/cmd/helm \
+      "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37" ;;
     etcd) build etcd etcd go.etcd.io/etcd/server/v3 ;;
     opa) build opa opa github.com/open-policy-agent/opa ;;
     *) echo "tools: unknown tool $tool" >&2; exit 2 ;;

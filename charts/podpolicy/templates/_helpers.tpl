@@ -1,0 +1,159 @@
+{{/*
+The chart name, or nameOverride.
+*/}}
+{{- define "podpolicy.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The fully qualified name of the release's objects (63 characters at most, the DNS label limit).
+It is also the name of the Service, of both webhook configurations and of the cert-manager
+Certificate, and the prefix of every other object.
+*/}}
+{{- define "podpolicy.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Chart name and version, for the helm.sh/chart label.
+*/}}
+{{- define "podpolicy.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Labels of every object.
+*/}}
+{{- define "podpolicy.labels" -}}
+helm.sh/chart: {{ include "podpolicy.chart" . }}
+{{ include "podpolicy.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: podpolicy
+{{- end }}
+
+{{/*
+Selector labels of the webhook pods (also used by the Service, the PDB, the ServiceMonitor and the
+pod anti-affinity).
+*/}}
+{{- define "podpolicy.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "podpolicy.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+The ServiceAccount the webhook pods run as.
+*/}}
+{{- define "podpolicy.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "podpolicy.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The webhook image: repository:tag, the tag defaulting to the chart's appVersion. A tag given as a
+digest (sha256:...) is joined with "@" instead.
+*/}}
+{{- define "podpolicy.image" -}}
+{{- $tag := .Values.image.tag | default .Chart.AppVersion | toString }}
+{{- if hasPrefix "sha256:" $tag }}
+{{- printf "%s@%s" .Values.image.repository $tag }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- end }}
+{{- end }}
+
+{{/*
+Name of the Secret holding the webhook's serving certificate (both TLS modes).
+*/}}
+{{- define "podpolicy.tlsSecretName" -}}
+{{- printf "%s-tls" (include "podpolicy.fullname" .) }}
+{{- end }}
+
+{{/*
+Name of the objects of the pre-delete cleanup hook.
+*/}}
+{{- define "podpolicy.cleanupName" -}}
+{{- printf "%s-cleanup" (include "podpolicy.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Namespace selector shared by both webhooks: kube-system and the release namespace are never
+intercepted (matched on the kubernetes.io/metadata.name label, which the API server sets and
+nobody can forge), nor the namespaces of webhook.excludedNamespaces.
+*/}}
+{{- define "podpolicy.namespaceSelector" -}}
+{{- $excluded := concat (list "kube-system" .Release.Namespace) .Values.webhook.excludedNamespaces | uniq -}}
+matchExpressions:
+  - key: kubernetes.io/metadata.name
+    operator: NotIn
+    values:
+      {{- toYaml $excluded | nindent 6 }}
+  {{- with .Values.webhook.namespaceSelector.matchExpressions }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+{{- end }}
+
+{{/*
+The caBundle of the webhook named .webhook in the live webhook configuration of kind .kind (named
+<fullname>), or "". Used so an
+upgrade never blanks the CA that podpolicy (self-managed TLS) or cainjector (cert-manager) put
+there. `helm template` has no cluster, so it renders no caBundle.
+Call with (dict "ctx" $ "kind" "ValidatingWebhookConfiguration" "webhook" "validate.podpolicy.io").
+*/}}
+{{- define "podpolicy.existingCABundle" -}}
+{{- $live := lookup "admissionregistration.k8s.io/v1" .kind "" (include "podpolicy.fullname" .ctx) }}
+{{- range (get $live "webhooks" | default list) }}
+{{- if and (kindIs "map" .) (eq (get . "name") $.webhook) }}
+{{- $cc := get . "clientConfig" | default dict }}
+{{- get $cc "caBundle" | default "" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Value checks that a JSON schema cannot express, each failing with a message that names the
+values. Included by deployment.yaml (always rendered) and pdb.yaml.
+*/}}
+{{- define "podpolicy.validateValues" -}}
+{{- $replicas := int .Values.replicaCount }}
+{{- if lt $replicas 1 }}
+{{- fail (printf "replicaCount=%d: podpolicy needs at least one replica (two or more for high availability); with none, failurePolicy Fail would refuse every Pod in the intercepted namespaces" $replicas) }}
+{{- end }}
+{{- if .Values.podDisruptionBudget.enabled }}
+{{- $min := .Values.podDisruptionBudget.minAvailable }}
+{{- $minPods := 0 }}
+{{- if kindIs "string" $min }}
+{{- $pct := trimSuffix "%" $min | int }}
+{{- $minPods = div (add (mul $replicas $pct) 99) 100 | int }}
+{{- else }}
+{{- $minPods = int $min }}
+{{- end }}
+{{- if le $replicas $minPods }}
+{{- fail (printf "replicaCount=%d with podDisruptionBudget.minAvailable=%v would block every node drain; set replicaCount>=%d or lower podDisruptionBudget.minAvailable or disable podDisruptionBudget (podDisruptionBudget.enabled=false)" $replicas $min (add $minPods 1)) }}
+{{- end }}
+{{- end }}
+{{- if eq (toString .Values.image.tag) "latest" }}
+{{- fail "image.tag=latest: podpolicy's own image-tag-pinned rule denies an unpinned image; set a version tag (empty means the chart's appVersion) or a sha256: digest" }}
+{{- end }}
+{{- if hasSuffix ":latest" .Values.cleanupJob.image }}
+{{- fail (printf "cleanupJob.image=%s: the tag latest is not pinned (podpolicy's image-tag-pinned rule); use a version tag or a digest" .Values.cleanupJob.image) }}
+{{- end }}
+{{- if has (int .Values.metrics.port) (list 9443 8081) }}
+{{- fail (printf "metrics.port=%v clashes with the webhook port (9443) or the health port (8081); choose another port" .Values.metrics.port) }}
+{{- end }}
+{{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) }}
+{{- fail "metrics.serviceMonitor.enabled=true needs metrics.enabled=true (the ServiceMonitor scrapes the metrics port)" }}
+{{- end }}
+{{- end }}

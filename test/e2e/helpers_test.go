@@ -1,0 +1,78 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podpolicy/podpolicy/test/harness"
+)
+
+var namespaceSeq atomic.Int64
+
+// namespace creates a fresh namespace with labels for one test.
+func namespace(t *testing.T, labels map[string]string) string {
+	t.Helper()
+	name := fmt.Sprintf("e2e-%s-%d", strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")), namespaceSeq.Add(1))
+	if len(name) > 63 {
+		name = name[len(name)-63:]
+	}
+	name = strings.Trim(name, "-")
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
+	if _, err := cp.Client.CoreV1().Namespaces().Create(context.Background(), ns, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create namespace: %v", err)
+	}
+	return name
+}
+
+// kubectl runs the real kubectl against the control plane.
+func kubectl(t *testing.T, args ...string) harness.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return cp.Kubectl(ctx, "", args...)
+}
+
+// example returns the path of a file of examples/.
+func example(name string) string { return "../../examples/" + name }
+
+// getPod reads a Pod as JSON through kubectl.
+func getPod(t *testing.T, ns, name string) *corev1.Pod {
+	t.Helper()
+	r := kubectl(t, "get", "pod", name, "-n", ns, "-o", "json")
+	if r.ExitCode != 0 {
+		t.Fatalf("kubectl get pod %s: %s", name, r.Output())
+	}
+	var pod corev1.Pod
+	if err := json.Unmarshal([]byte(r.Stdout), &pod); err != nil {
+		t.Fatal(err)
+	}
+	return &pod
+}
+
+func mustContain(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(text, want) {
+			t.Errorf("%s lacks %q:\n%s", what, want, text)
+		}
+	}
+}
+
+func mustNotContain(t *testing.T, what, text string, unwanted ...string) {
+	t.Helper()
+	for _, u := range unwanted {
+		if strings.Contains(text, u) {
+			t.Errorf("%s contains %q:\n%s", what, u, text)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ConfigurationName names the webhook configurations the harness installs.
+const ConfigurationName = "podpolicy"
+
+// namespaceSelector never sends requests of kube-system, by the label the API server sets and
+// a tenant cannot forge.
+var namespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
+	Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"kube-system"},
+}}}
+
+func rule(group, version string, ops []admissionregistrationv1.OperationType, resources ...string) admissionregistrationv1.RuleWithOperations {
+	scope := admissionregistrationv1.NamespacedScope
+	return admissionregistrationv1.RuleWithOperations{
+		Operations: ops,
+		Rule:       admissionregistrationv1.Rule{APIGroups: []string{group}, APIVersions: []string{version}, Resources: resources, Scope: &scope},
+	}
+}
+
+var (
+	createUpdate = []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
+	update       = []admissionregistrationv1.OperationType{admissionregistrationv1.Update}
+	create       = []admissionregistrationv1.OperationType{admissionregistrationv1.Create}
+)
+
+// ValidatingRules are the requests podpolicy validates: Pods, their ephemeral containers, and
+// the workloads with pod templates. The chart registers the same.
+var ValidatingRules = []admissionregistrationv1.RuleWithOperations{
+	rule("", "v1", createUpdate, "pods", "replicationcontrollers"),
+	rule("", "v1", update, "pods/ephemeralcontainers"),
+	rule("apps", "v1", createUpdate, "deployments", "statefulsets", "daemonsets", "replicasets"),
+	rule("batch", "v1", createUpdate, "jobs", "cronjobs"),
+}
+
+// ValidatingConfiguration calls url for ValidatingRules, trusting caPEM.
+func ValidatingConfiguration(url string, caPEM []byte, failurePolicy admissionregistrationv1.FailurePolicyType) *admissionregistrationv1.ValidatingWebhookConfiguration {
+	return &admissionregistrationv1.ValidatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: ConfigurationName},
+		Webhooks: []admissionregistrationv1.ValidatingWebhook{{
+			Name:                    "validate.podpolicy.io",
+			ClientConfig:            admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: caPEM},
+			Rules:                   ValidatingRules,
+			FailurePolicy:           &failurePolicy,
+			MatchPolicy:             ptr(admissionregistrationv1.Equivalent),
+			NamespaceSelector:       namespaceSelector,
+			SideEffects:             ptr(admissionregistrationv1.SideEffectClassNone),
+			TimeoutSeconds:          ptr(int32(5)),
+			AdmissionReviewVersions: []string{"v1"},
+		}},
+	}
+}
+
+// MutatingConfiguration calls url when Pods are created, trusting caPEM.
+func MutatingConfiguration(url string, caPEM []byte, failurePolicy admissionregistrationv1.FailurePolicyType) *admissionregistrationv1.MutatingWebhookConfiguration {
+	return &admissionregistrationv1.MutatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: ConfigurationName},
+		Webhooks: []admissionregistrationv1.MutatingWebhook{{
+			Name:                    "mutate.podpolicy.io",
+			ClientConfig:            admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: caPEM},
+			Rules:                   []admissionregistrationv1.RuleWithOperations{rule("", "v1", create, "pods")},
+			FailurePolicy:           &failurePolicy,
+			MatchPolicy:             ptr(admissionregistrationv1.Equivalent),
+			NamespaceSelector:       namespaceSelector,
+			SideEffects:             ptr(admissionregistrationv1.SideEffectClassNone),
+			TimeoutSeconds:          ptr(int32(5)),
+			ReinvocationPolicy:      ptr(admissionregistrationv1.NeverReinvocationPolicy),
+			AdmissionReviewVersions: []string{"v1"},
+		}},
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// InstallWebhooks registers w with the API server (creating or replacing both
+// configurations) and waits until the API server calls it.
+func (cp *ControlPlane) InstallWebhooks(ctx context.Context, w *Webhook, failurePolicy admissionregistrationv1.FailurePolicyType) error {
+	api := cp.Client.AdmissionregistrationV1()
+	validating := ValidatingConfiguration(w.URL("/validate"), w.CA.CertPEM, failurePolicy)
+	mutating := MutatingConfiguration(w.URL("/mutate"), w.CA.CertPEM, failurePolicy)
+	_ = api.ValidatingWebhookConfigurations().Delete(ctx, ConfigurationName, metav1.DeleteOptions{})
+	_ = api.MutatingWebhookConfigurations().Delete(ctx, ConfigurationName, metav1.DeleteOptions{})
+	if _, err := api.ValidatingWebhookConfigurations().Create(ctx, validating, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create validating configuration: %w", err)
+	}
+	if _, err := api.MutatingWebhookConfigurations().Create(ctx, mutating, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create mutating configuration: %w", err)
+	}
+	return cp.WaitForWebhook(ctx, 30*time.Second)
+}
+
+// UninstallWebhooks removes both configurations.
+func (cp *ControlPlane) UninstallWebhooks(ctx context.Context) error {
+	api := cp.Client.AdmissionregistrationV1()
+	for _, err := range []error{
+		api.ValidatingWebhookConfigurations().Delete(ctx, ConfigurationName, metav1.DeleteOptions{}),
+		api.MutatingWebhookConfigurations().Delete(ctx, ConfigurationName, metav1.DeleteOptions{}),
+	} {
+		if err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// WaitForWebhook dry-runs the creation of a Pod that breaks a rule until podpolicy denies it:
+// the API server picks up new webhook configurations asynchronously.
+func (cp *ControlPlane) WaitForWebhook(ctx context.Context, timeout time.Duration) error {
+	probe := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "podpolicy-probe", Namespace: "default"},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "probe", Image: "probe:latest"}}},
+	}
+	deadline := time.Now().Add(timeout)
+	var last error
+	for time.Now().Before(deadline) {
+		_, err := cp.Client.CoreV1().Pods("default").Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		if err != nil && strings.Contains(err.Error(), "image-tag-pinned") {
+			return nil
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("the API server did not call podpolicy within %v (last answer: %v)", timeout, last)
+}

@@ -1,0 +1,102 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+)
+
+// ControlPlane is a running kube-apiserver and etcd, with a kubeconfig for kubectl.
+type ControlPlane struct {
+	env *envtest.Environment
+	// Config is an admin client config.
+	Config *rest.Config
+	// Client is an admin clientset.
+	Client kubernetes.Interface
+	// Kubeconfig is the path of an admin kubeconfig file.
+	Kubeconfig string
+	// Kubectl is the path of the kubectl binary.
+	KubectlPath string
+}
+
+// StartControlPlane starts kube-apiserver and etcd from bin/ and writes an admin kubeconfig
+// into dir.
+func StartControlPlane(dir string) (*ControlPlane, error) {
+	bin, err := BinDir()
+	if err != nil {
+		return nil, err
+	}
+	env := &envtest.Environment{BinaryAssetsDirectory: bin, ControlPlaneStartTimeout: 90 * time.Second, ControlPlaneStopTimeout: 30 * time.Second}
+	if _, err := env.Start(); err != nil {
+		return nil, fmt.Errorf("start kube-apiserver and etcd: %w", err)
+	}
+	cp := &ControlPlane{env: env, KubectlPath: filepath.Join(bin, "kubectl")}
+	user, err := env.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("add admin user: %w", err), cp.Stop())
+	}
+	cp.Config = user.Config()
+	if cp.Client, err = kubernetes.NewForConfig(cp.Config); err != nil {
+		return nil, errors.Join(err, cp.Stop())
+	}
+	kubeconfig, err := user.KubeConfig()
+	if err != nil {
+		return nil, errors.Join(err, cp.Stop())
+	}
+	cp.Kubeconfig = filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(cp.Kubeconfig, kubeconfig, 0o600); err != nil {
+		return nil, errors.Join(err, cp.Stop())
+	}
+	return cp, nil
+}
+
+// Stop stops the API server and etcd.
+func (cp *ControlPlane) Stop() error {
+	return cp.env.Stop()
+}
+
+// Result is the outcome of a kubectl run.
+type Result struct {
+	Stdout, Stderr string
+	ExitCode       int
+}
+
+// Output returns stdout and stderr together, for failure messages.
+func (r Result) Output() string { return r.Stdout + r.Stderr }
+
+// Kubectl runs kubectl against the control plane, with stdin when non-empty.
+func (cp *ControlPlane) Kubectl(ctx context.Context, stdin string, args ...string) Result {
+	return run(exec.CommandContext(ctx, cp.KubectlPath, append([]string{"--kubeconfig", cp.Kubeconfig}, args...)...), stdin)
+}
+
+// Command runs a program and returns its output and exit code.
+func Command(ctx context.Context, name string, args ...string) Result {
+	return run(exec.CommandContext(ctx, name, args...), "")
+}
+
+func run(cmd *exec.Cmd, stdin string) Result {
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if exitErr, ok := errors.AsType[*exec.ExitError](err); ok {
+		code = exitErr.ExitCode()
+	} else if err != nil {
+		code = -1
+		stderr.WriteString(err.Error())
+	}
+	return Result{Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: code}
+}

@@ -1,0 +1,202 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/go-logr/logr"
+	admissionv1 "k8s.io/api/admission/v1"
+
+	"github.com/podpolicy/podpolicy/policies"
+)
+
+// fakeEngine answers with canned results, chosen by the Pod's first image.
+type fakeEngine struct {
+	results map[string]*policies.Result
+	err     error
+	calls   int
+}
+
+func (f *fakeEngine) Evaluate(_ context.Context, in *policies.Input, _ policies.Phase) (*policies.Result, error) {
+	f.calls++
+	if f.err != nil {
+		return nil, f.err
+	}
+	spec, _ := in.Pod["spec"].(map[string]any)
+	containers, _ := spec["containers"].([]any)
+	image := containers[0].(map[string]any)["image"].(string)
+	if r, ok := f.results[image]; ok {
+		return r, nil
+	}
+	return &policies.Result{}, nil
+}
+
+type fakeNamespaces map[string]map[string]string
+
+func (f fakeNamespaces) Labels(_ context.Context, ns string) (map[string]string, error) {
+	labels, ok := f[ns]
+	if !ok {
+		return nil, errors.New("not found")
+	}
+	return labels, nil
+}
+
+var (
+	denyImage = policies.Violation{Rule: "image-tag-pinned", Action: policies.Deny, Container: "web", Path: "spec.containers[0].image", Message: "bad", Remediation: "pin it"}
+	denyProbe = policies.Violation{Rule: "probes-required", Action: policies.Deny, Container: "web", Path: "spec.containers[0].livenessProbe", Message: "no probe", Remediation: "add one"}
+	warnShare = policies.Violation{Rule: "share-process-namespace", Action: policies.Warn, Path: "spec.shareProcessNamespace", Message: "shared", Remediation: "remove it"}
+	auditHost = policies.Violation{Rule: "host-ports", Action: policies.Audit, Path: "spec.containers[0].ports[0].hostPort", Message: "host port", Remediation: "remove it"}
+)
+
+func pod(image string) map[string]any {
+	return map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "web"},
+		"spec": map[string]any{"containers": []any{map[string]any{"name": "web", "image": image}}}}
+}
+
+func reviewBody(t *testing.T, op string, namespace string, obj, old any) []byte {
+	t.Helper()
+	req := map[string]any{
+		"uid": "u-1", "operation": op, "namespace": namespace, "name": "web",
+		"kind":     map[string]any{"version": "v1", "kind": "Pod"},
+		"resource": map[string]any{"version": "v1", "resource": "pods"},
+		"object":   obj,
+	}
+	if old != nil {
+		req["oldObject"] = old
+	}
+	body, err := json.Marshal(map[string]any{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": req})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
+func serve(t *testing.T, h http.Handler, body []byte) (int, *admissionv1.AdmissionResponse) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/validate", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var review admissionv1.AdmissionReview
+	if err := json.Unmarshal(rec.Body.Bytes(), &review); err != nil {
+		t.Fatalf("response is not an AdmissionReview: %v: %s", err, rec.Body.String())
+	}
+	return rec.Code, review.Response
+}
+
+func TestValidateMapsOutcomesToResponses(t *testing.T) {
+	engine := &fakeEngine{results: map[string]*policies.Result{
+		"deny":   {Violations: []policies.Violation{denyImage, denyProbe, warnShare}},
+		"warn":   {Violations: []policies.Violation{warnShare}},
+		"audit":  {Violations: []policies.Violation{auditHost}},
+		"exempt": {Exempt: true},
+	}}
+	namespaces := fakeNamespaces{"shop": {}, "soft": {ModeLabel: "warn"}, "quiet": {ModeLabel: "audit"}}
+	h := NewValidatingHandler(engine, namespaces, nil, logr.Discard())
+
+	status, resp := serve(t, h, reviewBody(t, "CREATE", "shop", pod("deny"), nil))
+	if status != 200 || resp.Allowed || resp.Result.Code != 403 || resp.UID != "u-1" {
+		t.Fatalf("deny: %d %+v", status, resp)
+	}
+	lines := strings.Split(resp.Result.Message, "\n")
+	if lines[0] != `podpolicy: Pod "web" breaks 2 rules:` || lines[1] != denyImage.String() || lines[2] != denyProbe.String() || len(lines) != 3 {
+		t.Errorf("deny message:\n%s", resp.Result.Message)
+	}
+
+	_, resp = serve(t, h, reviewBody(t, "CREATE", "shop", pod("warn"), nil))
+	if !resp.Allowed || len(resp.Warnings) != 1 || resp.Warnings[0] != warnShare.String() {
+		t.Errorf("warn: %+v", resp)
+	}
+	_, resp = serve(t, h, reviewBody(t, "CREATE", "shop", pod("audit"), nil))
+	if !resp.Allowed || len(resp.Warnings) != 0 || resp.AuditAnnotations["violations"] != auditHost.String() {
+		t.Errorf("audit: %+v", resp)
+	}
+	_, resp = serve(t, h, reviewBody(t, "CREATE", "soft", pod("deny"), nil))
+	if !resp.Allowed || len(resp.Warnings) != 3 {
+		t.Errorf("warn-mode namespace: %+v", resp)
+	}
+	_, resp = serve(t, h, reviewBody(t, "CREATE", "quiet", pod("deny"), nil))
+	if !resp.Allowed || len(resp.Warnings) != 0 || strings.Count(resp.AuditAnnotations["violations"], "\n") != 2 {
+		t.Errorf("audit-mode namespace: %+v", resp)
+	}
+	_, resp = serve(t, h, reviewBody(t, "CREATE", "unknown", pod("deny"), nil))
+	if resp.Allowed {
+		t.Error("a failed namespace lookup softened the verdict")
+	}
+	_, resp = serve(t, h, reviewBody(t, "CREATE", "shop", pod("exempt"), nil))
+	if !resp.Allowed || resp.Result != nil {
+		t.Errorf("exempt: %+v", resp)
+	}
+}
+
+func TestValidateUpdateJudgesOnlyNewViolations(t *testing.T) {
+	engine := &fakeEngine{results: map[string]*policies.Result{
+		"old":    {Violations: []policies.Violation{denyProbe}},
+		"same":   {Violations: []policies.Violation{denyProbe}},
+		"latest": {Violations: []policies.Violation{denyProbe, denyImage}},
+	}}
+	h := NewValidatingHandler(engine, nil, nil, logr.Discard())
+	_, resp := serve(t, h, reviewBody(t, "UPDATE", "shop", pod("same"), pod("old")))
+	if !resp.Allowed {
+		t.Errorf("an update adding no violation was denied: %+v", resp.Result)
+	}
+	_, resp = serve(t, h, reviewBody(t, "UPDATE", "shop", pod("latest"), pod("old")))
+	if resp.Allowed || !strings.Contains(resp.Result.Message, "breaks 1 rule:\n[image-tag-pinned]") {
+		t.Errorf("an update adding a violation: %+v", resp.Result)
+	}
+	_, resp = serve(t, h, reviewBody(t, "UPDATE", "shop", pod("same"), nil))
+	if resp.Allowed {
+		t.Error("an update without oldObject was judged as if nothing changed")
+	}
+}
+
+func TestEngineErrorFailsTheCall(t *testing.T) {
+	h := NewValidatingHandler(&fakeEngine{err: context.DeadlineExceeded}, nil, nil, logr.Discard())
+	status, resp := serve(t, h, reviewBody(t, "CREATE", "shop", pod("x"), nil))
+	if status != http.StatusInternalServerError || resp.Allowed || resp.Result.Code != 500 {
+		t.Errorf("engine error answered %d %+v; want HTTP 500 so failurePolicy decides", status, resp)
+	}
+}
+
+func TestBadRequestsAreNeverEvaluated(t *testing.T) {
+	engine := &fakeEngine{}
+	h := NewValidatingHandler(engine, nil, nil, logr.Discard())
+	for _, body := range [][]byte{
+		[]byte("{"),
+		[]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":""}}`),
+		reviewBody(t, "CONNECT", "shop", pod("x"), nil),
+		reviewBody(t, "CREATE", "shop", nil, nil),
+		reviewBody(t, "CREATE", "shop", map[string]any{"kind": "Pod", "apiVersion": "v1", "spec": []any{}}, nil),
+	} {
+		status, resp := serve(t, h, body)
+		if status != http.StatusBadRequest || resp.Allowed || resp.Result.Code != 400 || resp.Result.Message == "" {
+			t.Errorf("%s: answered %d %+v", body, status, resp)
+		}
+	}
+	if engine.calls != 0 {
+		t.Errorf("the engine was called %d times for bad requests", engine.calls)
+	}
+}
+
+func TestMutateReturnsAJSONPatchAndSkipsMirrorPods(t *testing.T) {
+	ops := []policies.PatchOperation{{Op: "add", Path: "/metadata/labels/team", Value: "payments"}}
+	engine := &fakeEngine{results: map[string]*policies.Result{"app:1": {Mutations: []policies.Mutation{{Rule: "inject-labels", Patch: ops}}}}}
+	h := NewMutatingHandler(engine, fakeNamespaces{"shop": {"team": "payments"}}, nil, logr.Discard())
+	_, resp := serve(t, h, reviewBody(t, "CREATE", "shop", pod("app:1"), nil))
+	if !resp.Allowed || resp.PatchType == nil || *resp.PatchType != admissionv1.PatchTypeJSONPatch ||
+		string(resp.Patch) != `[{"op":"add","path":"/metadata/labels/team","value":"payments"}]` {
+		t.Errorf("mutate: %+v patch %s", resp, resp.Patch)
+	}
+	mirror := pod("app:1")
+	mirror["metadata"].(map[string]any)["annotations"] = map[string]any{mirrorPodAnnotation: "abc"}
+	_, resp = serve(t, h, reviewBody(t, "CREATE", "shop", mirror, nil))
+	if !resp.Allowed || resp.Patch != nil {
+		t.Errorf("a mirror pod was patched: %s", resp.Patch)
+	}
+}

@@ -1,0 +1,63 @@
+package webhook
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are podpolicy's Prometheus metrics (DESIGN §5).
+type Metrics struct {
+	Requests     *prometheus.CounterVec
+	Duration     *prometheus.HistogramVec
+	Violations   *prometheus.CounterVec
+	Reloads      *prometheus.CounterVec
+	RulesLoaded  prometheus.Gauge
+	NamespaceErr prometheus.Counter
+}
+
+// Decisions counted by podpolicy_admission_requests_total.
+const (
+	decisionAllowed    = "allowed"
+	decisionWarned     = "warned"
+	decisionDenied     = "denied"
+	decisionMutated    = "mutated"
+	decisionExempt     = "exempt"
+	decisionBadRequest = "bad_request"
+	decisionError      = "error"
+)
+
+// NewMetrics creates the metrics and registers them with reg.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
+		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "podpolicy_admission_requests_total",
+			Help: "Admission requests by webhook, operation, kind and decision.",
+		}, []string{"webhook", "operation", "kind", "decision"}),
+		Duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "podpolicy_admission_duration_seconds",
+			Help:    "Time to answer an admission request, from its first byte read to its response written.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
+		}, []string{"webhook"}),
+		Violations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "podpolicy_violations_total",
+			Help: "Violations found, by rule and the action taken.",
+		}, []string{"rule", "action"}),
+		Reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "podpolicy_policy_reloads_total",
+			Help: "Reloads of the policies and config, by result (success or failure).",
+		}, []string{"result"}),
+		RulesLoaded: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "podpolicy_policy_rules_loaded",
+			Help: "Rules in the policy set in force.",
+		}),
+		NamespaceErr: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "podpolicy_namespace_lookup_errors_total",
+			Help: "Namespace lookups that failed; the request was then judged with no namespace labels (mode deny).",
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.Violations, m.Reloads, m.RulesLoaded, m.NamespaceErr} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}

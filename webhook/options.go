@@ -1,0 +1,107 @@
+package webhook
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// Options configure `podpolicy serve`; the flags of DESIGN §5 fill them.
+type Options struct {
+	// WebhookHost and WebhookPort are where the HTTPS webhook listens.
+	WebhookHost string
+	WebhookPort int
+	// CertDir holds CertName and KeyName, reloaded when they change.
+	CertDir, CertName, KeyName string
+	// MetricsAddr and HealthAddr are the bind addresses of the metrics and health endpoints;
+	// "0" turns one off.
+	MetricsAddr, HealthAddr string
+	// ConfigFile and PolicyDirs are the config file and the extra Rego directories.
+	ConfigFile string
+	PolicyDirs []string
+	// Kubeconfig is the kubeconfig file; empty means in-cluster, and neither turns the
+	// Namespace-dependent features off.
+	Kubeconfig string
+	// ReloadInterval is how often the config and policy files are checked for changes.
+	ReloadInterval time.Duration
+	// EvalTimeout bounds one evaluation.
+	EvalTimeout time.Duration
+	// ShutdownDelay keeps serving, reporting not ready, for this long after SIGTERM, so the
+	// API server stops sending requests before the listener closes.
+	ShutdownDelay time.Duration
+	// EnablePprof serves /debug/pprof/ on the metrics address.
+	EnablePprof bool
+	// TLS, when non-nil, makes podpolicy manage its own CA and serving certificate.
+	TLS *SelfManagedTLS
+}
+
+// SelfManagedTLS configures podpolicy's own certificate management.
+type SelfManagedTLS struct {
+	// SecretNamespace and SecretName name the Secret that stores the CA and the certificate.
+	SecretNamespace, SecretName string
+	// ServiceName is the Service in SecretNamespace the API server calls; its DNS names go
+	// into the certificate.
+	ServiceName string
+	// ValidatingWebhook and MutatingWebhook are the configurations whose caBundle is kept
+	// current.
+	ValidatingWebhook, MutatingWebhook string
+	// Validity is the lifetime of a serving certificate; RenewBefore how long before its
+	// expiry a new one is issued.
+	Validity, RenewBefore time.Duration
+	// ExtraDNSNames and ExtraIPs are added to the certificate (tests use 127.0.0.1).
+	ExtraDNSNames []string
+	ExtraIPs      []string
+}
+
+// Validate checks the options once, before anything starts.
+func (o *Options) Validate() error {
+	var errs []error
+	if o.WebhookPort <= 0 || o.WebhookPort > 65535 {
+		errs = append(errs, fmt.Errorf("--webhook-port %d is not a port", o.WebhookPort))
+	}
+	if o.TLS == nil {
+		for _, name := range []string{o.CertName, o.KeyName} {
+			if _, err := os.Stat(o.CertDir + "/" + name); err != nil && o.CertDir != "" {
+				errs = append(errs, fmt.Errorf("--webhook-cert-path: %w", err))
+			}
+		}
+		if o.CertDir == "" {
+			errs = append(errs, errors.New("--webhook-cert-path is required (or --self-managed-tls)"))
+		}
+	}
+	if o.TLS != nil {
+		errs = append(errs, o.TLS.validate(o.Kubeconfig)...)
+	}
+	if o.ConfigFile != "" {
+		if _, err := os.Stat(o.ConfigFile); err != nil {
+			errs = append(errs, fmt.Errorf("--config: %w", err))
+		}
+	}
+	if o.ReloadInterval <= 0 {
+		errs = append(errs, errors.New("--reload-interval must be positive"))
+	}
+	if o.EvalTimeout <= 0 {
+		errs = append(errs, errors.New("--eval-timeout must be positive"))
+	}
+	if o.ShutdownDelay < 0 {
+		errs = append(errs, errors.New("--shutdown-delay must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+func (t *SelfManagedTLS) validate(kubeconfig string) []error {
+	var errs []error
+	for flag, v := range map[string]string{
+		"--tls-secret-namespace": t.SecretNamespace, "--tls-secret-name": t.SecretName, "--tls-service-name": t.ServiceName,
+		"--validating-webhook-configuration": t.ValidatingWebhook, "--mutating-webhook-configuration": t.MutatingWebhook,
+	} {
+		if v == "" {
+			errs = append(errs, fmt.Errorf("%s is required with --self-managed-tls", flag))
+		}
+	}
+	if t.Validity <= t.RenewBefore || t.RenewBefore <= 0 {
+		errs = append(errs, fmt.Errorf("--cert-renew-before (%v) must be positive and shorter than --cert-validity (%v)", t.RenewBefore, t.Validity))
+	}
+	return errs
+}

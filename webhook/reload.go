@@ -1,0 +1,82 @@
+package webhook
+
+import (
+	"context"
+	"crypto/sha256"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"github.com/podpolicy/podpolicy/policies"
+)
+
+// reloader reloads the engine when the config file or a policy file changes. It compares file
+// contents rather than watching events, which survives the symlink swaps of a ConfigMap volume.
+type reloader struct {
+	engine     *policies.Engine
+	configFile string
+	policyDirs []string
+	interval   time.Duration
+	metrics    *Metrics
+	log        logr.Logger
+}
+
+func (r *reloader) run(ctx context.Context) {
+	last := r.fingerprint()
+	ticker := time.NewTicker(r.interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+		current := r.fingerprint()
+		if current == last {
+			continue
+		}
+		last = current
+		if err := r.engine.Reload(ctx); err != nil {
+			r.metrics.Reloads.WithLabelValues("failure").Inc()
+			r.log.Error(err, "policy reload failed; serving the last good policies")
+			continue
+		}
+		r.metrics.Reloads.WithLabelValues("success").Inc()
+		r.metrics.RulesLoaded.Set(float64(len(r.engine.Rules())))
+		r.log.Info("policies reloaded", "rules", len(r.engine.Rules()))
+	}
+}
+
+// fingerprint hashes the config file and every .rego file of the policy directories (names
+// and contents). Unreadable files hash as missing, so their return is a change too.
+func (r *reloader) fingerprint() [sha256.Size]byte {
+	h := sha256.New()
+	files := []string{r.configFile}
+	for _, dir := range r.policyDirs {
+		_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(path, ".rego") && !strings.Contains(path, "/..") {
+				files = append(files, path)
+			}
+			return nil
+		})
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		if f == "" {
+			continue
+		}
+		h.Write([]byte(f + "\x00"))
+		if data, err := os.ReadFile(f); err == nil {
+			h.Write(data)
+		}
+		h.Write([]byte{0})
+	}
+	var sum [sha256.Size]byte
+	copy(sum[:], h.Sum(nil))
+	return sum
+}

@@ -1,0 +1,76 @@
+package webhook
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/podpolicy/podpolicy/policies"
+)
+
+// allowed returns an admission that lets the object through.
+func allowed(uid types.UID) *admissionv1.AdmissionResponse {
+	return &admissionv1.AdmissionResponse{UID: uid, Allowed: true}
+}
+
+// denied returns a 403 that lists every deny violation, one per line.
+func denied(uid types.UID, kind, name string, violations []policies.Violation) *admissionv1.AdmissionResponse {
+	var b strings.Builder
+	b.WriteString("podpolicy: ")
+	b.WriteString(kind)
+	if name != "" {
+		b.WriteString(` "` + name + `"`)
+	}
+	b.WriteString(" breaks ")
+	if len(violations) == 1 {
+		b.WriteString("1 rule:")
+	} else {
+		b.WriteString(strconv.Itoa(len(violations)) + " rules:")
+	}
+	for i := range violations {
+		b.WriteString("\n")
+		b.WriteString(violations[i].String())
+	}
+	return &admissionv1.AdmissionResponse{
+		UID:     uid,
+		Allowed: false,
+		Result: &metav1.Status{
+			Status:  metav1.StatusFailure,
+			Code:    http.StatusForbidden,
+			Reason:  metav1.StatusReasonForbidden,
+			Message: b.String(),
+		},
+	}
+}
+
+// writeReview answers with an AdmissionReview carrying resp.
+func writeReview(w http.ResponseWriter, status int, resp *admissionv1.AdmissionResponse) error {
+	review := admissionv1.AdmissionReview{
+		TypeMeta: metav1.TypeMeta{APIVersion: admissionv1.SchemeGroupVersion.String(), Kind: "AdmissionReview"},
+		Response: resp,
+	}
+	body, err := json.Marshal(&review)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, err = w.Write(body)
+	return err
+}
+
+// writeError answers a request that failed with an HTTP error status, so the API server
+// counts the call as failed and the webhook's failurePolicy decides. The body still says why,
+// for a person reading it.
+func writeError(w http.ResponseWriter, uid types.UID, status int, msg string) error {
+	return writeReview(w, status, &admissionv1.AdmissionResponse{
+		UID:     uid,
+		Allowed: false,
+		Result:  &metav1.Status{Status: metav1.StatusFailure, Code: int32(status), Message: msg},
+	})
+}

@@ -1,0 +1,78 @@
+package webhook
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+
+	admissionv1 "k8s.io/api/admission/v1"
+)
+
+// maxReviewBytes bounds a request body. The API server caps an object at 3 MiB and a review
+// carries at most the object and its old version.
+const maxReviewBytes = 7 << 20
+
+// requestError is a request the webhook cannot judge; status is the HTTP status to answer.
+type requestError struct {
+	status int
+	msg    string
+}
+
+func (e *requestError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) *requestError {
+	return &requestError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
+}
+
+// decodeReview reads and checks an AdmissionReview request.
+func decodeReview(r *http.Request) (*admissionv1.AdmissionReview, error) {
+	if r.Method != http.MethodPost {
+		return nil, &requestError{status: http.StatusMethodNotAllowed, msg: fmt.Sprintf("method %s is not allowed; send a POST", r.Method)}
+	}
+	if mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mediaType != "application/json" {
+		return nil, &requestError{status: http.StatusUnsupportedMediaType,
+			msg: fmt.Sprintf("content type %q is not supported; send application/json", r.Header.Get("Content-Type"))}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxReviewBytes))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, &requestError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("request body is larger than %d bytes", maxReviewBytes)}
+		}
+		return nil, badRequest("read request body: %v", err)
+	}
+	var review admissionv1.AdmissionReview
+	if err := json.Unmarshal(body, &review); err != nil {
+		return nil, badRequest("request body is not an AdmissionReview: %v", err)
+	}
+	switch {
+	case review.APIVersion != admissionv1.SchemeGroupVersion.String() || review.Kind != "AdmissionReview":
+		return nil, badRequest("request body has kind %s and apiVersion %s; want kind AdmissionReview and apiVersion %s", orNone(review.Kind), orNone(review.APIVersion), admissionv1.SchemeGroupVersion)
+	case review.Request == nil:
+		return nil, badRequest("AdmissionReview has no request")
+	case review.Request.UID == "":
+		return nil, badRequest("AdmissionReview request has no uid")
+	}
+	return &review, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// decodeObject decodes a raw object of the request; field names the request field for errors.
+func decodeObject(raw []byte, field string) (map[string]any, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, badRequest("request.%s is missing", field)
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, badRequest("request.%s is not a JSON object: %v", field, err)
+	}
+	return obj, nil
+}

@@ -1,0 +1,202 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/go-logr/logr"
+	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/podpolicy/podpolicy/policies"
+)
+
+// deps are what both webhooks decide with.
+type deps struct {
+	engine     Evaluator
+	namespaces NamespaceLabels
+	metrics    *Metrics
+	log        logr.Logger
+}
+
+// validator decides /validate requests.
+type validator struct{ deps }
+
+// NewValidatingHandler returns the handler of POST /validate. namespaces may be nil, which
+// turns the podpolicy.io/mode namespace label off.
+func NewValidatingHandler(engine Evaluator, namespaces NamespaceLabels, metrics *Metrics, log logr.Logger) http.Handler {
+	v := &validator{deps{engine: engine, namespaces: namespaces, metrics: metrics, log: log}}
+	return &handler{name: "validate", decide: v.decide, metrics: metrics, log: log}
+}
+
+func (v *validator) decide(ctx context.Context, req *admissionv1.AdmissionRequest) (*admissionv1.AdmissionResponse, outcome, error) {
+	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
+		return nil, outcome{}, badRequest("operation %s is not handled by /validate (CREATE and UPDATE are)", req.Operation)
+	}
+	if req.SubResource != "" && (req.Resource.Resource != "pods" || req.SubResource != "ephemeralcontainers") {
+		return nil, outcome{}, badRequest("subresource %s/%s is not handled by /validate", req.Resource.Resource, req.SubResource)
+	}
+	in, err := normalise(req.Object.Raw, "object", req)
+	if err != nil {
+		return nil, outcome{}, err
+	}
+	if deleting(in) {
+		return allowed(req.UID), outcome{decision: decisionAllowed}, nil
+	}
+	result, err := v.engine.Evaluate(ctx, in, policies.Validate)
+	if err != nil {
+		return nil, outcome{}, err
+	}
+	if result.Exempt {
+		return allowed(req.UID), outcome{decision: decisionExempt}, nil
+	}
+	violations := result.Violations
+	if req.Operation == admissionv1.Update && len(violations) > 0 {
+		if violations, err = v.onlyNew(ctx, req, violations); err != nil {
+			return nil, outcome{}, err
+		}
+	}
+	violations = soften(violations, v.namespaceLabels(ctx, req.Namespace)[ModeLabel])
+	return v.respond(req, in, violations)
+}
+
+// onlyNew drops the violations the old object already had: an update is judged on what it
+// changes, so a controller can still add a finalizer or a label to a Pod admitted before a
+// rule existed, while an update that introduces a violation (an image moved to :latest) is
+// denied.
+func (v *validator) onlyNew(ctx context.Context, req *admissionv1.AdmissionRequest, violations []policies.Violation) ([]policies.Violation, error) {
+	if len(req.OldObject.Raw) == 0 {
+		return violations, nil
+	}
+	old, err := normalise(req.OldObject.Raw, "oldObject", req)
+	if err != nil {
+		v.log.Info("old object not judged; all violations count as new", "uid", req.UID, "reason", err.Error())
+		return violations, nil
+	}
+	before, err := v.engine.Evaluate(ctx, old, policies.Validate)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate old object: %w", err)
+	}
+	existing := make(map[policies.Violation]bool, len(before.Violations))
+	for _, b := range before.Violations {
+		existing[b] = true
+	}
+	var fresh []policies.Violation
+	for _, nv := range violations {
+		if !existing[nv] {
+			fresh = append(fresh, nv)
+		}
+	}
+	return fresh, nil
+}
+
+// namespaceLabels returns the labels of a namespace; nil when they cannot be known. A failed
+// lookup is logged and counted, and the request is then judged as in an unlabelled namespace
+// (enforcing).
+func (d *deps) namespaceLabels(ctx context.Context, namespace string) map[string]string {
+	if d.namespaces == nil || namespace == "" {
+		return nil
+	}
+	labels, err := d.namespaces.Labels(ctx, namespace)
+	if err != nil {
+		d.log.Error(err, "namespace lookup failed; judging without namespace labels", "namespace", namespace)
+		if d.metrics != nil {
+			d.metrics.NamespaceErr.Inc()
+		}
+	}
+	return labels
+}
+
+// soften applies a namespace mode: warn turns denials into warnings, audit turns denials and
+// warnings into audit entries. Any other value leaves the configured actions.
+func soften(violations []policies.Violation, mode string) []policies.Violation {
+	if mode != string(policies.Warn) && mode != string(policies.Audit) {
+		return violations
+	}
+	out := make([]policies.Violation, len(violations))
+	for i, v := range violations {
+		if v.Action == policies.Deny || (mode == string(policies.Audit) && v.Action == policies.Warn) {
+			v.Action = policies.Action(mode)
+		}
+		out[i] = v
+	}
+	return out
+}
+
+func (v *validator) respond(req *admissionv1.AdmissionRequest, in *policies.Input, violations []policies.Violation) (*admissionv1.AdmissionResponse, outcome, error) {
+	var deny, warnings, audit []string
+	var denials []policies.Violation
+	var rules []string
+	for i := range violations {
+		vi := &violations[i]
+		if v.metrics != nil {
+			v.metrics.Violations.WithLabelValues(vi.Rule, string(vi.Action)).Inc()
+		}
+		rules = appendUnique(rules, vi.Rule)
+		switch vi.Action {
+		case policies.Deny:
+			deny = append(deny, vi.Rule)
+			denials = append(denials, *vi)
+		case policies.Warn:
+			warnings = append(warnings, vi.String())
+		case policies.Audit:
+			audit = append(audit, vi.String())
+		}
+	}
+	if len(deny) > 0 {
+		return denied(req.UID, in.Kind, in.Name, denials), outcome{decision: decisionDenied, rules: rules}, nil
+	}
+	resp := allowed(req.UID)
+	resp.Warnings = warnings
+	if len(audit) > 0 {
+		resp.AuditAnnotations = map[string]string{"violations": strings.Join(audit, "\n")}
+	}
+	decision := decisionAllowed
+	if len(warnings) > 0 {
+		decision = decisionWarned
+	}
+	return resp, outcome{decision: decision, rules: rules}, nil
+}
+
+// normalise decodes a request object and builds its Input. The namespace of the request is
+// authoritative: the object may not carry one.
+func normalise(raw []byte, field string, req *admissionv1.AdmissionRequest) (*policies.Input, error) {
+	obj, err := decodeObject(raw, field)
+	if err != nil {
+		return nil, err
+	}
+	in, err := policies.NewInput(obj, string(req.Operation))
+	if errors.Is(err, policies.ErrUnsupportedKind) {
+		return nil, badRequest("kind %s of %s is not handled by podpolicy", req.Kind.Kind, req.Kind.Group+"/"+req.Kind.Version)
+	}
+	if err != nil {
+		return nil, badRequest("request.%s: %v", field, err)
+	}
+	in.Namespace = req.Namespace
+	return in, nil
+}
+
+// deleting reports whether a Pod is being deleted: nothing it carries can still change what
+// runs, and denying its updates would only block its finalizers.
+func deleting(in *policies.Input) bool {
+	if in.Kind != "Pod" {
+		return false
+	}
+	meta, _ := in.Pod["metadata"].(map[string]any)
+	_, ok := meta["deletionTimestamp"]
+	return ok
+}
+
+func typesUID(uid string) types.UID { return types.UID(uid) }
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
