@@ -39,9 +39,11 @@ unit:
 rego-test: build
 	$(BIN)/podpolicy test --coverage --threshold $(REGO_COVERAGE)
 
-## e2e: the end-to-end suite: real kube-apiserver + etcd, podpolicy serve over TLS, real kubectl
+## e2e: the end-to-end suites on a real kube-apiserver + etcd with the real kubectl and helm:
+## the webhook (test/e2e) and the Helm chart with certificate management (test/e2e/chart).
+## One package at a time: each starts its own control plane, and the load tests need the CPU.
 e2e: tools
-	$(GO) test -tags e2e -count=1 -timeout 30m -v ./test/e2e/
+	$(GO) test -tags e2e -count=1 -p 1 -timeout 40m -v ./test/e2e/...
 
 ## demo: start a local control plane with podpolicy and show it at work (DEMO_EXIT=1 to stop at the end)
 demo: tools

@@ -1,9 +1,11 @@
 package webhook
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -49,6 +51,10 @@ type SelfManagedTLS struct {
 	// Validity is the lifetime of a serving certificate; RenewBefore how long before its
 	// expiry a new one is issued.
 	Validity, RenewBefore time.Duration
+	// CAValidity is the CA's lifetime; CAOverlap how long a new CA is trusted before it signs.
+	CAValidity, CAOverlap time.Duration
+	// RefreshInterval is how often the Secret and the configurations are checked.
+	RefreshInterval time.Duration
 	// ExtraDNSNames and ExtraIPs are added to the certificate (tests use 127.0.0.1).
 	ExtraDNSNames []string
 	ExtraIPs      []string
@@ -61,14 +67,7 @@ func (o *Options) Validate() error {
 		errs = append(errs, fmt.Errorf("--webhook-port %d is not a port", o.WebhookPort))
 	}
 	if o.TLS == nil {
-		for _, name := range []string{o.CertName, o.KeyName} {
-			if _, err := os.Stat(o.CertDir + "/" + name); err != nil && o.CertDir != "" {
-				errs = append(errs, fmt.Errorf("--webhook-cert-path: %w", err))
-			}
-		}
-		if o.CertDir == "" {
-			errs = append(errs, errors.New("--webhook-cert-path is required (or --self-managed-tls)"))
-		}
+		errs = append(errs, o.validateCertFiles())
 	}
 	if o.TLS != nil {
 		errs = append(errs, o.TLS.validate(o.Kubeconfig)...)
@@ -90,6 +89,20 @@ func (o *Options) Validate() error {
 	return errors.Join(errs...)
 }
 
+// validateCertFiles checks that the certificate files exist and form a key pair, so a corrupt
+// or mismatched Secret is reported at start with its file names rather than as failed
+// handshakes.
+func (o *Options) validateCertFiles() error {
+	if o.CertDir == "" {
+		return errors.New("--webhook-cert-path is required (or --self-managed-tls)")
+	}
+	cert, key := filepath.Join(o.CertDir, o.CertName), filepath.Join(o.CertDir, o.KeyName)
+	if _, err := tls.LoadX509KeyPair(cert, key); err != nil {
+		return fmt.Errorf("--webhook-cert-path: %s and %s are not a usable key pair: %w", cert, key, err)
+	}
+	return nil
+}
+
 func (t *SelfManagedTLS) validate(kubeconfig string) []error {
 	var errs []error
 	for flag, v := range map[string]string{
@@ -102,6 +115,15 @@ func (t *SelfManagedTLS) validate(kubeconfig string) []error {
 	}
 	if t.Validity <= t.RenewBefore || t.RenewBefore <= 0 {
 		errs = append(errs, fmt.Errorf("--cert-renew-before (%v) must be positive and shorter than --cert-validity (%v)", t.RenewBefore, t.Validity))
+	}
+	if t.CAValidity < 3*t.Validity {
+		errs = append(errs, fmt.Errorf("--ca-validity (%v) must be at least three times --cert-validity (%v)", t.CAValidity, t.Validity))
+	}
+	if t.CAOverlap < 0 || t.CAOverlap >= t.Validity-t.RenewBefore {
+		errs = append(errs, fmt.Errorf("--ca-overlap (%v) must be shorter than --cert-validity minus --cert-renew-before (%v), so the old CA's last certificate outlives it", t.CAOverlap, t.Validity-t.RenewBefore))
+	}
+	if t.RefreshInterval <= 0 || t.RefreshInterval >= t.RenewBefore {
+		errs = append(errs, fmt.Errorf("--tls-refresh-interval (%v) must be positive and shorter than --cert-renew-before", t.RefreshInterval))
 	}
 	return errs
 }

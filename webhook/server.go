@@ -57,21 +57,19 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		return err
 	}
 
-	server := crwebhook.NewServer(crwebhook.Options{
+	serverOpts := crwebhook.Options{
 		Host: opts.WebhookHost, Port: opts.WebhookPort,
 		CertDir: opts.CertDir, CertName: opts.CertName, KeyName: opts.KeyName,
 		TLSOpts: []func(*tls.Config){secureTLS},
-	})
+	}
 	if opts.TLS != nil {
-		manager, err := startSelfManagedTLS(serveCtx, cfg, *opts.TLS, &opts, log.WithName("tls"))
+		manager, err := startSelfManagedTLS(serveCtx, cfg, *opts.TLS, log.WithName("tls"))
 		if err != nil {
 			return err
 		}
-		server = crwebhook.NewServer(crwebhook.Options{
-			Host: opts.WebhookHost, Port: opts.WebhookPort,
-			TLSOpts: []func(*tls.Config){secureTLS, func(c *tls.Config) { c.GetCertificate = manager.GetCertificate }},
-		})
+		serverOpts.TLSOpts = append(serverOpts.TLSOpts, func(c *tls.Config) { c.GetCertificate = manager.GetCertificate })
 	}
+	server := crwebhook.NewServer(serverOpts)
 	server.Register("/validate", NewValidatingHandler(engine, namespaces, metrics, log.WithName("validate")))
 	server.Register("/mutate", NewMutatingHandler(engine, namespaces, metrics, log.WithName("mutate")))
 

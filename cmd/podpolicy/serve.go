@@ -43,6 +43,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.StringVar(&tls.MutatingWebhook, "mutating-webhook-configuration", "", "MutatingWebhookConfiguration whose caBundle podpolicy keeps current")
 	fs.DurationVar(&tls.Validity, "cert-validity", 365*24*time.Hour, "lifetime of a serving certificate")
 	fs.DurationVar(&tls.RenewBefore, "cert-renew-before", 30*24*time.Hour, "renew the serving certificate this long before it expires")
+	fs.DurationVar(&tls.CAValidity, "ca-validity", 10*365*24*time.Hour, "lifetime of the CA; it is replaced when a third of it is left")
+	fs.DurationVar(&tls.CAOverlap, "ca-overlap", time.Minute, "how long a new CA is trusted in the caBundle before certificates are issued from it")
+	fs.DurationVar(&tls.RefreshInterval, "tls-refresh-interval", time.Minute, "how often the certificate Secret and the caBundle are checked")
 	fs.StringVar(&extraDNS, "tls-extra-dns-names", "", "comma-separated DNS names added to the serving certificate")
 	fs.StringVar(&extraIPs, "tls-extra-ips", "", "comma-separated IP addresses added to the serving certificate")
 

@@ -29,14 +29,17 @@ type ControlPlane struct {
 	KubectlPath string
 }
 
-// StartControlPlane starts kube-apiserver and etcd from bin/ and writes an admin kubeconfig
-// into dir.
-func StartControlPlane(dir string) (*ControlPlane, error) {
+// StartControlPlane starts kube-apiserver and etcd from bin/, installs the CRDs of crdPaths
+// (files or directories) and writes an admin kubeconfig into dir.
+func StartControlPlane(dir string, crdPaths ...string) (*ControlPlane, error) {
 	bin, err := BinDir()
 	if err != nil {
 		return nil, err
 	}
-	env := &envtest.Environment{BinaryAssetsDirectory: bin, ControlPlaneStartTimeout: 90 * time.Second, ControlPlaneStopTimeout: 30 * time.Second}
+	env := &envtest.Environment{
+		BinaryAssetsDirectory: bin, ControlPlaneStartTimeout: 90 * time.Second, ControlPlaneStopTimeout: 30 * time.Second,
+		CRDDirectoryPaths: crdPaths, ErrorIfCRDPathMissing: true,
+	}
 	if _, err := env.Start(); err != nil {
 		return nil, fmt.Errorf("start kube-apiserver and etcd: %w", err)
 	}
@@ -46,6 +49,9 @@ func StartControlPlane(dir string) (*ControlPlane, error) {
 		return nil, errors.Join(fmt.Errorf("add admin user: %w", err), cp.Stop())
 	}
 	cp.Config = user.Config()
+	// Tests create Pods in bursts; client-go's default of 5 requests a second would be the
+	// bottleneck, not the API server or podpolicy.
+	cp.Config.QPS, cp.Config.Burst = 1000, 2000
 	if cp.Client, err = kubernetes.NewForConfig(cp.Config); err != nil {
 		return nil, errors.Join(err, cp.Stop())
 	}
@@ -99,4 +105,9 @@ func run(cmd *exec.Cmd, stdin string) Result {
 		stderr.WriteString(err.Error())
 	}
 	return Result{Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: code}
+}
+
+// Helm runs the helm binary of bin/ against the control plane.
+func (cp *ControlPlane) Helm(ctx context.Context, args ...string) Result {
+	return run(exec.CommandContext(ctx, filepath.Join(filepath.Dir(cp.KubectlPath), "helm"), append([]string{"--kubeconfig", cp.Kubeconfig}, args...)...), "")
 }

@@ -37,6 +37,9 @@ type WebhookOptions struct {
 	Port int
 	// CA signs the serving certificate; a new one when nil.
 	CA *certs.CA
+	// SelfManagedTLS leaves the certificate to podpolicy (--self-managed-tls in Args): no
+	// certificate files are written.
+	SelfManagedTLS bool
 }
 
 // Webhook is a running `podpolicy serve`.
@@ -56,6 +59,9 @@ type Webhook struct {
 // and waits until /readyz answers.
 func StartWebhook(ctx context.Context, o WebhookOptions) (*Webhook, error) {
 	w := &Webhook{Port: o.Port, CA: o.CA, CertDir: filepath.Join(o.Dir, "certs"), LogPath: filepath.Join(o.Dir, "podpolicy.log")}
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return nil, err
+	}
 	var err error
 	for _, port := range []*int{&w.Port, &w.MetricsPort, &w.HealthPort} {
 		if *port == 0 {
@@ -64,20 +70,23 @@ func StartWebhook(ctx context.Context, o WebhookOptions) (*Webhook, error) {
 			}
 		}
 	}
-	if w.CA == nil {
-		if w.CA, err = certs.NewCA("podpolicy test CA", 24*time.Hour, time.Now()); err != nil {
+	args := []string{"serve", "--webhook-host=127.0.0.1", "--webhook-port=" + strconv.Itoa(w.Port)}
+	if !o.SelfManagedTLS {
+		if w.CA == nil {
+			if w.CA, err = certs.NewCA("podpolicy test CA", 24*time.Hour, time.Now()); err != nil {
+				return nil, err
+			}
+		}
+		if err := w.RotateCertificate(); err != nil {
 			return nil, err
 		}
+		args = append(args, "--webhook-cert-path="+w.CertDir)
 	}
-	if err := w.RotateCertificate(); err != nil {
-		return nil, err
-	}
-	args := []string{"serve",
-		"--webhook-host=127.0.0.1", "--webhook-port=" + strconv.Itoa(w.Port), "--webhook-cert-path=" + w.CertDir,
-		"--metrics-bind-address=127.0.0.1:" + strconv.Itoa(w.MetricsPort),
-		"--health-probe-bind-address=127.0.0.1:" + strconv.Itoa(w.HealthPort),
+	args = append(args,
+		"--metrics-bind-address=127.0.0.1:"+strconv.Itoa(w.MetricsPort),
+		"--health-probe-bind-address=127.0.0.1:"+strconv.Itoa(w.HealthPort),
 		"--reload-interval=500ms",
-	}
+	)
 	if o.Kubeconfig != "" {
 		args = append(args, "--kubeconfig="+o.Kubeconfig)
 	}
@@ -187,6 +196,18 @@ func (w *Webhook) Client() *http.Client {
 	pool := x509.NewCertPool()
 	pool.AddCert(w.CA.Cert)
 	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+}
+
+// ServedCertificate connects to the webhook port and returns the leaf certificate it serves,
+// without verifying it.
+func (w *Webhook) ServedCertificate() (*x509.Certificate, error) {
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", fmt.Sprintf("127.0.0.1:%d", w.Port),
+		&tls.Config{InsecureSkipVerify: true}) //nolint:gosec // the test inspects what is served, it trusts nothing
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	return conn.ConnectionState().PeerCertificates[0], nil
 }
 
 // Stop sends SIGTERM and waits for the process to exit; it kills it after 30 seconds.

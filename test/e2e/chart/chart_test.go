@@ -1,0 +1,127 @@
+//go:build e2e
+
+package chart
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/podpolicy/podpolicy/test/harness"
+)
+
+func TestHelmLint(t *testing.T) {
+	for _, args := range [][]string{
+		{"lint", "--strict", chartDir()},
+		{"lint", "--strict", chartDir(), "-f", chartDir() + "/ci/full-values.yaml"},
+		{"lint", "--strict", chartDir(), "-f", chartDir() + "/ci/cert-manager-values.yaml"},
+	} {
+		r := helm(t, args...)
+		t.Logf("helm %s:\n%s", strings.Join(args, " "), r.Stdout)
+		if r.ExitCode != 0 || !strings.Contains(r.Stdout, "1 chart(s) linted, 0 chart(s) failed") {
+			t.Errorf("helm %v: %s", args, r.Output())
+		}
+	}
+}
+
+// TestRenderedObjectsPassTheAPIServerAndOurOwnRules renders the chart in both TLS modes and
+// with every option set, has the API server validate every object by a server-side dry-run
+// (cert-manager's and the ServiceMonitor CRDs are installed), and runs podpolicy check on the
+// result: the chart's own Deployment and Job must pass podpolicy's rules.
+func TestRenderedObjectsPassTheAPIServerAndOurOwnRules(t *testing.T) {
+	ensureNamespace(t, namespace)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want map[string]int
+	}{
+		{"self-managed TLS", nil, map[string]int{"Deployment": 1, "Secret": 1, "Role": 1, "ValidatingWebhookConfiguration": 1, "MutatingWebhookConfiguration": 1, "Job": 1, "PodDisruptionBudget": 1}},
+		{"cert-manager", []string{"-f", chartDir() + "/ci/cert-manager-values.yaml"}, map[string]int{"Certificate": 2, "Issuer": 2, "Secret": 0, "Role": 0}},
+		{"every option", []string{"-f", chartDir() + "/ci/full-values.yaml"}, map[string]int{"ServiceMonitor": 1, "Certificate": 1, "ConfigMap": 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path, objects := render(t, tc.args...)
+			got := kinds(objects)
+			for kind, n := range tc.want {
+				if got[kind] != n {
+					t.Errorf("%d %s rendered, want %d (all: %v)", got[kind], kind, n, got)
+				}
+			}
+			r := kubectl(t, "apply", "--dry-run=server", "-n", namespace, "-f", path)
+			if r.ExitCode != 0 {
+				t.Fatalf("the API server refused the rendered chart:\n%s", r.Output())
+			}
+			if lines := strings.Count(strings.TrimSpace(r.Stdout), "\n") + 1; lines != len(objects) {
+				t.Errorf("the API server accepted %d objects of %d:\n%s", lines, len(objects), r.Stdout)
+			}
+			check := harness.Command(context.Background(), binary, "check", "-f", path)
+			if check.ExitCode != 0 || !strings.Contains(check.Stdout, "2 objects checked: 0 denied, 0 warned") {
+				t.Errorf("podpolicy check on the rendered chart: exit %d\n%s", check.ExitCode, check.Output())
+			}
+		})
+	}
+}
+
+func TestInvalidValuesFailNamingTheValue(t *testing.T) {
+	for _, tc := range []struct {
+		set, want string
+	}{
+		{"webhok.timeoutSeconds=3", "additional properties 'webhok' not allowed"},
+		{"replicaCount=0", "replicaCount=0"},
+		{"replicaCount=1", "replicaCount=1 with podDisruptionBudget.minAvailable=1"},
+		{"config.rules.image-tag-pined.action=warn", "additional properties 'image-tag-pined' not allowed"},
+		{"webhook.timeoutSeconds=abc", "/webhook/timeoutSeconds"},
+		{"config.rules.host-ports.action=block", "/config/rules/host-ports/action"},
+		{"webhook.validating.failurePolicy=Sometimes", "/webhook/validating/failurePolicy"},
+	} {
+		t.Run(tc.set, func(t *testing.T) {
+			r := helm(t, "template", release, chartDir(), "--namespace", namespace, "--set", tc.set)
+			if r.ExitCode == 0 || !strings.Contains(r.Stderr, tc.want) {
+				t.Errorf("--set %s: exit %d, want a failure naming %q:\n%s", tc.set, r.ExitCode, tc.want, r.Stderr)
+			}
+		})
+	}
+}
+
+// TestUninstallHookCanRemoveTheWebhookConfigurations runs the pre-delete hook's kubectl
+// command with the hook's own ServiceAccount permissions (impersonated, as there is no kubelet
+// to run the Job): it must delete both configurations and nothing else.
+func TestUninstallHookCanRemoveTheWebhookConfigurations(t *testing.T) {
+	ensureNamespace(t, namespace)
+	path, objects := render(t)
+	if r := kubectl(t, "apply", "-n", namespace, "-f", path); r.ExitCode != 0 {
+		t.Fatalf("apply: %s", r.Output())
+	}
+	job := find(t, objects, "Job", fullname+"-cleanup")
+	container := dig(job, "spec", "template", "spec", "containers", 0).(map[string]any)
+	var command []string
+	for _, part := range append(asStrings(container["command"]), asStrings(container["args"])...) {
+		command = append(command, part)
+	}
+	if len(command) == 0 || !strings.HasSuffix(command[0], "kubectl") {
+		t.Fatalf("the hook does not run kubectl: %v", command)
+	}
+	as := "--as=system:serviceaccount:" + namespace + ":" + fullname + "-cleanup"
+	if r := kubectl(t, as, "delete", "secret", fullname+"-tls", "-n", namespace); r.ExitCode == 0 {
+		t.Error("the hook's ServiceAccount may delete other objects")
+	}
+	r := kubectl(t, append([]string{as}, command[1:]...)...)
+	if r.ExitCode != 0 {
+		t.Fatalf("the hook's command failed with its own permissions: %s", r.Output())
+	}
+	for _, kind := range []string{"validatingwebhookconfiguration", "mutatingwebhookconfiguration"} {
+		if got := kubectl(t, "get", kind, fullname); got.ExitCode == 0 {
+			t.Errorf("%s %s survived the hook", kind, fullname)
+		}
+	}
+	kubectl(t, "delete", "-n", namespace, "-f", path, "--ignore-not-found", "--wait=false")
+}
+
+func asStrings(v any) []string {
+	var out []string
+	list, _ := v.([]any)
+	for _, item := range list {
+		out = append(out, item.(string))
+	}
+	return out
+}
