@@ -103,7 +103,7 @@ func build(ctx context.Context, opts Options) (*policySet, error) {
 	if err != nil {
 		return nil, err
 	}
-	store := inmem.NewFromObject(map[string]any{"podpolicy": map[string]any{"config": cfg.data}})
+	store := inmem.NewFromObjectWithOpts(map[string]any{"podpolicy": map[string]any{"config": cfg.data}}, inmem.OptReturnASTValuesOnRead(true))
 	prepare := func(query string) (rego.PreparedEvalQuery, error) {
 		return rego.New(
 			rego.Compiler(compiler),

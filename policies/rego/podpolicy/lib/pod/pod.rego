@@ -3,64 +3,54 @@
 # description: |
 #   Shared views of the normalised input that every rule reads. The input is built by the
 #   Go engine: input.kind and input.operation of the object the user applied, and input.pod,
-#   the Pod itself or the pod template of a workload, with Kubernetes defaulting applied.
-#   Every path produced here is relative to the pod spec; the engine prefixes it with the
-#   location of the pod spec in the object the user wrote.
+#   the Pod itself or the pod template of a workload, with Kubernetes defaulting applied
+#   (input.pod.spec is always present). Every path produced here is relative to the pod spec;
+#   the engine prefixes it with the location of the pod spec in the object the user wrote.
+#
+#   Performance: every admission request evaluates every rule. Rules iterate the input's own
+#   container lists (`some f in pod.all; some i, c in pod.spec[f]`), read fields with plain
+#   references, and pass only scalars (field name, index) to functions: OPA walks a builtin's
+#   or function's arguments whole, so handing it a container costs as much as the container is
+#   big.
 package podpolicy.lib.pod
 
 # spec is the pod spec under evaluation.
-spec := object.get(input, ["pod", "spec"], {})
+spec := input.pod.spec
 
-# containers holds every container of the pod (containers, initContainers and
-# ephemeralContainers) with its list field, index and path.
-containers contains entry if {
-	some field in ["containers", "initContainers", "ephemeralContainers"]
-	some i, c in spec[field]
-	entry := {"container": c, "field": field, "index": i, "path": sprintf("%s[%d]", [field, i])}
+# all lists the container fields of a pod spec: every container is spec[f][i] for f in all.
+all := ["containers", "initContainers", "ephemeralContainers"]
+
+# resourced lists the container fields whose containers take resources and probes (ephemeral
+# containers can set neither).
+resourced := ["containers", "initContainers"]
+
+# path returns the field path of spec[f][i], relative to the pod spec.
+path(f, i) := concat("", [f, "[", format_int(i, 10), "]"])
+
+# concurrent reports whether spec[f][i] runs at the same time as the app containers, sharing
+# the pod's network namespace: the app containers and the init containers with restartPolicy
+# Always (sidecars). Ordinary init containers run one at a time before them.
+concurrent(f, _) if f == "containers"
+
+concurrent(f, i) if {
+	f == "initContainers"
+	spec[f][i].restartPolicy == "Always"
 }
 
-# app_containers are the containers of spec.containers.
-app_containers contains entry if {
-	some entry in containers
-	entry.field == "containers"
-}
-
-# resourced_containers are the containers that take resources: containers and initContainers
-# (ephemeral containers cannot set resources).
-resourced_containers contains entry if {
-	some entry in containers
-	entry.field != "ephemeralContainers"
-}
-
-# concurrent_containers run at the same time and so share the pod's network namespace:
-# the app containers and the init containers with restartPolicy Always (sidecars).
-# Ordinary init containers run one at a time before them.
-concurrent_containers contains entry if {
-	some entry in containers
-	entry.field == "containers"
-}
-
-concurrent_containers contains entry if {
-	some entry in containers
-	entry.field == "initContainers"
-	entry.container.restartPolicy == "Always"
-}
-
-# security_context returns the securityContext of a container, or {} when it has none.
-security_context(c) := object.get(c, "securityContext", {})
-
-# pod_security_context is the pod-level securityContext, or {}.
-pod_security_context := object.get(spec, "securityContext", {})
-
-# effective returns a securityContext field as it applies to a container: the container's own
-# setting wins over the pod's, as in the kubelet.
-effective(c, field) := value if {
-	value := security_context(c)[field]
-} else := pod_security_context[field]
+# effective returns a securityContext field as it applies to spec[f][i]: the container's own
+# setting wins over the pod's, as in the kubelet; undefined when neither sets it.
+effective(f, i, field) := value if {
+	value := spec[f][i].securityContext[field]
+} else := spec.securityContext[field]
 
 # long_running is true when the pod is expected to run until stopped: not the pod of a Job or
 # CronJob, and restartPolicy Always (the default).
 long_running if {
 	not input.kind in {"Job", "CronJob"}
-	object.get(spec, "restartPolicy", "Always") == "Always"
+	restart_policy == "Always"
 }
+
+# restart_policy is the pod's restartPolicy; Always when unset.
+default restart_policy := "Always"
+
+restart_policy := spec.restartPolicy

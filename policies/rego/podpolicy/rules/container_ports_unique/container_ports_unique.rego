@@ -14,53 +14,56 @@ package podpolicy.rules.container_ports_unique
 
 import data.podpolicy.lib.pod
 
-field_rank := {"containers": 0, "initContainers": 1}
-
-# ports lists the port entries of the containers that run together, each with a sortable
-# position in declaration order.
-ports contains p if {
-	some entry in pod.concurrent_containers
-	some j, port in entry.container.ports
+# ports lists the port entries of the containers that run together, in declaration order
+# (app containers, then restartable init containers).
+ports := [p |
+	some f in pod.resourced
+	some i, c in pod.spec[f]
+	pod.concurrent(f, i)
+	some j, port in c.ports
 	p := {
-		"container": entry.container.name,
-		"path": sprintf("%s.ports[%d]", [entry.path, j]),
-		"order": [field_rank[entry.field], entry.index, j],
+		"container": c.name,
+		"f": f,
+		"i": i,
+		"j": j,
 		"containerPort": port.containerPort,
 		"protocol": object.get(port, "protocol", "TCP"),
 		"hostPort": object.get(port, "hostPort", 0),
 		"hostIP": object.get(port, "hostIP", ""),
 	}
-}
+]
 
-# key returns the values of the given fields of a port entry.
-key(p, fields) := [p[f] | some f in fields]
+port_path(p) := sprintf("%s.ports[%d]", [pod.path(p.f, p.i), p.j])
 
-# first_claim returns the earliest port entry, declared before p, with the same key.
-first_claim(p, fields) := first if {
-	earlier := {q.order | some q in ports; q.order < p.order; key(q, fields) == key(p, fields)}
-	count(earlier) > 0
-	some first in ports
-	first.order == min(earlier)
-}
-
+# violation reports a containerPort declared again, naming the container that declared it
+# first.
 violation contains {
 	"container": p.container,
-	"path": concat("", [p.path, ".containerPort"]),
+	"path": concat("", [port_path(p), ".containerPort"]),
 	"message": sprintf(
 		"containerPort %v/%s is also declared by container %q; containers in a Pod share one network namespace",
-		[p.containerPort, p.protocol, first.container],
+		[p.containerPort, p.protocol, ports[earlier[0]].container],
 	),
 } if {
-	some p in ports
-	first := first_claim(p, ["containerPort", "protocol"])
+	some n, p in ports
+	earlier := [m | some m, q in ports; m < n; q.containerPort == p.containerPort; q.protocol == p.protocol]
+	count(earlier) > 0
 }
 
+# violation reports a hostPort declared again on the same protocol and hostIP.
 violation contains {
 	"container": p.container,
-	"path": concat("", [p.path, ".hostPort"]),
-	"message": sprintf("hostPort %v/%s on hostIP %q is also declared by container %q", [p.hostPort, p.protocol, p.hostIP, first.container]),
+	"path": concat("", [port_path(p), ".hostPort"]),
+	"message": sprintf("hostPort %v/%s on hostIP %q is also declared by container %q", [p.hostPort, p.protocol, p.hostIP, ports[earlier[0]].container]),
 } if {
-	some p in ports
+	some n, p in ports
 	p.hostPort != 0
-	first := first_claim(p, ["hostPort", "protocol", "hostIP"])
+	earlier := [m |
+		some m, q in ports
+		m < n
+		q.hostPort == p.hostPort
+		q.protocol == p.protocol
+		q.hostIP == p.hostIP
+	]
+	count(earlier) > 0
 }

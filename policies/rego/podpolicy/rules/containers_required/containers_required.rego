@@ -13,5 +13,5 @@ import data.podpolicy.lib.pod
 
 # violation reports a pod spec whose containers list is missing or empty.
 violation contains {"path": "containers", "message": "the pod has no containers"} if {
-	count(object.get(pod.spec, "containers", [])) == 0
+	not pod.spec.containers[0]
 }

@@ -20,14 +20,14 @@ annotation := "kubectl.kubernetes.io/default-container"
 
 settings := config.mutation.defaultContainer
 
-metadata := object.get(input, ["pod", "metadata"], {})
+metadata := input.pod.metadata
 
 candidates := [c.name | some c in pod.spec.containers; not c.name in settings.sidecars]
 
 # patch adds the annotation, naming the first container that is not a sidecar.
 patch contains op if {
 	settings.enabled
-	count(pod.spec.containers) >= 2
+	pod.spec.containers[1]
 	not annotation in object.keys(object.get(metadata, "annotations", {}))
 	count(candidates) > 0
 	some op in patch.add_entries(metadata, "annotations", {annotation: candidates[0]})

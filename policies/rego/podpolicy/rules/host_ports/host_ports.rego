@@ -14,12 +14,13 @@ import data.podpolicy.lib.pod
 
 # violation reports each non-zero hostPort outside the allowed list.
 violation contains {
-	"container": entry.container.name,
-	"path": sprintf("%s.ports[%d].hostPort", [entry.path, j]),
+	"container": c.name,
+	"path": sprintf("%s.ports[%d].hostPort", [pod.path(f, i), j]),
 	"message": sprintf("hostPort %v is not allowed", [port.hostPort]),
 } if {
-	some entry in pod.containers
-	some j, port in entry.container.ports
-	object.get(port, "hostPort", 0) != 0
+	some f in pod.all
+	some i, c in pod.spec[f]
+	some j, port in c.ports
+	port.hostPort != 0
 	not port.hostPort in config.rules["host-ports"].allowed
 }

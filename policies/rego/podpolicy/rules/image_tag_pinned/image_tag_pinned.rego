@@ -16,26 +16,21 @@ import data.podpolicy.lib.pod
 # can carry a tag, so a registry host's port is never taken for one.
 tag(image) := t if {
 	segments := split(image, "/")
-	last := segments[count(segments) - 1]
-	parts := split(last, ":")
+	parts := split(segments[count(segments) - 1], ":")
 	count(parts) > 1
 	t := parts[count(parts) - 1]
 } else := ""
 
-pinned(image) if contains(image, "@sha256:")
-
-pinned(image) if {
-	not tag(image) in {"", "latest"}
-}
-
 # violation reports each image that is neither tagged with a version nor pinned by digest.
 violation contains {
-	"container": entry.container.name,
-	"path": concat("", [entry.path, ".image"]),
-	"message": message(entry.container.image),
+	"container": c.name,
+	"path": concat("", [pod.path(f, i), ".image"]),
+	"message": message(c.image),
 } if {
-	some entry in pod.containers
-	not pinned(entry.container.image)
+	some f in pod.all
+	some i, c in pod.spec[f]
+	not contains(c.image, "@sha256:")
+	tag(c.image) in {"", "latest"}
 }
 
 message(image) := sprintf("image %q has no tag", [image]) if tag(image) == ""

@@ -13,9 +13,11 @@ package podpolicy.rules.inject_labels
 import data.podpolicy.config
 import data.podpolicy.lib.patch
 
-metadata := object.get(input, ["pod", "metadata"], {})
+metadata := input.pod.metadata
 
-namespace_labels := object.get(input, "namespaceLabels", {})
+default namespace_labels := {}
+
+namespace_labels := input.namespaceLabels
 
 wanted[key] := value if {
 	some key, value in config.mutation.labels

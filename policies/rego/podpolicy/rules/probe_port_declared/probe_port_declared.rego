@@ -18,20 +18,21 @@ handlers := ["httpGet", "tcpSocket"]
 
 # violation reports a probe port name the container does not declare.
 violation contains {
-	"container": entry.container.name,
-	"path": concat("", [entry.path, ".", probe, ".", handler, ".port"]),
+	"container": c.name,
+	"path": concat("", [pod.path(f, i), ".", probe, ".", handler, ".port"]),
 	"message": sprintf("%s names port %q, which the container does not declare", [probe, port]),
 	"fix": sprintf("add a port named %q to the container's ports, or use the port number", [port]),
 } if {
-	some entry in pod.resourced_containers
+	some f in pod.resourced
+	some i, c in pod.spec[f]
 	some probe in probes
 	some handler in handlers
-	port := entry.container[probe][handler].port
+	port := c[probe][handler].port
 	is_string(port)
-	not declared(entry.container, port)
+	not declared(f, i, port)
 }
 
-declared(container, name) if {
-	some p in container.ports
+declared(f, i, name) if {
+	some p in pod.spec[f][i].ports
 	p.name == name
 }

@@ -16,13 +16,13 @@ import data.podpolicy.lib.pod
 
 # violation reports each required probe a long-running app container lacks.
 violation contains {
-	"container": entry.container.name,
-	"path": concat("", [entry.path, ".", probe]),
+	"container": c.name,
+	"path": concat("", [pod.path("containers", i), ".", probe]),
 	"message": sprintf("%s is not set", [probe]),
 	"fix": sprintf("add a %s, for example an httpGet on the container's health endpoint", [probe]),
 } if {
 	pod.long_running
-	some entry in pod.app_containers
+	some i, c in pod.spec.containers
 	some probe in config.rules["probes-required"].probes
-	not entry.container[probe]
+	not c[probe]
 }

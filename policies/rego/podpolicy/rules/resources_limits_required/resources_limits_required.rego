@@ -17,12 +17,13 @@ examples := {"cpu": "500m", "memory": "256Mi", "ephemeral-storage": "1Gi"}
 
 # violation reports each configured resource a container does not limit.
 violation contains {
-	"container": entry.container.name,
-	"path": concat("", [entry.path, ".resources.limits.", resource]),
+	"container": c.name,
+	"path": concat("", [pod.path(f, i), ".resources.limits.", resource]),
 	"message": sprintf("resources.limits.%s is not set", [resource]),
 	"fix": sprintf("set a %s limit such as %s", [resource, object.get(examples, resource, "a quantity")]),
 } if {
-	some entry in pod.resourced_containers
+	some f in pod.resourced
+	some i, c in pod.spec[f]
 	some resource in config.rules["resources-limits-required"].resources
-	not entry.container.resources.limits[resource]
+	not c.resources.limits[resource]
 }

@@ -18,12 +18,13 @@ examples := {"cpu": "100m", "memory": "128Mi", "ephemeral-storage": "1Gi"}
 
 # violation reports each configured resource a container does not request.
 violation contains {
-	"container": entry.container.name,
-	"path": concat("", [entry.path, ".resources.requests.", resource]),
+	"container": c.name,
+	"path": concat("", [pod.path(f, i), ".resources.requests.", resource]),
 	"message": sprintf("resources.requests.%s is not set", [resource]),
 	"fix": sprintf("set a %s request such as %s", [resource, object.get(examples, resource, "a quantity")]),
 } if {
-	some entry in pod.resourced_containers
+	some f in pod.resourced
+	some i, c in pod.spec[f]
 	some resource in config.rules["resources-requests-required"].resources
-	not entry.container.resources.requests[resource]
+	not c.resources.requests[resource]
 }

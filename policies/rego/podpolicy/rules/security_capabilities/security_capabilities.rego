@@ -13,31 +13,36 @@ package podpolicy.rules.security_capabilities
 import data.podpolicy.config
 import data.podpolicy.lib.pod
 
-capabilities(c) := object.get(pod.security_context(c), "capabilities", {})
-
 normalise(name) := trim_prefix(upper(name), "CAP_")
 
 allowed := {normalise(name) | some name in config.rules["security-capabilities"].allowedAdd}
 
 # violation reports every container that does not drop ALL.
 violation contains {
-	"container": entry.container.name,
-	"path": concat("", [entry.path, ".securityContext.capabilities.drop"]),
+	"container": c.name,
+	"path": concat("", [pod.path(f, i), ".securityContext.capabilities.drop"]),
 	"message": "securityContext.capabilities.drop does not include ALL",
 	"fix": "set securityContext.capabilities.drop to [ALL]",
 } if {
-	some entry in pod.containers
-	not "ALL" in {normalise(name) | some name in object.get(capabilities(entry.container), "drop", [])}
+	some f in pod.all
+	some i, c in pod.spec[f]
+	not drops_all(f, i)
+}
+
+drops_all(f, i) if {
+	some name in pod.spec[f][i].securityContext.capabilities.drop
+	upper(name) == "ALL"
 }
 
 # violation reports every added capability outside the allowed list.
 violation contains {
-	"container": entry.container.name,
-	"path": sprintf("%s.securityContext.capabilities.add[%d]", [entry.path, i]),
+	"container": c.name,
+	"path": sprintf("%s.securityContext.capabilities.add[%d]", [pod.path(f, i), j]),
 	"message": sprintf("capability %s is added but not allowed", [name]),
 	"fix": sprintf("remove %s from capabilities.add (allowed: %s)", [name, concat(", ", sort(allowed))]),
 } if {
-	some entry in pod.containers
-	some i, name in object.get(capabilities(entry.container), "add", [])
+	some f in pod.all
+	some i, c in pod.spec[f]
+	some j, name in c.securityContext.capabilities.add
 	not normalise(name) in allowed
 }

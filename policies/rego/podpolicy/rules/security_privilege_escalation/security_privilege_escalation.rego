@@ -13,19 +13,22 @@ import data.podpolicy.lib.pod
 
 # violation reports every container that does not set allowPrivilegeEscalation to false.
 violation contains {
-	"container": entry.container.name,
-	"path": concat("", [entry.path, ".securityContext.allowPrivilegeEscalation"]),
+	"container": c.name,
+	"path": concat("", [pod.path(f, i), ".securityContext.allowPrivilegeEscalation"]),
 	"message": "securityContext.allowPrivilegeEscalation is not false",
 } if {
-	some entry in pod.containers
-	pod.security_context(entry.container).allowPrivilegeEscalation != false
+	some f in pod.all
+	some i, c in pod.spec[f]
+	c.securityContext.allowPrivilegeEscalation != false
 }
 
 violation contains {
-	"container": entry.container.name,
-	"path": concat("", [entry.path, ".securityContext.allowPrivilegeEscalation"]),
+	"container": c.name,
+	"path": concat("", [pod.path(f, i), ".securityContext.allowPrivilegeEscalation"]),
 	"message": "securityContext.allowPrivilegeEscalation is not set",
 } if {
-	some entry in pod.containers
-	not "allowPrivilegeEscalation" in object.keys(pod.security_context(entry.container))
+	some f in pod.all
+	some i, c in pod.spec[f]
+	not c.securityContext.allowPrivilegeEscalation == false
+	not c.securityContext.allowPrivilegeEscalation == true
 }

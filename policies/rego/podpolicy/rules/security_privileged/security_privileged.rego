@@ -12,10 +12,11 @@ import data.podpolicy.lib.pod
 
 # violation reports every privileged container, ephemeral ones included.
 violation contains {
-	"container": entry.container.name,
-	"path": concat("", [entry.path, ".securityContext.privileged"]),
+	"container": c.name,
+	"path": concat("", [pod.path(f, i), ".securityContext.privileged"]),
 	"message": "securityContext.privileged is true",
 } if {
-	some entry in pod.containers
-	pod.security_context(entry.container).privileged == true
+	some f in pod.all
+	some i, c in pod.spec[f]
+	c.securityContext.privileged == true
 }

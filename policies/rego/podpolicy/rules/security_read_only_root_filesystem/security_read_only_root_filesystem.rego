@@ -13,10 +13,11 @@ import data.podpolicy.lib.pod
 
 # violation reports every container whose root filesystem is writable.
 violation contains {
-	"container": entry.container.name,
-	"path": concat("", [entry.path, ".securityContext.readOnlyRootFilesystem"]),
+	"container": c.name,
+	"path": concat("", [pod.path(f, i), ".securityContext.readOnlyRootFilesystem"]),
 	"message": "securityContext.readOnlyRootFilesystem is not true",
 } if {
-	some entry in pod.containers
-	not pod.security_context(entry.container).readOnlyRootFilesystem == true
+	some f in pod.all
+	some i, c in pod.spec[f]
+	not c.securityContext.readOnlyRootFilesystem == true
 }

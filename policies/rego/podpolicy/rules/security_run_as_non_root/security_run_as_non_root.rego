@@ -13,27 +13,28 @@ import data.podpolicy.lib.pod
 
 # violation reports every container whose effective runAsNonRoot is not true.
 violation contains {
-	"container": entry.container.name,
-	"path": concat("", [entry.path, ".securityContext.runAsNonRoot"]),
+	"container": c.name,
+	"path": concat("", [pod.path(f, i), ".securityContext.runAsNonRoot"]),
 	"message": "runAsNonRoot is not true in the container's or the pod's securityContext",
 	"fix": "set securityContext.runAsNonRoot to true on the pod or the container",
 } if {
-	some entry in pod.containers
-	not runs_as_non_root(entry.container)
+	some f in pod.all
+	some i, c in pod.spec[f]
+	not non_root(f, i)
 }
-
-# runs_as_non_root is a rule rather than an inline `not f(x) == true`: OPA evaluates a function
-# call inside a negation before negating, so an undefined effective value would make the
-# negation undefined instead of true.
-runs_as_non_root(c) if pod.effective(c, "runAsNonRoot") == true
 
 # violation reports every container whose effective runAsUser is root.
 violation contains {
-	"container": entry.container.name,
-	"path": concat("", [entry.path, ".securityContext.runAsUser"]),
+	"container": c.name,
+	"path": concat("", [pod.path(f, i), ".securityContext.runAsUser"]),
 	"message": "runAsUser is 0 (root)",
 	"fix": "set securityContext.runAsUser to a non-zero UID such as 10001",
 } if {
-	some entry in pod.containers
-	pod.effective(entry.container, "runAsUser") == 0
+	some f in pod.all
+	some i, c in pod.spec[f]
+	pod.effective(f, i, "runAsUser") == 0
 }
+
+# non_root is a rule, not an inline `not effective(...) == true`: OPA evaluates a call inside a
+# negation before negating, so an unset value would make the whole expression undefined.
+non_root(f, i) if pod.effective(f, i, "runAsNonRoot") == true

@@ -13,20 +13,19 @@ package podpolicy.rules.security_seccomp
 import data.podpolicy.config
 import data.podpolicy.lib.pod
 
-allowed := config.rules["security-seccomp"].allowedTypes
-
-# profile_type is the effective seccomp profile type of a container; unset means Unconfined.
-profile_type(c) := object.get(profile, "type", "Unconfined") if {
-	profile := pod.effective(c, "seccompProfile")
-} else := "Unconfined"
-
 # violation reports every container whose effective seccomp profile type is not allowed.
 violation contains {
-	"container": entry.container.name,
-	"path": concat("", [entry.path, ".securityContext.seccompProfile.type"]),
+	"container": c.name,
+	"path": concat("", [pod.path(f, i), ".securityContext.seccompProfile.type"]),
 	"message": sprintf("the effective seccompProfile.type is %s", [type]),
 } if {
-	some entry in pod.containers
-	type := profile_type(entry.container)
-	not type in allowed
+	some f in pod.all
+	some i, c in pod.spec[f]
+	type := profile_type(f, i)
+	not type in config.rules["security-seccomp"].allowedTypes
 }
+
+# profile_type is the effective seccomp profile type of spec[f][i]; unset means Unconfined.
+profile_type(f, i) := type if {
+	type := pod.effective(f, i, "seccompProfile").type
+} else := "Unconfined"

@@ -18,6 +18,6 @@ violation contains {
 	"path": sprintf("securityContext.sysctls[%d].name", [i]),
 	"message": sprintf("sysctl %s is not in the safe set; the kubelet would reject the Pod with SysctlForbidden", [sysctl.name]),
 } if {
-	some i, sysctl in pod.pod_security_context.sysctls
+	some i, sysctl in pod.spec.securityContext.sysctls
 	not sysctl.name in config.rules["sysctls-safe"].allowed
 }
