@@ -45,6 +45,11 @@ rego-test: build
 e2e: tools
 	$(GO) test -tags e2e -count=1 -p 1 -timeout 40m -v ./test/e2e/...
 
+## bench: benchmarks side by side with a plain OPA server; prints one table (see docs/performance.md)
+bench: tools
+	mkdir -p _out
+	$(GO) run ./test/bench -out _out/bench.md
+
 ## demo: start a local control plane with podpolicy and show it at work (DEMO_EXIT=1 to stop at the end)
 demo: tools
 	$(GO) run ./test/demo

@@ -66,3 +66,24 @@ func BenchmarkEvaluateTenContainerPod(b *testing.B) {
 	}
 	benchmarkEvaluate(b, raw)
 }
+
+// BenchmarkMutateTypicalPod evaluates the mutation rules on the typical Pod, as /mutate does.
+func BenchmarkMutateTypicalPod(b *testing.B) {
+	e := newTestEngine(b, Options{})
+	raw := typicalPod(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		var obj map[string]any
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			b.Fatal(err)
+		}
+		in, err := NewInput(obj, "CREATE")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.Evaluate(ctx, in, Mutate); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

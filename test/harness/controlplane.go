@@ -9,12 +9,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
+
+var quietLogger sync.Once
 
 // ControlPlane is a running kube-apiserver and etcd, with a kubeconfig for kubectl.
 type ControlPlane struct {
@@ -36,6 +41,11 @@ func StartControlPlane(dir string, crdPaths ...string) (*ControlPlane, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	// envtest logs through controller-runtime; without a logger it prints a warning instead.
+	quietLogger.Do(func() { ctrllog.SetLogger(logr.Discard()) })
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: bin, ControlPlaneStartTimeout: 90 * time.Second, ControlPlaneStopTimeout: 30 * time.Second,
 		CRDDirectoryPaths: crdPaths, ErrorIfCRDPathMissing: true,

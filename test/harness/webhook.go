@@ -257,3 +257,6 @@ func (w *Webhook) LogTail(n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// PID returns the process ID of podpolicy.
+func (w *Webhook) PID() int { return w.cmd.Process.Pid }

@@ -1,0 +1,40 @@
+package policies
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+)
+
+// maxAllocsPerEvaluation bounds the allocations of one evaluation of the whole default library
+// on the typical two-container Pod (JSON decode, normalisation and evaluation), as measured by
+// BenchmarkEvaluateTypicalPod plus a margin. Allocation counts are stable across machines where
+// times are not, so this guards performance in `make test` without a timed test. Raise it only
+// with a reason in the commit message.
+const maxAllocsPerEvaluation = 2600
+
+func TestEvaluationAllocationsStayBounded(t *testing.T) {
+	e := newTestEngine(t, Options{})
+	raw, err := json.Marshal(object(0, readYAML(t, "testdata/pod-spec.yaml")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	allocs := testing.AllocsPerRun(50, func() {
+		var obj map[string]any
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			t.Fatal(err)
+		}
+		in, err := NewInput(obj, "CREATE")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Evaluate(ctx, in, Validate); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("%.0f allocations per evaluation (bound %d)", allocs, maxAllocsPerEvaluation)
+	if allocs > maxAllocsPerEvaluation {
+		t.Errorf("one evaluation allocates %.0f times, more than the bound of %d: a change made the hot path allocate more", allocs, maxAllocsPerEvaluation)
+	}
+}

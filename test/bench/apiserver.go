@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podpolicy/podpolicy/test/harness"
+)
+
+// createLatencies creates n compliant Pods one after another in namespace and returns the
+// sorted latencies of the creates (after warm-up ones that are not counted).
+func createLatencies(ctx context.Context, cp *harness.ControlPlane, namespace string, n int) ([]time.Duration, error) {
+	pod, err := harness.FixedPod()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := cp.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}, metav1.CreateOptions{}); err != nil {
+		return nil, err
+	}
+	const warmup = 30
+	var latencies []time.Duration
+	for i := range n + warmup {
+		p := pod.DeepCopy()
+		p.Name = fmt.Sprintf("bench-%d", i)
+		start := time.Now()
+		if _, err := cp.Client.CoreV1().Pods(namespace).Create(ctx, p, metav1.CreateOptions{}); err != nil {
+			return nil, fmt.Errorf("create pod %d: %w", i, err)
+		}
+		if i >= warmup {
+			latencies = append(latencies, time.Since(start))
+		}
+	}
+	slices.Sort(latencies)
+	return latencies, nil
+}
+
+// apiServerLatency measures Pod creates through the real API server without any webhook and
+// then with podpolicy's validating and mutating webhooks registered, in the same control
+// plane and run.
+func apiServerLatency(ctx context.Context, binary, dir string, n int) (baseline, withWebhook []time.Duration, err error) {
+	cp, err := harness.StartControlPlane(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer cp.Stop()
+	if baseline, err = createLatencies(ctx, cp, "no-webhook", n); err != nil {
+		return nil, nil, err
+	}
+	w, err := harness.StartWebhook(ctx, harness.WebhookOptions{Binary: binary, Dir: dir + "/webhook", Kubeconfig: cp.Kubeconfig})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer w.Stop()
+	if err := cp.InstallWebhooks(ctx, w, admissionregistrationv1.Fail); err != nil {
+		return nil, nil, err
+	}
+	if withWebhook, err = createLatencies(ctx, cp, "with-podpolicy", n); err != nil {
+		return nil, nil, err
+	}
+	return baseline, withWebhook, nil
+}

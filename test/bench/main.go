@@ -1,0 +1,203 @@
+// Command bench measures podpolicy and prints one table (`make bench`): the engine alone, one
+// in-process request, HTTPS on loopback side by side with a plain OPA server running the same
+// Rego, and Pod creates through a real API server with and without podpolicy registered.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/podpolicy/podpolicy/certs"
+	"github.com/podpolicy/podpolicy/test/harness"
+)
+
+func main() {
+	duration := flag.Duration("duration", 5*time.Second, "length of each load phase")
+	rates := flag.String("rates", "500,1000,2000", "fixed arrival rates (req/s) of the open-loop phases")
+	workers := flag.Int("workers", 32, "requests in flight in the saturation phase")
+	pods := flag.Int("pods", 300, "Pod creates measured through the API server per phase")
+	out := flag.String("out", "", "also write the table to this file")
+	flag.Parse()
+	if err := run(context.Background(), *duration, *rates, *workers, *pods, *out); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, duration time.Duration, rateList string, workers, pods int, outPath string) error {
+	root, err := harness.RepoRoot()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "podpolicy-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	var table strings.Builder
+	w := io.MultiWriter(os.Stdout, &table)
+	fmt.Fprintf(w, "# podpolicy benchmarks\n\n%s, %d CPUs, %s; %s per load phase\n", runtime.Version(), runtime.NumCPU(), time.Now().UTC().Format(time.DateOnly), duration)
+
+	fmt.Fprintf(os.Stderr, "bench: engine and in-process request (go test -bench)...\n")
+	engine, err := runGoBenchmarks(ctx, root, "./policies", "BenchmarkEvaluate")
+	if err != nil {
+		return err
+	}
+	request, err := runGoBenchmarks(ctx, root, "./webhook", "BenchmarkValidateRequest")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n## 1-2. Engine alone, and one request in process (no HTTP)\n\n| benchmark | time/op | B/op | allocs/op |\n|---|---|---|---|\n")
+	for _, b := range append(engine, request...) {
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", b.name, micros(b.nsPerOp), b.bytes, b.allocs)
+	}
+
+	binary, err := harness.BuildPodpolicy(ctx, dir)
+	if err != nil {
+		return err
+	}
+	ca, err := certs.NewCA("bench CA", 24*time.Hour, time.Now())
+	if err != nil {
+		return err
+	}
+	bodies, err := requestMix(root)
+	if err != nil {
+		return err
+	}
+	var rates []int
+	for _, r := range strings.Split(rateList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(r))
+		if err != nil {
+			return fmt.Errorf("-rates: %w", err)
+		}
+		rates = append(rates, n)
+	}
+
+	fmt.Fprintf(os.Stderr, "bench: HTTPS on loopback, podpolicy serve...\n")
+	pp, ppTarget, err := startPodpolicy(ctx, binary, filepath.Join(dir, "serve"), ca)
+	if err != nil {
+		return err
+	}
+	ppResults := loadPhases(ctx, ppTarget, bodies, rates, workers, duration)
+	ppRSS := peakRSS(ppTarget.pid)
+	_ = pp.Stop()
+
+	fmt.Fprintf(os.Stderr, "bench: HTTPS on loopback, opa run --server...\n")
+	opa, opaTarget, err := startOPA(ctx, root, filepath.Join(dir, "opa"), ca)
+	if err != nil {
+		return err
+	}
+	opaResults := loadPhases(ctx, opaTarget, bodies, rates, workers, duration)
+	opaRSS := peakRSS(opaTarget.pid)
+	opa.stop()
+
+	fmt.Fprintf(w, "\n## 3. HTTPS on loopback (keep-alive, HTTP/1.1, same ECDSA P-256 certificate type, same request mix: compliant Pod, violating Pod, Deployment)\n\n")
+	fmt.Fprintf(w, "| phase | server | throughput (req/s) | p50 | p99 | p99.9 | errors | CPU s / 1000 req |\n|---|---|---|---|---|---|---|---|\n")
+	for i := range ppResults {
+		for _, r := range []struct {
+			name string
+			res  result
+		}{{ppTarget.name, ppResults[i]}, {opaTarget.name, opaResults[i]}} {
+			fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %d of %d | %.3f |\n", r.res.phase, r.name, r.res.throughput(),
+				ms(r.res.percentile(0.50)), ms(r.res.percentile(0.99)), ms(r.res.percentile(0.999)), r.res.errors, r.res.sent, r.res.cpuPer1000())
+		}
+		fmt.Fprintf(w, "| %s | **ratio podpolicy/OPA** | **%.2f×** | %.2f× | %.2f× | | | %.2f× |\n", ppResults[i].phase,
+			ppResults[i].throughput()/opaResults[i].throughput(),
+			ratio(ppResults[i].percentile(0.5), opaResults[i].percentile(0.5)), ratio(ppResults[i].percentile(0.99), opaResults[i].percentile(0.99)),
+			ppResults[i].cpuPer1000()/opaResults[i].cpuPer1000())
+	}
+	fmt.Fprintf(w, "\nPeak RSS under load: podpolicy %.1f MiB, OPA %.1f MiB.\n", ppRSS, opaRSS)
+
+	fmt.Fprintf(os.Stderr, "bench: Pod creates through the API server...\n")
+	baseline, withWebhook, err := apiServerLatency(ctx, binary, filepath.Join(dir, "apiserver"), pods)
+	if err != nil {
+		return err
+	}
+	pct := func(l []time.Duration, p float64) time.Duration { return l[int(float64(len(l)-1)*p)] }
+	fmt.Fprintf(w, "\n## 4. Pod creates through the real API server (%d sequential creates each, same control plane)\n\n", pods)
+	fmt.Fprintf(w, "| | median | p99 |\n|---|---|---|\n| no webhook | %s | %s |\n| podpolicy (validating + mutating) | %s | %s |\n| **added by podpolicy** | **%s** | %s |\n",
+		ms(pct(baseline, 0.5)), ms(pct(baseline, 0.99)), ms(pct(withWebhook, 0.5)), ms(pct(withWebhook, 0.99)),
+		ms(pct(withWebhook, 0.5)-pct(baseline, 0.5)), ms(pct(withWebhook, 0.99)-pct(baseline, 0.99)))
+	if outPath != "" {
+		return os.WriteFile(outPath, []byte(table.String()), 0o644)
+	}
+	return nil
+}
+
+// loadPhases runs the open-loop rates and then saturation against one server.
+func loadPhases(ctx context.Context, t *target, bodies [][]byte, rates []int, workers int, d time.Duration) []result {
+	// Warm up connections and the server's caches.
+	closedLoop(ctx, t, bodies, workers, time.Second)
+	var results []result
+	for _, rate := range rates {
+		results = append(results, openLoop(ctx, t, bodies, rate, d))
+	}
+	return append(results, closedLoop(ctx, t, bodies, workers, d))
+}
+
+// requestMix returns AdmissionReview bodies: the compliant Pod, the article's Pod and a
+// Deployment from examples/.
+func requestMix(root string) ([][]byte, error) {
+	var bodies [][]byte
+	for i, name := range []string{"web-server-pod-fixed.yaml", "web-server-pod.yaml", "deployment.yaml"} {
+		src, err := os.ReadFile(filepath.Join(root, "examples", name))
+		if err != nil {
+			return nil, err
+		}
+		object, err := yaml.YAMLToJSON(src)
+		if err != nil {
+			return nil, err
+		}
+		var meta struct{ Kind, APIVersion string }
+		if err := json.Unmarshal(object, &meta); err != nil {
+			return nil, err
+		}
+		group, version, found := strings.Cut(meta.APIVersion, "/")
+		if !found {
+			group, version = "", meta.APIVersion
+		}
+		resource := strings.ToLower(meta.Kind) + "s"
+		body, err := json.Marshal(map[string]any{
+			"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+			"request": map[string]any{
+				"uid": fmt.Sprintf("00000000-0000-4000-8000-%012d", i), "operation": "CREATE", "namespace": "shop",
+				"kind":     map[string]any{"group": group, "version": version, "kind": meta.Kind},
+				"resource": map[string]any{"group": group, "version": version, "resource": resource},
+				"object":   json.RawMessage(object),
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+		bodies = append(bodies, body)
+	}
+	return bodies, nil
+}
+
+func micros(nsPerOp string) string {
+	ns, err := strconv.ParseFloat(nsPerOp, 64)
+	if err != nil {
+		return nsPerOp
+	}
+	return fmt.Sprintf("%.0f µs", ns/1000)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+func ratio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
