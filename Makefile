@@ -16,7 +16,7 @@ REGO := policies/rego
 # Minimum share of Rego policy lines the Rego tests must evaluate.
 REGO_COVERAGE ?= 95
 
-.PHONY: all build tools test unit rego-test lint e2e demo bench clean
+.PHONY: all build tools test unit rego-test fuzz lint e2e demo bench clean
 
 all: build
 
@@ -28,8 +28,8 @@ build:
 tools:
 	test/tools/build.sh
 
-## test: lint, Go unit tests, Rego tests with coverage, e2e suites on a real API server
-test: lint unit rego-test e2e
+## test: lint, Go unit tests, Rego tests with coverage, a short fuzz run, e2e suites on a real API server
+test: lint unit rego-test fuzz e2e
 
 ## unit: Go unit tests (race detector on)
 unit:
@@ -39,8 +39,16 @@ unit:
 rego-test: build
 	$(BIN)/podpolicy test --coverage --threshold $(REGO_COVERAGE)
 
+## fuzz: a short coverage-guided run of each fuzz target (FUZZTIME each); a crash fails the
+## build and leaves its input under testdata/fuzz/, where it becomes a regression test
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzAdmissionReview$$' -fuzztime $(FUZZTIME) ./webhook
+	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./policies/manifest
+
 ## e2e: the end-to-end suites on a real kube-apiserver + etcd with the real kubectl and helm:
-## the webhook (test/e2e) and the Helm chart with certificate management (test/e2e/chart).
+## the webhook (test/e2e), the Helm chart with certificate management (test/e2e/chart), and
+## faults, hostile input and bypasses (test/e2e/faults).
 ## One package at a time: each starts its own control plane, and the load tests need the CPU.
 e2e: tools
 	$(GO) test -tags e2e -count=1 -p 1 -timeout 40m -v ./test/e2e/...

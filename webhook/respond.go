@@ -18,7 +18,13 @@ func allowed(uid types.UID) *admissionv1.AdmissionResponse {
 	return &admissionv1.AdmissionResponse{UID: uid, Allowed: true}
 }
 
-// denied returns a 403 that lists every deny violation, one per line.
+// maxListed bounds the violations a denial lists, and the warnings an admission carries: a
+// hostile or generated object can break thousands, and the API server hands the message to
+// the client whole (warnings beyond 4 KiB it truncates).
+const maxListed = 50
+
+// denied returns a 403 that lists every deny violation, one per line (up to maxListed, then a
+// count of the rest).
 func denied(uid types.UID, kind, name string, violations []policies.Violation) *admissionv1.AdmissionResponse {
 	var b strings.Builder
 	b.WriteString("podpolicy: ")
@@ -32,9 +38,12 @@ func denied(uid types.UID, kind, name string, violations []policies.Violation) *
 	} else {
 		b.WriteString(strconv.Itoa(len(violations)) + " rules:")
 	}
-	for i := range violations {
+	for i := range min(len(violations), maxListed) {
 		b.WriteString("\n")
 		b.WriteString(violations[i].String())
+	}
+	if rest := len(violations) - maxListed; rest > 0 {
+		b.WriteString("\n... and " + strconv.Itoa(rest) + " more (run podpolicy check on the manifest for the full list)")
 	}
 	return &admissionv1.AdmissionResponse{
 		UID:     uid,

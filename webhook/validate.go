@@ -141,7 +141,9 @@ func (v *validator) respond(req *admissionv1.AdmissionRequest, in *policies.Inpu
 			deny = append(deny, vi.Rule)
 			denials = append(denials, *vi)
 		case policies.Warn:
-			warnings = append(warnings, vi.String())
+			if len(warnings) < maxListed {
+				warnings = append(warnings, vi.String())
+			}
 		case policies.Audit:
 			audit = append(audit, vi.String())
 		}

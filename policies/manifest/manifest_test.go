@@ -72,3 +72,23 @@ func TestReadDirectoryWithoutManifests(t *testing.T) {
 		t.Errorf("errors: %v", errs)
 	}
 }
+
+func TestReadRefusesRecursiveAndExplodingDocuments(t *testing.T) {
+	laughs := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	prev := "a"
+	for _, name := range []string{"b", "c", "d", "e", "f", "g"} {
+		laughs += name + ": &" + name + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n"
+		prev = name
+	}
+	for name, tc := range map[string]struct{ doc, want string }{
+		"recursive alias": {"kind: Pod\nspec: &x {loop: *x}\n", "nests deeper than 1000 levels"},
+		"billion laughs":  {"kind: Pod\n" + laughs, "expands to more than 1000000 nodes"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			docs, errs := Read([]string{Stdin}, strings.NewReader(tc.doc))
+			if len(docs) != 0 || len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want) {
+				t.Errorf("docs %d, errors %v; want one error containing %q", len(docs), errs, tc.want)
+			}
+		})
+	}
+}

@@ -83,9 +83,16 @@ func MutatingConfiguration(url string, caPEM []byte, failurePolicy admissionregi
 
 func ptr[T any](v T) *T { return &v }
 
-// InstallWebhooks registers w with the API server (creating or replacing both
-// configurations) and waits until the API server calls it.
+// InstallWebhooks registers w with the API server and waits until the API server calls it.
 func (cp *ControlPlane) InstallWebhooks(ctx context.Context, w *Webhook, failurePolicy admissionregistrationv1.FailurePolicyType) error {
+	if err := cp.RegisterWebhooks(ctx, w, failurePolicy); err != nil {
+		return err
+	}
+	return cp.WaitForWebhook(ctx, 30*time.Second)
+}
+
+// RegisterWebhooks points both configurations at w, creating or replacing them.
+func (cp *ControlPlane) RegisterWebhooks(ctx context.Context, w *Webhook, failurePolicy admissionregistrationv1.FailurePolicyType) error {
 	api := cp.Client.AdmissionregistrationV1()
 	validating := ValidatingConfiguration(w.URL("/validate"), w.CA.CertPEM, failurePolicy)
 	mutating := MutatingConfiguration(w.URL("/mutate"), w.CA.CertPEM, failurePolicy)
@@ -97,7 +104,7 @@ func (cp *ControlPlane) InstallWebhooks(ctx context.Context, w *Webhook, failure
 	if _, err := api.MutatingWebhookConfigurations().Create(ctx, mutating, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("create mutating configuration: %w", err)
 	}
-	return cp.WaitForWebhook(ctx, 30*time.Second)
+	return nil
 }
 
 // UninstallWebhooks removes both configurations.

@@ -29,11 +29,16 @@ type LoadOptions struct {
 	MutationLabel string
 	// Prefix starts the Pod names.
 	Prefix string
+	// OutageExpected counts a create the API server rejected because it could not call the
+	// webhook (failurePolicy Fail) as Rejected, not Failed.
+	OutageExpected bool
 }
 
 // Load counts the outcomes of a stream of Pod creations through the API server.
 type Load struct {
-	Sent, Admitted, Denied, Failed, Unchecked, Unmutated atomic.Int64
+	Sent, Admitted, Denied, Rejected, Failed, Unchecked, Unmutated atomic.Int64
+	// LastAdmitted is the Sent count at the most recent admission.
+	LastAdmitted atomic.Int64
 
 	stop   chan struct{}
 	wg     sync.WaitGroup
@@ -82,11 +87,13 @@ func StartLoad(ctx context.Context, client kubernetes.Interface, o LoadOptions) 
 				if bad {
 					pod.Spec.Containers[0].Image = "nginx:latest"
 				}
-				l.Sent.Add(1)
+				sent := l.Sent.Add(1)
 				created, err := client.CoreV1().Pods(o.Namespace).Create(ctx, pod, metav1.CreateOptions{})
 				switch {
 				case bad && err != nil && strings.Contains(err.Error(), "image-tag-pinned"):
 					l.Denied.Add(1)
+				case o.OutageExpected && err != nil && strings.Contains(err.Error(), "failed calling webhook"):
+					l.Rejected.Add(1)
 				case bad && err == nil:
 					l.Unchecked.Add(1)
 					l.record("admitted unchecked: " + pod.Name)
@@ -98,6 +105,7 @@ func StartLoad(ctx context.Context, client kubernetes.Interface, o LoadOptions) 
 					l.record("not mutated: " + pod.Name)
 				default:
 					l.Admitted.Add(1)
+					l.LastAdmitted.Store(sent)
 				}
 			}
 		}()
@@ -133,6 +141,6 @@ func (l *Load) Errors() string {
 
 // String summarises the counts.
 func (l *Load) String() string {
-	return fmt.Sprintf("%d creates sent, %d admitted, %d denied as expected, %d failed, %d admitted unchecked, %d not mutated",
-		l.Sent.Load(), l.Admitted.Load(), l.Denied.Load(), l.Failed.Load(), l.Unchecked.Load(), l.Unmutated.Load())
+	return fmt.Sprintf("%d creates sent, %d admitted, %d denied as expected, %d rejected while the webhook was down, %d failed, %d admitted unchecked, %d not mutated",
+		l.Sent.Load(), l.Admitted.Load(), l.Denied.Load(), l.Rejected.Load(), l.Failed.Load(), l.Unchecked.Load(), l.Unmutated.Load())
 }

@@ -260,3 +260,6 @@ func (w *Webhook) LogTail(n int) string {
 
 // PID returns the process ID of podpolicy.
 func (w *Webhook) PID() int { return w.cmd.Process.Pid }
+
+// Signal sends sig to podpolicy.
+func (w *Webhook) Signal(sig os.Signal) error { return w.cmd.Process.Signal(sig) }

@@ -35,35 +35,39 @@ ports := [p |
 
 port_path(p) := sprintf("%s.ports[%d]", [pod.path(p.f, p.i), p.j])
 
-# violation reports a containerPort declared again, naming the container that declared it
-# first.
+# by_container_port holds [containerPort, protocol, position in ports] for every port entry,
+# sorted, so equal ports sit next to each other in declaration order: finding duplicates is a
+# sort and one pass, not a comparison of every pair (a Pod may have hundreds of ports).
+by_container_port := sort([[p.containerPort, p.protocol, n] | some n, p in ports])
+
+by_host_port := sort([[p.hostPort, p.protocol, p.hostIP, n] | some n, p in ports; p.hostPort != 0])
+
+# violation reports a containerPort declared again, naming a container that declared it
+# before.
 violation contains {
 	"container": p.container,
 	"path": concat("", [port_path(p), ".containerPort"]),
 	"message": sprintf(
 		"containerPort %v/%s is also declared by container %q; containers in a Pod share one network namespace",
-		[p.containerPort, p.protocol, ports[earlier[0]].container],
+		[p.containerPort, p.protocol, ports[previous[2]].container],
 	),
 } if {
-	some n, p in ports
-	earlier := [m | some m, q in ports; m < n; q.containerPort == p.containerPort; q.protocol == p.protocol]
-	count(earlier) > 0
+	some k, entry in by_container_port
+	k > 0
+	previous := by_container_port[k - 1]
+	array.slice(previous, 0, 2) == array.slice(entry, 0, 2)
+	p := ports[entry[2]]
 }
 
 # violation reports a hostPort declared again on the same protocol and hostIP.
 violation contains {
 	"container": p.container,
 	"path": concat("", [port_path(p), ".hostPort"]),
-	"message": sprintf("hostPort %v/%s on hostIP %q is also declared by container %q", [p.hostPort, p.protocol, p.hostIP, ports[earlier[0]].container]),
+	"message": sprintf("hostPort %v/%s on hostIP %q is also declared by container %q", [p.hostPort, p.protocol, p.hostIP, ports[previous[3]].container]),
 } if {
-	some n, p in ports
-	p.hostPort != 0
-	earlier := [m |
-		some m, q in ports
-		m < n
-		q.hostPort == p.hostPort
-		q.protocol == p.protocol
-		q.hostIP == p.hostIP
-	]
-	count(earlier) > 0
+	some k, entry in by_host_port
+	k > 0
+	previous := by_host_port[k - 1]
+	array.slice(previous, 0, 3) == array.slice(entry, 0, 3)
+	p := ports[entry[3]]
 }

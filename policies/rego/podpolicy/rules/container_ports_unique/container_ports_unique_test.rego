@@ -40,7 +40,7 @@ test_allow_ordinary_init_container_reuses_app_port if {
 	count(container_ports_unique.violation) == 0 with input as fixtures.pod(s)
 }
 
-test_deny_three_claims_name_the_first if {
+test_deny_three_claims_each_name_an_earlier_one if {
 	s := object.union(fixtures.spec, {"containers": [
 		object.union(fixtures.container, {"ports": [port(80)]}),
 		object.union(fixtures.sidecar, {"ports": [port(80)]}),
@@ -48,8 +48,9 @@ test_deny_three_claims_name_the_first if {
 	]})
 	found := container_ports_unique.violation with input as fixtures.pod(s)
 	count(found) == 2
-	every v in found {
-		contains(v.message, "container \"web\"")
+	{v.path: v.message | some v in found} == {
+		"containers[1].ports[0].containerPort": "containerPort 80/TCP is also declared by container \"web\"; containers in a Pod share one network namespace",
+		"containers[2].ports[0].containerPort": "containerPort 80/TCP is also declared by container \"metrics\"; containers in a Pod share one network namespace",
 	}
 }
 

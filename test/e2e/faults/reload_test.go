@@ -1,0 +1,96 @@
+//go:build e2e
+
+package faults
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+
+	"github.com/podpolicy/podpolicy/test/harness"
+)
+
+const forbiddenLabelRule = `# METADATA
+# title: Forbidden label
+# description: Pods labelled forbidden=true are refused.
+# custom:
+#   id: forbidden-label
+#   severity: low
+#   remediation: remove the forbidden label
+package podpolicy.rules.forbidden_label
+
+violation contains {"path": "metadata.labels.forbidden", "message": "the pod is labelled forbidden=true"} if {
+	input.pod.metadata.labels.forbidden == "true"
+}
+`
+
+// TestPolicyReloadUnderLoad drops a Rego file that does not compile into the policy
+// directory of a podpolicy under load, then a good one: the broken file leaves the last good
+// policies serving (logged with file:line, counted as a failed reload), the good one is in
+// force within seconds, and no create fails in between.
+func TestPolicyReloadUnderLoad(t *testing.T) {
+	ctx := context.Background()
+	policyDir := t.TempDir()
+	w, err := startWebhook(ctx, harness.WebhookOptions{PolicyDirs: []string{policyDir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = w.Stop() }()
+	if err := cp.InstallWebhooks(ctx, w, admissionregistrationv1.Fail); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := cp.InstallWebhooks(ctx, webhook, admissionregistrationv1.Fail); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	ns := namespace(t, nil)
+	load, err := harness.StartLoad(ctx, cp.Client, harness.LoadOptions{Namespace: ns, Workers: 2, Interval: 10 * time.Millisecond, BadEvery: 5, MutationLabel: "example.com/policy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+
+	broken := filepath.Join(policyDir, "broken.rego")
+	if err := os.WriteFile(broken, []byte("package podpolicy.rules.broken\n\nviolation contains x if {\n\tx :=\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	took := waitFor(t, "the failed reload to be counted", 10*time.Second, func() bool {
+		return metric(t, w, `podpolicy_policy_reloads_total{result="failure"}`) == "1"
+	})
+	if log := w.Log(); !strings.Contains(log, "policy reload failed") || !strings.Contains(log, "broken.rego:5") {
+		t.Errorf("the failed reload is not logged with file:line:\n%s", w.LogTail(5))
+	}
+	t.Logf("broken file: reload failure counted after %v; last good policies keep serving", took.Round(time.Millisecond))
+	time.Sleep(time.Second)
+
+	if err := os.Remove(broken); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(policyDir, "forbidden_label.rego"), []byte(forbiddenLabelRule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	written := time.Now()
+	waitFor(t, "the new rule to deny", 15*time.Second, func() bool {
+		r := kubectl(t, "run", "probe", "-n", ns, "--image=busybox:1.37", "--labels=forbidden=true", "--dry-run=server")
+		return r.ExitCode != 0 && strings.Contains(r.Stderr, "[forbidden-label]")
+	})
+	pickedUp := time.Since(written)
+	time.Sleep(time.Second)
+	load.Stop()
+	t.Logf("good file in force %v after it was written; under load: %s", pickedUp.Round(time.Millisecond), load)
+	if !load.OK() || load.Admitted.Load() == 0 {
+		t.Errorf("creates failed during the reloads:\n%s", load.Errors())
+	}
+	if got := metric(t, w, `podpolicy_policy_reloads_total{result="success"}`); got == "" || got == "0" {
+		t.Errorf("successful reloads: %q", got)
+	}
+	if got := metric(t, w, "podpolicy_policy_rules_loaded"); got != "21" {
+		t.Errorf("rules loaded after the reload: %s, want 21", got)
+	}
+}
