@@ -25,7 +25,7 @@ type outcome struct {
 
 // decider decides one admission request. An error is a *requestError (answered with its
 // status) or a failure to judge (answered 500).
-type decider func(ctx context.Context, req *admissionv1.AdmissionRequest) (*admissionv1.AdmissionResponse, outcome, error)
+type decider func(ctx context.Context, req *admissionRequest) (*admissionv1.AdmissionResponse, outcome, error)
 
 // handler serves one webhook path: decode, decide, answer, count and log.
 type handler struct {

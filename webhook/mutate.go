@@ -26,11 +26,11 @@ func NewMutatingHandler(engine Evaluator, namespaces NamespaceLabels, metrics *M
 	return &handler{name: "mutate", decide: m.decide, metrics: metrics, log: log}
 }
 
-func (m *mutator) decide(ctx context.Context, req *admissionv1.AdmissionRequest) (*admissionv1.AdmissionResponse, outcome, error) {
+func (m *mutator) decide(ctx context.Context, req *admissionRequest) (*admissionv1.AdmissionResponse, outcome, error) {
 	if req.Operation != admissionv1.Create || req.Resource.Resource != "pods" || req.SubResource != "" {
 		return nil, outcome{}, badRequest("/mutate handles the creation of pods, not %s of %s", req.Operation, resourceName(req))
 	}
-	in, err := normalise(req.Object.Raw, "object", req)
+	in, err := normalise(req.Object, "object", req)
 	if err != nil {
 		return nil, outcome{}, err
 	}
@@ -72,7 +72,7 @@ func hasAnnotation(meta map[string]any, key string) bool {
 	return ok
 }
 
-func resourceName(req *admissionv1.AdmissionRequest) string {
+func resourceName(req *admissionRequest) string {
 	if req.SubResource != "" {
 		return req.Resource.Resource + "/" + req.SubResource
 	}

@@ -9,6 +9,8 @@ import (
 	"net/http"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // maxReviewBytes bounds a request body. The API server caps an object at 3 MiB and a review
@@ -27,8 +29,33 @@ func badRequest(format string, args ...any) *requestError {
 	return &requestError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
 }
 
+// admissionReview is the part of an AdmissionReview podpolicy reads. It is decoded in one pass
+// straight into the object's generic form: decoding into admissionv1.AdmissionReview would
+// copy the object's bytes into a RawExtension and parse them a second time.
+type admissionReview struct {
+	APIVersion string            `json:"apiVersion"`
+	Kind       string            `json:"kind"`
+	Request    *admissionRequest `json:"request"`
+}
+
+// admissionRequest mirrors admissionv1.AdmissionRequest for the fields podpolicy uses.
+type admissionRequest struct {
+	UID         types.UID                   `json:"uid"`
+	Kind        metav1.GroupVersionKind     `json:"kind"`
+	Resource    metav1.GroupVersionResource `json:"resource"`
+	SubResource string                      `json:"subResource"`
+	Name        string                      `json:"name"`
+	Namespace   string                      `json:"namespace"`
+	Operation   admissionv1.Operation       `json:"operation"`
+	// Object is decoded at once; nil when absent or null.
+	Object map[string]any `json:"object"`
+	// OldObject is decoded only when an UPDATE has violations to compare.
+	OldObject json.RawMessage `json:"oldObject"`
+	DryRun    *bool           `json:"dryRun"`
+}
+
 // decodeReview reads and checks an AdmissionReview request.
-func decodeReview(r *http.Request) (*admissionv1.AdmissionReview, error) {
+func decodeReview(r *http.Request) (*admissionReview, error) {
 	if r.Method != http.MethodPost {
 		return nil, &requestError{status: http.StatusMethodNotAllowed, msg: fmt.Sprintf("method %s is not allowed; send a POST", r.Method)}
 	}
@@ -43,7 +70,7 @@ func decodeReview(r *http.Request) (*admissionv1.AdmissionReview, error) {
 		}
 		return nil, badRequest("read request body: %v", err)
 	}
-	var review admissionv1.AdmissionReview
+	var review admissionReview
 	if err := json.Unmarshal(body, &review); err != nil {
 		return nil, badRequest("request body is not an AdmissionReview: %v", err)
 	}
@@ -65,14 +92,14 @@ func orNone(s string) string {
 	return s
 }
 
-// decodeObject decodes a raw object of the request; field names the request field for errors.
-func decodeObject(raw []byte, field string) (map[string]any, error) {
+// decodeOldObject decodes the request's oldObject; nil when it has none.
+func decodeOldObject(raw json.RawMessage) (map[string]any, error) {
 	if len(raw) == 0 || string(raw) == "null" {
-		return nil, badRequest("request.%s is missing", field)
+		return nil, nil
 	}
 	var obj map[string]any
 	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, badRequest("request.%s is not a JSON object: %v", field, err)
+		return nil, badRequest("request.oldObject is not a JSON object: %v", err)
 	}
 	return obj, nil
 }

@@ -32,14 +32,14 @@ func NewValidatingHandler(engine Evaluator, namespaces NamespaceLabels, metrics 
 	return &handler{name: "validate", decide: v.decide, metrics: metrics, log: log}
 }
 
-func (v *validator) decide(ctx context.Context, req *admissionv1.AdmissionRequest) (*admissionv1.AdmissionResponse, outcome, error) {
+func (v *validator) decide(ctx context.Context, req *admissionRequest) (*admissionv1.AdmissionResponse, outcome, error) {
 	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
 		return nil, outcome{}, badRequest("operation %s is not handled by /validate (CREATE and UPDATE are)", req.Operation)
 	}
 	if req.SubResource != "" && (req.Resource.Resource != "pods" || req.SubResource != "ephemeralcontainers") {
 		return nil, outcome{}, badRequest("subresource %s/%s is not handled by /validate", req.Resource.Resource, req.SubResource)
 	}
-	in, err := normalise(req.Object.Raw, "object", req)
+	in, err := normalise(req.Object, "object", req)
 	if err != nil {
 		return nil, outcome{}, err
 	}
@@ -67,11 +67,15 @@ func (v *validator) decide(ctx context.Context, req *admissionv1.AdmissionReques
 // changes, so a controller can still add a finalizer or a label to a Pod admitted before a
 // rule existed, while an update that introduces a violation (an image moved to :latest) is
 // denied.
-func (v *validator) onlyNew(ctx context.Context, req *admissionv1.AdmissionRequest, violations []policies.Violation) ([]policies.Violation, error) {
-	if len(req.OldObject.Raw) == 0 {
+func (v *validator) onlyNew(ctx context.Context, req *admissionRequest, violations []policies.Violation) ([]policies.Violation, error) {
+	oldObject, err := decodeOldObject(req.OldObject)
+	if oldObject == nil && err == nil {
 		return violations, nil
 	}
-	old, err := normalise(req.OldObject.Raw, "oldObject", req)
+	var old *policies.Input
+	if err == nil {
+		old, err = normalise(oldObject, "oldObject", req)
+	}
 	if err != nil {
 		v.log.Info("old object not judged; all violations count as new", "uid", req.UID, "reason", err.Error())
 		return violations, nil
@@ -126,7 +130,7 @@ func soften(violations []policies.Violation, mode string) []policies.Violation {
 	return out
 }
 
-func (v *validator) respond(req *admissionv1.AdmissionRequest, in *policies.Input, violations []policies.Violation) (*admissionv1.AdmissionResponse, outcome, error) {
+func (v *validator) respond(req *admissionRequest, in *policies.Input, violations []policies.Violation) (*admissionv1.AdmissionResponse, outcome, error) {
 	var deny, warnings, audit []string
 	var denials []policies.Violation
 	var rules []string
@@ -163,12 +167,11 @@ func (v *validator) respond(req *admissionv1.AdmissionRequest, in *policies.Inpu
 	return resp, outcome{decision: decision, rules: rules}, nil
 }
 
-// normalise decodes a request object and builds its Input. The namespace of the request is
+// normalise builds the Input of a request object. The namespace of the request is
 // authoritative: the object may not carry one.
-func normalise(raw []byte, field string, req *admissionv1.AdmissionRequest) (*policies.Input, error) {
-	obj, err := decodeObject(raw, field)
-	if err != nil {
-		return nil, err
+func normalise(obj map[string]any, field string, req *admissionRequest) (*policies.Input, error) {
+	if obj == nil {
+		return nil, badRequest("request.%s is missing", field)
 	}
 	in, err := policies.NewInput(obj, string(req.Operation))
 	if errors.Is(err, policies.ErrUnsupportedKind) {
