@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 )
@@ -19,20 +18,7 @@ func TestEvaluationAllocationsStayBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	allocs := testing.AllocsPerRun(50, func() {
-		var obj map[string]any
-		if err := json.Unmarshal(raw, &obj); err != nil {
-			t.Fatal(err)
-		}
-		in, err := NewInput(obj, "CREATE")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.Evaluate(ctx, in, Validate); err != nil {
-			t.Fatal(err)
-		}
-	})
+	allocs := testing.AllocsPerRun(50, func() { evaluateRaw(t, e, raw, Validate) })
 	t.Logf("%.0f allocations per evaluation (bound %d)", allocs, maxAllocsPerEvaluation)
 	if allocs > maxAllocsPerEvaluation {
 		t.Errorf("one evaluation allocates %.0f times, more than the bound of %d: a change made the hot path allocate more", allocs, maxAllocsPerEvaluation)

@@ -19,31 +19,35 @@ func typicalPod(b *testing.B) []byte {
 	return raw
 }
 
-// benchmarkEvaluate measures decoding an object's JSON, normalising it and evaluating the
-// whole library on it, as one admission request does.
-func benchmarkEvaluate(b *testing.B, raw []byte) {
+// evaluateRaw decodes an object's JSON, normalises it and evaluates it, as one admission
+// request does.
+func evaluateRaw(tb testing.TB, e *Engine, raw []byte, phases Phase) {
+	var obj map[string]any
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		tb.Fatal(err)
+	}
+	in, err := NewInput(obj, "CREATE")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := e.Evaluate(context.Background(), in, phases); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// benchmarkEvaluate measures evaluateRaw on an object.
+func benchmarkEvaluate(b *testing.B, raw []byte, phases Phase) {
 	e := newTestEngine(b, Options{})
-	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		var obj map[string]any
-		if err := json.Unmarshal(raw, &obj); err != nil {
-			b.Fatal(err)
-		}
-		in, err := NewInput(obj, "CREATE")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := e.Evaluate(ctx, in, Validate); err != nil {
-			b.Fatal(err)
-		}
+		evaluateRaw(b, e, raw, phases)
 	}
 }
 
 // BenchmarkEvaluateTypicalPod evaluates the full default library on a two-container Pod.
 func BenchmarkEvaluateTypicalPod(b *testing.B) {
-	benchmarkEvaluate(b, typicalPod(b))
+	benchmarkEvaluate(b, typicalPod(b), Validate)
 }
 
 // BenchmarkEvaluateTenContainerPod evaluates the full default library on a ten-container Pod.
@@ -64,26 +68,10 @@ func BenchmarkEvaluateTenContainerPod(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchmarkEvaluate(b, raw)
+	benchmarkEvaluate(b, raw, Validate)
 }
 
 // BenchmarkMutateTypicalPod evaluates the mutation rules on the typical Pod, as /mutate does.
 func BenchmarkMutateTypicalPod(b *testing.B) {
-	e := newTestEngine(b, Options{})
-	raw := typicalPod(b)
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		var obj map[string]any
-		if err := json.Unmarshal(raw, &obj); err != nil {
-			b.Fatal(err)
-		}
-		in, err := NewInput(obj, "CREATE")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := e.Evaluate(ctx, in, Mutate); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchmarkEvaluate(b, typicalPod(b), Mutate)
 }

@@ -4,45 +4,21 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"encoding/pem"
-	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podpolicy/podpolicy/test/harness"
 )
 
-var namespaceSeq atomic.Int64
-
 // namespace creates a fresh namespace with labels for one test.
-func namespace(t *testing.T, labels map[string]string) string {
-	t.Helper()
-	name := fmt.Sprintf("e2e-%s-%d", strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")), namespaceSeq.Add(1))
-	if len(name) > 63 {
-		name = name[len(name)-63:]
-	}
-	name = strings.Trim(name, "-")
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
-	if _, err := cp.Client.CoreV1().Namespaces().Create(context.Background(), ns, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("create namespace: %v", err)
-	}
-	return name
-}
+func namespace(t *testing.T, labels map[string]string) string { return suite.Namespace(t, labels) }
 
 // kubectl runs the real kubectl against the control plane.
-func kubectl(t *testing.T, args ...string) harness.Result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	return cp.Kubectl(ctx, "", args...)
-}
+func kubectl(t *testing.T, args ...string) harness.Result { return suite.Kubectl(t, args...) }
 
 // example returns the path of a file of examples/.
 func example(name string) string { return "../../examples/" + name }

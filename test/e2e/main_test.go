@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 
@@ -19,10 +18,9 @@ import (
 )
 
 var (
+	suite   *harness.Suite
 	cp      *harness.ControlPlane
 	webhook *harness.Webhook
-	binary  string
-	workDir string
 )
 
 func TestMain(m *testing.M) {
@@ -32,27 +30,14 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) int {
 	ctx := context.Background()
 	var err error
-	if workDir, err = os.MkdirTemp("", "podpolicy-e2e-"); err != nil {
+	if suite, err = harness.StartSuite(ctx, "e2e"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(workDir)
-	start := time.Now()
-	if binary, err = harness.BuildPodpolicy(ctx, workDir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if cp, err = harness.StartControlPlane(workDir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer cp.Stop()
-	fmt.Printf("e2e: kube-apiserver and etcd up in %v\n", time.Since(start).Round(time.Millisecond))
+	defer suite.Close()
+	cp = suite.CP
 	config, _ := filepath.Abs("testdata/config.yaml")
-	webhook, err = harness.StartWebhook(ctx, harness.WebhookOptions{
-		Binary: binary, Dir: filepath.Join(workDir, "webhook"), Kubeconfig: cp.Kubeconfig, ConfigFile: config,
-	})
-	if err != nil {
+	if webhook, err = suite.StartWebhook(ctx, harness.WebhookOptions{ConfigFile: config}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -61,14 +46,13 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err, "\n", webhook.LogTail(30))
 		return 1
 	}
-	fmt.Printf("e2e: podpolicy registered with the API server in %v\n", time.Since(start).Round(time.Millisecond))
 	code := m.Run()
 	// The webhook's own process must have stayed healthy through everything the suite did.
 	if err := webhook.Healthy(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: podpolicy is not healthy after the suite: %v\n", err)
 		code = 1
 	}
-	if log := webhook.Log(); strings.Contains(log, "panic") {
+	if strings.Contains(webhook.Log(), "panic") {
 		fmt.Fprintln(os.Stderr, "e2e: podpolicy logged a panic")
 		code = 1
 	}

@@ -9,16 +9,15 @@ import (
 	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/podpolicy/podpolicy/test/harness"
 )
 
 var (
-	cp      *harness.ControlPlane
-	binary  string
-	workDir string
-	root    string
+	suite  *harness.Suite
+	cp     *harness.ControlPlane
+	binary string
+	root   string
 )
 
 func TestMain(m *testing.M) {
@@ -32,26 +31,16 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	if workDir, err = os.MkdirTemp("", "podpolicy-chart-"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(workDir)
-	if binary, err = harness.BuildPodpolicy(ctx, workDir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
 	crds, err := harness.ThirdPartyCRDs(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	start := time.Now()
-	if cp, err = harness.StartControlPlane(workDir, crds...); err != nil {
+	if suite, err = harness.StartSuite(ctx, "chart", crds...); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer cp.Stop()
-	fmt.Printf("chart: kube-apiserver and etcd up with cert-manager and ServiceMonitor CRDs in %v\n", time.Since(start).Round(time.Millisecond))
+	defer suite.Close()
+	cp, binary = suite.CP, suite.Binary
 	return m.Run()
 }

@@ -18,10 +18,9 @@ import (
 )
 
 var (
+	suite   *harness.Suite
 	cp      *harness.ControlPlane
 	webhook *harness.Webhook
-	binary  string
-	workDir string
 	config  string
 )
 
@@ -32,20 +31,12 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) int {
 	ctx := context.Background()
 	var err error
-	if workDir, err = os.MkdirTemp("", "podpolicy-faults-"); err != nil {
+	if suite, err = harness.StartSuite(ctx, "faults"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(workDir)
-	if binary, err = harness.BuildPodpolicy(ctx, workDir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if cp, err = harness.StartControlPlane(filepath.Join(workDir, "cp")); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer cp.Stop()
+	defer suite.Close()
+	cp = suite.CP
 	config, _ = filepath.Abs("testdata/config.yaml")
 	if webhook, err = startWebhook(ctx, harness.WebhookOptions{}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -59,13 +50,8 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-var webhookSeq int
-
-// startWebhook starts a podpolicy serve with the suite's config and API access; o's Binary,
-// Dir, Kubeconfig and ConfigFile are filled in.
+// startWebhook starts a podpolicy serve with the suite's config.
 func startWebhook(ctx context.Context, o harness.WebhookOptions) (*harness.Webhook, error) {
-	webhookSeq++
-	o.Binary, o.Kubeconfig, o.ConfigFile = binary, cp.Kubeconfig, config
-	o.Dir = filepath.Join(workDir, fmt.Sprintf("webhook-%d", webhookSeq))
-	return harness.StartWebhook(ctx, o)
+	o.ConfigFile = config
+	return suite.StartWebhook(ctx, o)
 }
