@@ -12,15 +12,23 @@ import (
 // with a reason in the commit message.
 const maxAllocsPerEvaluation = 2600
 
+// maxAllocsPerEvaluationRace is the same bound under the race detector (`make unit` runs with
+// -race), which adds about a quarter: measured 2,937 against 2,339 without.
+const maxAllocsPerEvaluationRace = 3300
+
 func TestEvaluationAllocationsStayBounded(t *testing.T) {
 	e := newTestEngine(t, Options{})
 	raw, err := json.Marshal(object(0, readYAML(t, "testdata/pod-spec.yaml")))
 	if err != nil {
 		t.Fatal(err)
 	}
+	bound := maxAllocsPerEvaluation
+	if raceDetector {
+		bound = maxAllocsPerEvaluationRace
+	}
 	allocs := testing.AllocsPerRun(50, func() { evaluateRaw(t, e, raw, Validate) })
-	t.Logf("%.0f allocations per evaluation (bound %d)", allocs, maxAllocsPerEvaluation)
-	if allocs > maxAllocsPerEvaluation {
-		t.Errorf("one evaluation allocates %.0f times, more than the bound of %d: a change made the hot path allocate more", allocs, maxAllocsPerEvaluation)
+	t.Logf("%.0f allocations per evaluation (bound %d, race detector %v)", allocs, bound, raceDetector)
+	if allocs > float64(bound) {
+		t.Errorf("one evaluation allocates %.0f times, more than the bound of %d: a change made the hot path allocate more", allocs, bound)
 	}
 }
