@@ -4,8 +4,12 @@ package chart
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
+
+	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 
 	"github.com/podpolicy/podpolicy/test/harness"
 )
@@ -54,11 +58,37 @@ func TestRenderedObjectsPassTheAPIServerAndOurOwnRules(t *testing.T) {
 			if lines := strings.Count(strings.TrimSpace(r.Stdout), "\n") + 1; lines != len(objects) {
 				t.Errorf("the API server accepted %d objects of %d:\n%s", lines, len(objects), r.Stdout)
 			}
+			if tc.name == "cert-manager" {
+				checkCertificate(t, find(t, objects, "Certificate", fullname))
+			}
 			check := harness.Command(context.Background(), binary, "check", "-f", path)
 			if check.ExitCode != 0 || !strings.Contains(check.Stdout, "2 objects checked: 0 denied, 0 warned") {
 				t.Errorf("podpolicy check on the rendered chart: exit %d\n%s", check.ExitCode, check.Output())
 			}
 		})
+	}
+}
+
+// checkCertificate decodes the serving Certificate into cert-manager's own API type and checks
+// that it covers the Service's names and writes the Secret podpolicy mounts.
+func checkCertificate(t *testing.T, rendered map[string]any) {
+	t.Helper()
+	data, err := json.Marshal(rendered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cert cmapi.Certificate
+	if err := json.Unmarshal(data, &cert); err != nil {
+		t.Fatalf("the Certificate does not decode into cert-manager's type: %v", err)
+	}
+	for _, name := range []string{fullname + "." + namespace + ".svc", fullname + "." + namespace + ".svc.cluster.local"} {
+		if !slices.Contains(cert.Spec.DNSNames, name) {
+			t.Errorf("Certificate lacks DNS name %s: %v", name, cert.Spec.DNSNames)
+		}
+	}
+	if cert.Spec.SecretName != fullname+"-tls" || cert.Spec.IssuerRef.Name == "" || cert.Spec.PrivateKey == nil ||
+		cert.Spec.PrivateKey.RotationPolicy != cmapi.RotationPolicyAlways {
+		t.Errorf("Certificate spec: secret %q issuer %+v private key %+v", cert.Spec.SecretName, cert.Spec.IssuerRef, cert.Spec.PrivateKey)
 	}
 }
 

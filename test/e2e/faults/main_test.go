@@ -50,8 +50,10 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// startWebhook starts a podpolicy serve with the suite's config.
+// startWebhook starts a podpolicy serve, with the suite's config unless o names one.
 func startWebhook(ctx context.Context, o harness.WebhookOptions) (*harness.Webhook, error) {
-	o.ConfigFile = config
+	if o.ConfigFile == "" {
+		o.ConfigFile = config
+	}
 	return suite.StartWebhook(ctx, o)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podpolicy/podpolicy/test/harness"
 )
@@ -30,13 +31,22 @@ violation contains {"path": "metadata.labels.forbidden", "message": "the pod is 
 `
 
 // TestPolicyReloadUnderLoad drops a Rego file that does not compile into the policy
-// directory of a podpolicy under load, then a good one: the broken file leaves the last good
-// policies serving (logged with file:line, counted as a failed reload), the good one is in
-// force within seconds, and no create fails in between.
+// directory of a podpolicy under load, then a good one, then changes the config file: the
+// broken file leaves the last good policies serving (logged with file:line, counted as a
+// failed reload), the good file and the new config are in force within seconds, and no create
+// fails in between.
 func TestPolicyReloadUnderLoad(t *testing.T) {
 	ctx := context.Background()
 	policyDir := t.TempDir()
-	w, err := startWebhook(ctx, harness.WebhookOptions{PolicyDirs: []string{policyDir}})
+	configFile := filepath.Join(t.TempDir(), "config.yaml")
+	suiteConfig, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(configFile, suiteConfig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := startWebhook(ctx, harness.WebhookOptions{PolicyDirs: []string{policyDir}, ConfigFile: configFile})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +60,7 @@ func TestPolicyReloadUnderLoad(t *testing.T) {
 		}
 	}()
 	ns := namespace(t, nil)
-	load, err := harness.StartLoad(ctx, cp.Client, harness.LoadOptions{Namespace: ns, Workers: 2, Interval: 10 * time.Millisecond, BadEvery: 5, MutationLabel: "example.com/policy"})
+	load, err := harness.StartLoad(ctx, cp.Client, harness.LoadOptions{Namespace: ns, Workers: 2, Interval: 10 * time.Millisecond, MutationLabel: "example.com/policy"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,8 +92,30 @@ func TestPolicyReloadUnderLoad(t *testing.T) {
 	})
 	pickedUp := time.Since(written)
 	time.Sleep(time.Second)
+
+	// The config turns image-tag-pinned into a warning: a compliant Pod but for its :latest
+	// image, denied until now, is then admitted.
+	latest, err := harness.FixedPod()
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest.Spec.Containers[0].Image = "nginx:latest"
+	dryRun := func() error {
+		_, err := cp.Client.CoreV1().Pods(ns).Create(ctx, latest, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		return err
+	}
+	if err := dryRun(); err == nil || !strings.Contains(err.Error(), "[image-tag-pinned]") {
+		t.Fatalf("before the config change a :latest image must be denied: %v", err)
+	}
+	if err := os.WriteFile(configFile, append(suiteConfig, []byte("rules:\n  image-tag-pinned: {action: warn}\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	written = time.Now()
+	waitFor(t, "the new config to warn instead of deny", 15*time.Second, func() bool { return dryRun() == nil })
+	configPickedUp := time.Since(written)
 	load.Stop()
-	t.Logf("good file in force %v after it was written; under load: %s", pickedUp.Round(time.Millisecond), load)
+	t.Logf("good file in force %v and new config %v after they were written; under load: %s",
+		pickedUp.Round(time.Millisecond), configPickedUp.Round(time.Millisecond), load)
 	if !load.OK() || load.Admitted.Load() == 0 {
 		t.Errorf("creates failed during the reloads:\n%s", load.Errors())
 	}
