@@ -44,8 +44,6 @@ type Manager struct {
 
 	current   atomic.Pointer[tls.Certificate]
 	servedPEM atomic.Pointer[[]byte]
-	// Renewals counts the Secret updates this replica made.
-	Renewals atomic.Int64
 }
 
 // NewManager returns a Manager; call Run to start it.
@@ -98,7 +96,6 @@ func (m *Manager) Sync(ctx context.Context) error {
 			}
 			return fmt.Errorf("update Secret %s/%s: %w", secret.Namespace, secret.Name, err)
 		}
-		m.Renewals.Add(1)
 		m.log.Info("certificate Secret updated", "secret", secret.Name, "reasons", reasons)
 	}
 	// The bundle is trusted before the certificate it covers is served: configurations first.

@@ -72,7 +72,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 // Reload reads the policies and config again. When they fail to load or compile, the engine
 // keeps serving the previous set and the error says what failed, with file and line.
 func (e *Engine) Reload(ctx context.Context) error {
-	set, err := build(ctx, e.opts)
+	set, _, err := build(ctx, e.opts)
 	if err != nil {
 		return err
 	}
@@ -86,22 +86,24 @@ func (e *Engine) Rules() []Rule { return e.current.Load().catalog.sorted() }
 // Config returns the config in force.
 func (e *Engine) Config() *Config { return e.current.Load().config }
 
-func build(ctx context.Context, opts Options) (*policySet, error) {
+// build loads, compiles and prepares one policy set; it also returns the parsed library,
+// whose test modules `podpolicy test` runs.
+func build(ctx context.Context, opts Options) (*policySet, *library, error) {
 	lib, err := loadLibrary(opts.PolicyDirs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	compiler := ast.NewCompiler().WithStrict(true)
 	if compiler.Compile(lib.modules); compiler.Failed() {
-		return nil, fmt.Errorf("compile policies: %w", compiler.Errors)
+		return nil, nil, fmt.Errorf("compile policies: %w", compiler.Errors)
 	}
 	cat, err := newCatalog(compiler)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg, err := loadConfig(opts.ConfigFile, cat)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	store := inmem.NewFromObjectWithOpts(map[string]any{"podpolicy": map[string]any{"config": cfg.data}}, inmem.OptReturnASTValuesOnRead(true))
 	prepare := func(query string) (rego.PreparedEvalQuery, error) {
@@ -114,12 +116,12 @@ func build(ctx context.Context, opts Options) (*policySet, error) {
 	}
 	set := &policySet{catalog: cat, config: cfg}
 	if set.validate, err = prepare("data.podpolicy.main.violations"); err != nil {
-		return nil, fmt.Errorf("prepare validation query: %w", err)
+		return nil, nil, fmt.Errorf("prepare validation query: %w", err)
 	}
 	if set.mutate, err = prepare("data.podpolicy.main.mutations"); err != nil {
-		return nil, fmt.Errorf("prepare mutation query: %w", err)
+		return nil, nil, fmt.Errorf("prepare mutation query: %w", err)
 	}
-	return set, nil
+	return set, lib, nil
 }
 
 // Evaluate runs the library on one normalised object. An error means the object could not be

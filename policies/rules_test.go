@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"context"
 	"slices"
 	"sort"
 	"testing"
@@ -82,15 +81,7 @@ func TestCompliantSpecPassesForEveryKind(t *testing.T) {
 	spec := readYAML(t, "testdata/pod-spec.yaml")
 	for i, k := range kinds {
 		t.Run(k.kind, func(t *testing.T) {
-			in, err := NewInput(object(i, spec), "CREATE")
-			if err != nil {
-				t.Fatal(err)
-			}
-			result, err := e.Evaluate(context.Background(), in, Validate)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range result.Violations {
+			for _, v := range evaluate(t, e, object(i, spec), "shop").Violations {
 				t.Errorf("unexpected violation: %s", v.String())
 			}
 		})
@@ -106,14 +97,7 @@ func TestEveryRuleFiresForEveryKind(t *testing.T) {
 			t.Run(b.name+"/"+k.kind, func(t *testing.T) {
 				broken := deepCopy(spec).(map[string]any)
 				b.breakIt(broken)
-				in, err := NewInput(object(i, broken), "CREATE")
-				if err != nil {
-					t.Fatal(err)
-				}
-				result, err := e.Evaluate(context.Background(), in, Validate)
-				if err != nil {
-					t.Fatal(err)
-				}
+				result := evaluate(t, e, object(i, broken), "shop")
 				got := map[string][]string{}
 				for _, v := range result.Violations {
 					got[v.Rule] = append(got[v.Rule], v.Path)

@@ -44,11 +44,7 @@ func (s TestSummary) OK(threshold float64) bool {
 // default config as data, the way `opa test` would, and writes a report to w.
 func RunTests(ctx context.Context, opts TestOptions, w io.Writer) (TestSummary, error) {
 	var summary TestSummary
-	set, err := build(ctx, Options{PolicyDirs: opts.PolicyDirs})
-	if err != nil {
-		return summary, err
-	}
-	lib, err := loadLibrary(opts.PolicyDirs)
+	set, lib, err := build(ctx, Options{PolicyDirs: opts.PolicyDirs})
 	if err != nil {
 		return summary, err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/podpolicy/podpolicy/policies"
 )
@@ -75,7 +76,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, uid, operation, k
 	} else {
 		h.log.Info("bad admission request", append(kv, "reason", err.Error())...)
 	}
-	if werr := writeError(w, typesUID(uid), status, err.Error()); werr != nil {
+	if werr := writeError(w, types.UID(uid), status, err.Error()); werr != nil {
 		h.log.Error(werr, "write admission response", "uid", uid)
 	}
 	h.observe(operation, kind, decision, start)

@@ -38,7 +38,7 @@ func (m *mutator) decide(ctx context.Context, req *admissionRequest) (*admission
 		return nil, outcome{}, badRequest("/mutate handles Pods, not %s", in.Kind)
 	}
 	if meta, _ := in.Pod["metadata"].(map[string]any); hasAnnotation(meta, mirrorPodAnnotation) {
-		return allowed(req.UID), outcome{decision: decisionAllowed}, nil
+		return allowed(), outcome{decision: decisionAllowed}, nil
 	}
 	in.NamespaceLabels = m.namespaceLabels(ctx, req.Namespace)
 	result, err := m.engine.Evaluate(ctx, in, policies.Mutate)
@@ -46,11 +46,11 @@ func (m *mutator) decide(ctx context.Context, req *admissionRequest) (*admission
 		return nil, outcome{}, err
 	}
 	if result.Exempt {
-		return allowed(req.UID), outcome{decision: decisionExempt}, nil
+		return allowed(), outcome{decision: decisionExempt}, nil
 	}
 	ops := result.Patch()
 	if len(ops) == 0 {
-		return allowed(req.UID), outcome{decision: decisionAllowed}, nil
+		return allowed(), outcome{decision: decisionAllowed}, nil
 	}
 	patch, err := json.Marshal(ops)
 	if err != nil {
@@ -60,7 +60,7 @@ func (m *mutator) decide(ctx context.Context, req *admissionRequest) (*admission
 	for _, mu := range result.Mutations {
 		rules = append(rules, mu.Rule)
 	}
-	resp := allowed(req.UID)
+	resp := allowed()
 	patchType := admissionv1.PatchTypeJSONPatch
 	resp.Patch, resp.PatchType = patch, &patchType
 	return resp, outcome{decision: decisionMutated, rules: rules}, nil

@@ -13,9 +13,10 @@ import (
 	"github.com/podpolicy/podpolicy/policies"
 )
 
-// allowed returns an admission that lets the object through.
-func allowed(uid types.UID) *admissionv1.AdmissionResponse {
-	return &admissionv1.AdmissionResponse{UID: uid, Allowed: true}
+// allowed returns an admission that lets the object through. The handler sets the uid of
+// every response it writes.
+func allowed() *admissionv1.AdmissionResponse {
+	return &admissionv1.AdmissionResponse{Allowed: true}
 }
 
 // maxListed bounds the violations a denial lists, and the warnings an admission carries: a
@@ -25,7 +26,7 @@ const maxListed = 50
 
 // denied returns a 403 that lists every deny violation, one per line (up to maxListed, then a
 // count of the rest).
-func denied(uid types.UID, kind, name string, violations []policies.Violation) *admissionv1.AdmissionResponse {
+func denied(kind, name string, violations []policies.Violation) *admissionv1.AdmissionResponse {
 	var b strings.Builder
 	b.WriteString("podpolicy: ")
 	b.WriteString(kind)
@@ -46,7 +47,6 @@ func denied(uid types.UID, kind, name string, violations []policies.Violation) *
 		b.WriteString("\n... and " + strconv.Itoa(rest) + " more (run podpolicy check on the manifest for the full list)")
 	}
 	return &admissionv1.AdmissionResponse{
-		UID:     uid,
 		Allowed: false,
 		Result: &metav1.Status{
 			Status:  metav1.StatusFailure,

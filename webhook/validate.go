@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/podpolicy/podpolicy/policies"
 )
@@ -44,14 +44,14 @@ func (v *validator) decide(ctx context.Context, req *admissionRequest) (*admissi
 		return nil, outcome{}, err
 	}
 	if deleting(in) {
-		return allowed(req.UID), outcome{decision: decisionAllowed}, nil
+		return allowed(), outcome{decision: decisionAllowed}, nil
 	}
 	result, err := v.engine.Evaluate(ctx, in, policies.Validate)
 	if err != nil {
 		return nil, outcome{}, err
 	}
 	if result.Exempt {
-		return allowed(req.UID), outcome{decision: decisionExempt}, nil
+		return allowed(), outcome{decision: decisionExempt}, nil
 	}
 	violations := result.Violations
 	if req.Operation == admissionv1.Update && len(violations) > 0 {
@@ -59,7 +59,9 @@ func (v *validator) decide(ctx context.Context, req *admissionRequest) (*admissi
 			return nil, outcome{}, err
 		}
 	}
-	violations = soften(violations, v.namespaceLabels(ctx, req.Namespace)[ModeLabel])
+	if len(violations) > 0 {
+		violations = soften(violations, v.namespaceLabels(ctx, req.Namespace)[ModeLabel])
+	}
 	return v.respond(req, in, violations)
 }
 
@@ -131,7 +133,7 @@ func soften(violations []policies.Violation, mode string) []policies.Violation {
 }
 
 func (v *validator) respond(req *admissionRequest, in *policies.Input, violations []policies.Violation) (*admissionv1.AdmissionResponse, outcome, error) {
-	var deny, warnings, audit []string
+	var warnings, audit []string
 	var denials []policies.Violation
 	var rules []string
 	for i := range violations {
@@ -139,10 +141,11 @@ func (v *validator) respond(req *admissionRequest, in *policies.Input, violation
 		if v.metrics != nil {
 			v.metrics.Violations.WithLabelValues(vi.Rule, string(vi.Action)).Inc()
 		}
-		rules = appendUnique(rules, vi.Rule)
+		if !slices.Contains(rules, vi.Rule) {
+			rules = append(rules, vi.Rule)
+		}
 		switch vi.Action {
 		case policies.Deny:
-			deny = append(deny, vi.Rule)
 			denials = append(denials, *vi)
 		case policies.Warn:
 			if len(warnings) < maxListed {
@@ -152,10 +155,10 @@ func (v *validator) respond(req *admissionRequest, in *policies.Input, violation
 			audit = append(audit, vi.String())
 		}
 	}
-	if len(deny) > 0 {
-		return denied(req.UID, in.Kind, in.Name, denials), outcome{decision: decisionDenied, rules: rules}, nil
+	if len(denials) > 0 {
+		return denied(in.Kind, in.Name, denials), outcome{decision: decisionDenied, rules: rules}, nil
 	}
-	resp := allowed(req.UID)
+	resp := allowed()
 	resp.Warnings = warnings
 	if len(audit) > 0 {
 		resp.AuditAnnotations = map[string]string{"violations": strings.Join(audit, "\n")}
@@ -193,15 +196,4 @@ func deleting(in *policies.Input) bool {
 	meta, _ := in.Pod["metadata"].(map[string]any)
 	_, ok := meta["deletionTimestamp"]
 	return ok
-}
-
-func typesUID(uid string) types.UID { return types.UID(uid) }
-
-func appendUnique(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/podpolicy/podpolicy/test/harness"
 )
 
 // target is one server under load: where to POST and what a good answer is.
@@ -91,7 +93,7 @@ func openLoop(ctx context.Context, t *target, bodies [][]byte, rate int, d time.
 	n := int(float64(rate) * d.Seconds())
 	latencies := make([]time.Duration, n)
 	var errors atomic.Int64
-	cpuBefore := cpuSeconds(t.pid)
+	cpuBefore := harness.CPUSeconds(t.pid)
 	start := time.Now()
 	interval := time.Second / time.Duration(rate)
 	var wg sync.WaitGroup
@@ -115,7 +117,7 @@ func openLoop(ctx context.Context, t *target, bodies [][]byte, rate int, d time.
 	elapsed := time.Since(start)
 	slices.Sort(latencies)
 	return result{phase: fmt.Sprintf("%d req/s", rate), sent: n, errors: int(errors.Load()), duration: elapsed,
-		latencies: latencies, cpuSeconds: cpuSeconds(t.pid) - cpuBefore}
+		latencies: latencies, cpuSeconds: harness.CPUSeconds(t.pid) - cpuBefore}
 }
 
 // closedLoop keeps workers requests in flight for d: the server's saturation throughput.
@@ -123,7 +125,7 @@ func closedLoop(ctx context.Context, t *target, bodies [][]byte, workers int, d 
 	var mu sync.Mutex
 	var latencies []time.Duration
 	var sent, errors atomic.Int64
-	cpuBefore := cpuSeconds(t.pid)
+	cpuBefore := harness.CPUSeconds(t.pid)
 	start := time.Now()
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
@@ -149,5 +151,5 @@ func closedLoop(ctx context.Context, t *target, bodies [][]byte, workers int, d 
 	elapsed := time.Since(start)
 	slices.Sort(latencies)
 	return result{phase: fmt.Sprintf("saturation (%d in flight)", workers), sent: int(sent.Load()), errors: int(errors.Load()),
-		duration: elapsed, latencies: latencies, cpuSeconds: cpuSeconds(t.pid) - cpuBefore}
+		duration: elapsed, latencies: latencies, cpuSeconds: harness.CPUSeconds(t.pid) - cpuBefore}
 }

@@ -90,7 +90,7 @@ func run(ctx context.Context, duration time.Duration, rateList string, workers, 
 		return err
 	}
 	ppResults := loadPhases(ctx, ppTarget, bodies, rates, workers, duration)
-	ppRSS := peakRSS(ppTarget.pid)
+	ppRSS := harness.PeakRSS(ppTarget.pid)
 	_ = pp.Stop()
 
 	fmt.Fprintf(os.Stderr, "bench: HTTPS on loopback, opa run --server...\n")
@@ -99,7 +99,7 @@ func run(ctx context.Context, duration time.Duration, rateList string, workers, 
 		return err
 	}
 	opaResults := loadPhases(ctx, opaTarget, bodies, rates, workers, duration)
-	opaRSS := peakRSS(opaTarget.pid)
+	opaRSS := harness.PeakRSS(opaTarget.pid)
 	opa.stop()
 
 	fmt.Fprintf(w, "\n## 3. HTTPS on loopback (keep-alive, HTTP/1.1, same ECDSA P-256 certificate type, same request mix: compliant Pod, violating Pod, Deployment)\n\n")

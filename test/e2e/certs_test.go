@@ -3,12 +3,13 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/cert-manager/cert-manager/pkg/util/pki"
 
 	"github.com/podpolicy/podpolicy/certs"
 	"github.com/podpolicy/podpolicy/test/harness"
@@ -44,13 +45,17 @@ func TestCertificateFilesRotateUnderLoad(t *testing.T) {
 	}
 }
 
-// waitServed waits until the webhook serves the certificate whose PEM is want.
-func waitServed(t *testing.T, want []byte) {
+// waitServed waits until the webhook serves the certificate whose PEM is wantPEM.
+func waitServed(t *testing.T, wantPEM []byte) {
 	t.Helper()
+	want, err := pki.DecodeX509CertificateBytes(wantPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		served, err := webhook.ServedCertificate()
-		if err == nil && bytes.Contains(want, pemBody(served.Raw)) {
+		if err == nil && served.Equal(want) {
 			return
 		}
 		if time.Now().After(deadline) {

@@ -3,9 +3,7 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
-	"encoding/pem"
 	"strings"
 	"testing"
 
@@ -53,11 +51,4 @@ func mustNotContain(t *testing.T, what, text string, unwanted ...string) {
 			t.Errorf("%s contains %q:\n%s", what, u, text)
 		}
 	}
-}
-
-// pemBody returns the base64 lines of a DER certificate's PEM encoding, for comparing with a
-// PEM file.
-func pemBody(der []byte) []byte {
-	encoded := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	return bytes.TrimSuffix(bytes.TrimPrefix(encoded, []byte("-----BEGIN CERTIFICATE-----\n")), []byte("-----END CERTIFICATE-----\n"))
 }

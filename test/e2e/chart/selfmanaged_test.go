@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cert-manager/cert-manager/pkg/util/pki"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
@@ -220,18 +221,13 @@ func firstCert(bundle []byte) string {
 	return ""
 }
 
+// parseCerts decodes a PEM bundle; nil when it holds no certificate.
 func parseCerts(pemData []byte) []*x509.Certificate {
-	var out []*x509.Certificate
-	for {
-		block, rest := pemDecode(pemData)
-		if block == nil {
-			return out
-		}
-		if c, err := x509.ParseCertificate(block); err == nil {
-			out = append(out, c)
-		}
-		pemData = rest
+	certs, err := pki.DecodeX509CertificateSetBytes(pemData)
+	if err != nil {
+		return nil
 	}
+	return certs
 }
 
 // assertReplicasAgree checks that both replicas end up serving the Secret's certificate.

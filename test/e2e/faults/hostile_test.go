@@ -5,14 +5,14 @@ package faults
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/podpolicy/podpolicy/test/harness"
 )
 
 // TestHostileRequests sends podpolicy what no API server would: each gets a 4xx or a clear
@@ -69,25 +69,9 @@ func TestHostileRequests(t *testing.T) {
 	if status != http.StatusOK || w.Healthy() != nil {
 		t.Errorf("after the hostile requests: status %d, healthy: %v", status, w.Healthy())
 	}
-	rss := peakRSS(t, w.PID())
+	rss := harness.PeakRSS(w.PID())
 	t.Logf("peak RSS after the hostile requests: %.1f MiB", rss)
 	if rss > 128 {
 		t.Errorf("peak RSS %.1f MiB is over 128 MiB", rss)
 	}
-}
-
-func peakRSS(t *testing.T, pid int) float64 {
-	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
-			return kb / 1024
-		}
-	}
-	t.Fatal("no VmHWM")
-	return 0
 }

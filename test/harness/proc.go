@@ -1,4 +1,4 @@
-package main
+package harness
 
 import (
 	"fmt"
@@ -10,8 +10,8 @@ import (
 // clockTicks is USER_HZ, the unit of /proc/<pid>/stat's CPU times, on Linux.
 const clockTicks = 100
 
-// cpuSeconds returns the user plus system CPU time a process has used.
-func cpuSeconds(pid int) float64 {
+// CPUSeconds returns the user plus system CPU time a process has used.
+func CPUSeconds(pid int) float64 {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
@@ -23,8 +23,8 @@ func cpuSeconds(pid int) float64 {
 	return (utime + stime) / clockTicks
 }
 
-// peakRSS returns the peak resident set size of a process, in MiB (VmHWM).
-func peakRSS(pid int) float64 {
+// PeakRSS returns the peak resident set size of a process, in MiB (VmHWM).
+func PeakRSS(pid int) float64 {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
