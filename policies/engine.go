@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
-	"github.com/open-policy-agent/opa/v1/storage/inmem"
 )
 
 // DefaultEvalTimeout bounds one evaluation when Options.EvalTimeout is zero. It stays well
@@ -24,6 +22,8 @@ type Options struct {
 	ConfigFile string
 	// EvalTimeout bounds one evaluation; DefaultEvalTimeout when zero.
 	EvalTimeout time.Duration
+	// Evaluator selects how the library runs: Compiled (the default) or Topdown.
+	Evaluator Evaluator
 	// Now returns the current time, for exception expiry; time.Now when nil.
 	Now func() time.Time
 }
@@ -50,8 +50,8 @@ type Engine struct {
 type policySet struct {
 	catalog  *catalog
 	config   *Config
-	validate rego.PreparedEvalQuery
-	mutate   rego.PreparedEvalQuery
+	validate query
+	mutate   query
 }
 
 // New loads, compiles and prepares the policies and config of opts.
@@ -83,6 +83,14 @@ func (e *Engine) Reload(ctx context.Context) error {
 // Rules returns the metadata of the loaded rules, sorted by ID.
 func (e *Engine) Rules() []Rule { return e.current.Load().catalog.sorted() }
 
+// Evaluator returns how the policies run.
+func (e *Engine) Evaluator() Evaluator {
+	if e.opts.Evaluator == "" {
+		return Compiled
+	}
+	return e.opts.Evaluator
+}
+
 // Config returns the config in force.
 func (e *Engine) Config() *Config { return e.current.Load().config }
 
@@ -105,21 +113,10 @@ func build(ctx context.Context, opts Options) (*policySet, *library, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	store := inmem.NewFromObjectWithOpts(map[string]any{"podpolicy": map[string]any{"config": cfg.data}}, inmem.OptReturnASTValuesOnRead(true))
-	prepare := func(query string) (rego.PreparedEvalQuery, error) {
-		return rego.New(
-			rego.Compiler(compiler),
-			rego.Store(store),
-			rego.Query(query),
-			rego.StrictBuiltinErrors(true),
-		).PrepareForEval(ctx)
-	}
+	data := map[string]any{"podpolicy": map[string]any{"config": cfg.data}}
 	set := &policySet{catalog: cat, config: cfg}
-	if set.validate, err = prepare("data.podpolicy.main.violations"); err != nil {
-		return nil, nil, fmt.Errorf("prepare validation query: %w", err)
-	}
-	if set.mutate, err = prepare("data.podpolicy.main.mutations"); err != nil {
-		return nil, nil, fmt.Errorf("prepare mutation query: %w", err)
+	if set.validate, set.mutate, err = prepareQueries(ctx, compiler, data, opts.Evaluator); err != nil {
+		return nil, nil, err
 	}
 	return set, lib, nil
 }
@@ -140,14 +137,14 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input, phases Phase) (*Result
 
 	result := &Result{}
 	if phases&Validate != 0 {
-		found, err := evalObject(ctx, set.validate, value)
+		found, err := set.validate.eval(ctx, value)
 		if err != nil {
 			return nil, fmt.Errorf("evaluate validation rules: %w", err)
 		}
 		result.Violations = set.violations(found, in, e.opts.Now())
 	}
 	if phases&Mutate != 0 {
-		found, err := evalObject(ctx, set.mutate, value)
+		found, err := set.mutate.eval(ctx, value)
 		if err != nil {
 			return nil, fmt.Errorf("evaluate mutation rules: %w", err)
 		}
@@ -156,22 +153,6 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input, phases Phase) (*Result
 		}
 	}
 	return result, nil
-}
-
-// evalObject runs a prepared query whose single expression is an object.
-func evalObject(ctx context.Context, query rego.PreparedEvalQuery, input ast.Value) (map[string]any, error) {
-	rs, err := query.Eval(ctx, rego.EvalParsedInput(input))
-	if err != nil {
-		return nil, err
-	}
-	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
-		return nil, fmt.Errorf("entry point returned %d results, want 1", len(rs))
-	}
-	found, ok := rs[0].Expressions[0].Value.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("entry point returned %T, want an object", rs[0].Expressions[0].Value)
-	}
-	return found, nil
 }
 
 // inputValue builds the Rego input document of an Input.

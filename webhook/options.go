@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/podpolicy/podpolicy/policies"
 )
 
 // Options configure `podpolicy serve`; the flags of DESIGN §5 fill them.
@@ -34,6 +36,8 @@ type Options struct {
 	ShutdownDelay time.Duration
 	// EnablePprof serves /debug/pprof/ on the metrics address.
 	EnablePprof bool
+	// Evaluator selects how the policies run; policies.Compiled when empty.
+	Evaluator policies.Evaluator
 	// TLS, when non-nil, makes podpolicy manage its own CA and serving certificate.
 	TLS *SelfManagedTLS
 }

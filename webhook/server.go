@@ -34,7 +34,7 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		return err
 	}
 	tuneGC(log)
-	engine, err := policies.New(ctx, policies.Options{PolicyDirs: opts.PolicyDirs, ConfigFile: opts.ConfigFile, EvalTimeout: opts.EvalTimeout})
+	engine, err := policies.New(ctx, policies.Options{PolicyDirs: opts.PolicyDirs, ConfigFile: opts.ConfigFile, EvalTimeout: opts.EvalTimeout, Evaluator: opts.Evaluator})
 	if err != nil {
 		return fmt.Errorf("load policies: %w", err)
 	}
@@ -43,7 +43,7 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		return fmt.Errorf("register metrics: %w", err)
 	}
 	metrics.RulesLoaded.Set(float64(len(engine.Rules())))
-	log.Info("policies loaded", "rules", len(engine.Rules()), "config", opts.ConfigFile, "policyDirs", opts.PolicyDirs)
+	log.Info("policies loaded", "rules", len(engine.Rules()), "config", opts.ConfigFile, "policyDirs", opts.PolicyDirs, "evaluator", engine.Evaluator())
 
 	// Servers run under serveCtx, which outlives ctx by the shutdown delay.
 	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))

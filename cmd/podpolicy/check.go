@@ -16,6 +16,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.Var(&files, "f", "manifest file, directory (walked for .yaml, .yml, .json) or - for stdin; repeatable")
 	fs.Var(&policyDirs, "policy-dir", "directory of extra or overriding Rego policies; repeatable")
 	configFile := fs.String("config", "", "config file (rule actions and settings, exceptions, mutation settings)")
+	evaluator := fs.String("evaluator", string(policies.Compiled), "how the policies run: compiled (OPA's query plan, fast) or topdown (OPA's interpreter)")
 	output := fs.String("o", "text", "output format: text, json or sarif")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -29,7 +30,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "podpolicy check: -o %q: want text, json or sarif\n", *output)
 		return exitUsage
 	}
-	engine, err := policies.New(ctx, policies.Options{PolicyDirs: policyDirs, ConfigFile: *configFile})
+	engine, err := policies.New(ctx, policies.Options{PolicyDirs: policyDirs, ConfigFile: *configFile, Evaluator: policies.Evaluator(*evaluator)})
 	if err != nil {
 		fmt.Fprintf(stderr, "podpolicy check: %v\n", err)
 		return check.ExitError

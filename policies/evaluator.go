@@ -1,0 +1,122 @@
+package policies
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/podpolicy/podpolicy/policies/vm"
+)
+
+// Evaluator names how the engine runs the library.
+type Evaluator string
+
+const (
+	// Compiled runs OPA's query plan of the library (package vm). It is the default.
+	Compiled Evaluator = "compiled"
+	// Topdown runs the library through OPA's topdown evaluator, as `opa eval` does.
+	Topdown Evaluator = "topdown"
+)
+
+// entryPoints are the two queries every evaluation runs, both in the entry-point package.
+const (
+	violationsQuery = "data.podpolicy.main.violations"
+	mutationsQuery  = "data.podpolicy.main.mutations"
+)
+
+// query is one prepared entry point, whatever runs it.
+type query interface {
+	eval(ctx context.Context, input ast.Value) (map[string]any, error)
+}
+
+// prepareQueries prepares both entry points with the requested evaluator.
+func prepareQueries(ctx context.Context, compiler *ast.Compiler, data map[string]any, evaluator Evaluator) (validate, mutate query, err error) {
+	prepare := prepareTopdown
+	switch evaluator {
+	case Compiled, "":
+		prepare = prepareCompiled
+	case Topdown:
+	default:
+		return nil, nil, fmt.Errorf("unknown evaluator %q (want %s or %s)", evaluator, Compiled, Topdown)
+	}
+	if validate, err = prepare(ctx, compiler, data, violationsQuery); err != nil {
+		return nil, nil, fmt.Errorf("prepare validation query: %w", err)
+	}
+	if mutate, err = prepare(ctx, compiler, data, mutationsQuery); err != nil {
+		return nil, nil, fmt.Errorf("prepare mutation query: %w", err)
+	}
+	return validate, mutate, nil
+}
+
+// compiledQuery runs OPA's plan of the query.
+type compiledQuery struct{ program *vm.Program }
+
+func prepareCompiled(ctx context.Context, compiler *ast.Compiler, data map[string]any, q string) (query, error) {
+	plan, err := vm.Plan(ctx, compiler, q)
+	if err != nil {
+		return nil, err
+	}
+	value, err := ast.InterfaceToValue(data)
+	if err != nil {
+		return nil, fmt.Errorf("config as data: %w", err)
+	}
+	program, err := vm.Load(plan, value)
+	if err != nil {
+		return nil, err
+	}
+	return compiledQuery{program}, nil
+}
+
+func (q compiledQuery) eval(ctx context.Context, input ast.Value) (map[string]any, error) {
+	result, err := q.program.Eval(ctx, input)
+	if err != nil {
+		return nil, err
+	}
+	if result == nil {
+		return nil, fmt.Errorf("entry point is undefined")
+	}
+	found, err := ast.JSONWithOpt(result.Value, ast.JSONOpt{SortSets: true})
+	if err != nil {
+		return nil, err
+	}
+	return asObject(found)
+}
+
+// topdownQuery runs the query through OPA's topdown evaluator.
+type topdownQuery struct{ prepared rego.PreparedEvalQuery }
+
+func prepareTopdown(ctx context.Context, compiler *ast.Compiler, data map[string]any, q string) (query, error) {
+	store := inmem.NewFromObjectWithOpts(data, inmem.OptReturnASTValuesOnRead(true))
+	prepared, err := rego.New(
+		rego.Compiler(compiler),
+		rego.Store(store),
+		rego.Query(q),
+		rego.StrictBuiltinErrors(true),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return topdownQuery{prepared}, nil
+}
+
+func (q topdownQuery) eval(ctx context.Context, input ast.Value) (map[string]any, error) {
+	rs, err := q.prepared.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return nil, fmt.Errorf("entry point returned %d results, want 1", len(rs))
+	}
+	return asObject(rs[0].Expressions[0].Value)
+}
+
+func asObject(v any) (map[string]any, error) {
+	found, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("entry point returned %T, want an object", v)
+	}
+	return found, nil
+}

@@ -1,0 +1,181 @@
+package vm
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/metrics"
+	"github.com/open-policy-agent/opa/v1/topdown"
+	"github.com/open-policy-agent/opa/v1/topdown/builtins"
+)
+
+// Control results of executing a statement or block. A value >= 0 means "leave that many
+// more enclosing blocks": 0 leaves the block that holds the statement, which is also what an
+// undefined statement does.
+const (
+	proceed  = -1 // the statement held; go on with the next one
+	returned = -2 // a ReturnLocalStmt ran
+	aborted  = -3 // an error was recorded; unwind everything
+)
+
+// cancelCheckInterval is how many loop iterations and calls run between deadline checks.
+const cancelCheckInterval = 256
+
+// evaluation is the state of one Eval call.
+type evaluation struct {
+	prog *Program
+	ctx  context.Context
+	bctx topdown.BuiltinContext
+	memo []memoEntry
+	// stack holds the locals of every active call; a call takes a window at its end.
+	stack []*ast.Term
+	// ret is the value of the last ReturnLocalStmt, read by the call that ran it.
+	ret *ast.Term
+	// args and out carry built-in operands and results without allocating per call.
+	args   []*ast.Term
+	out    *ast.Term
+	keep   func(*ast.Term) error
+	result *ast.Term
+	err    error
+	steps  int
+}
+
+type memoEntry struct {
+	value *ast.Term
+	set   bool
+}
+
+// ctxCancel tells OPA's long-running built-ins that the evaluation's context is done.
+type ctxCancel struct{ ctx context.Context }
+
+func (ctxCancel) Cancel()           {}
+func (c ctxCancel) Cancelled() bool { return c.ctx.Err() != nil }
+
+var noMetrics = metrics.NoOp()
+
+// Eval evaluates the plan on input (nil leaves input undefined). It returns the single value the query produced, nil
+// when the query is undefined, or an error; an error never stands for "no result".
+func (p *Program) Eval(ctx context.Context, input ast.Value) (*ast.Term, error) {
+	e := &evaluation{
+		prog:  p,
+		ctx:   ctx,
+		memo:  make([]memoEntry, p.memoSize),
+		stack: make([]*ast.Term, p.planSize, p.planSize+p.stackHint),
+		args:  make([]*ast.Term, 0, 8),
+		bctx: topdown.BuiltinContext{
+			Context: ctx,
+			Metrics: noMetrics,
+			Seed:    rand.Reader,
+			Time:    ast.NewTerm(ast.Number(strconv.FormatInt(time.Now().UnixNano(), 10))),
+			Cancel:  ctxCancel{ctx},
+			Cache:   builtins.Cache{},
+		},
+	}
+	e.keep = func(t *ast.Term) error {
+		e.out = t
+		return nil
+	}
+	locals := e.stack[:p.planSize]
+	if input != nil {
+		locals[0] = ast.NewTerm(input)
+	}
+	locals[1] = p.data
+	for _, b := range p.plan.Blocks {
+		if r := e.block(locals, b.Stmts); r == aborted {
+			return nil, e.err
+		} else if r > 0 || r == returned {
+			break
+		}
+	}
+	return e.result, nil
+}
+
+// fail records err and unwinds the evaluation.
+func (e *evaluation) fail(err error) int {
+	if e.err == nil {
+		e.err = err
+	}
+	return aborted
+}
+
+// tick counts work and unwinds once the context is done.
+func (e *evaluation) tick() bool {
+	e.steps++
+	if e.steps%cancelCheckInterval != 0 {
+		return true
+	}
+	if err := e.ctx.Err(); err != nil {
+		e.fail(fmt.Errorf("evaluation cancelled: %w", err))
+		return false
+	}
+	return true
+}
+
+// addResult keeps the query's value: the plan adds one object of query variables.
+func (e *evaluation) addResult(t *ast.Term) int {
+	obj, ok := valueOf(t).(ast.Object)
+	if !ok || obj.Len() != 1 {
+		return e.fail(fmt.Errorf("query result %v: want one variable", t))
+	}
+	if e.result != nil {
+		return e.fail(errors.New("query produced more than one result"))
+	}
+	obj.Foreach(func(_, v *ast.Term) { e.result = v })
+	return proceed
+}
+
+// callFunction runs a planned function with the operands of a call; nil means undefined.
+func (e *evaluation) callFunction(caller []*ast.Term, s *callFunctionStmt) (*ast.Term, int) {
+	f := s.fn
+	if f.memoSlot >= 0 && e.memo[f.memoSlot].set {
+		return e.memo[f.memoSlot].value, proceed
+	}
+	if !e.tick() {
+		return nil, aborted
+	}
+	base := len(e.stack)
+	e.stack = append(e.stack, make([]*ast.Term, f.size)...)
+	locals := e.stack[base : base+f.size]
+	for i, param := range f.fn.Params {
+		locals[param] = e.operand(caller, s.Args[i])
+	}
+	var ret *ast.Term
+	for _, b := range f.fn.Blocks {
+		r := e.block(locals, b.Stmts)
+		if r == aborted {
+			return nil, aborted
+		}
+		if r == returned {
+			ret = e.ret
+			break
+		}
+		if r > 0 {
+			ret = locals[f.fn.Return]
+			break
+		}
+	}
+	clear(locals)
+	e.stack = e.stack[:base]
+	if f.memoSlot >= 0 {
+		e.memo[f.memoSlot] = memoEntry{value: ret, set: true}
+	}
+	return ret, proceed
+}
+
+// callBuiltin runs one of OPA's built-in functions; nil means undefined.
+func (e *evaluation) callBuiltin(locals []*ast.Term, s *callBuiltinStmt) (*ast.Term, int) {
+	e.args = e.args[:0]
+	for _, a := range s.Args {
+		e.args = append(e.args, e.operand(locals, a))
+	}
+	e.out = nil
+	if err := s.impl(e.bctx, e.args, e.keep); err != nil {
+		return nil, e.fail(fmt.Errorf("%s: %s: %w", e.where(&s.Location), s.Func, err))
+	}
+	return e.out, proceed
+}

@@ -1,0 +1,266 @@
+package vm
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/ir"
+	"github.com/open-policy-agent/opa/v1/topdown"
+)
+
+// Program is one loaded plan with its data document, ready to evaluate. It is immutable and
+// safe for concurrent use.
+type Program struct {
+	plan     *ir.Plan
+	planSize int
+	funcs    map[string]*function
+	builtins map[string]topdown.BuiltinFunc
+	strings  []*ast.Term
+	numbers  []*ast.Term
+	files    []string
+	data     *ast.Term
+	memoSize int
+	// stackHint is the initial capacity of an evaluation's stack of locals.
+	stackHint int
+}
+
+// callFunctionStmt is a CallStmt of a planned function, resolved when the plan is loaded.
+type callFunctionStmt struct {
+	*ir.CallStmt
+	fn *function
+}
+
+// callBuiltinStmt is a CallStmt of a built-in, resolved when the plan is loaded.
+type callBuiltinStmt struct {
+	*ir.CallStmt
+	impl topdown.BuiltinFunc
+}
+
+// function is one planned function; rules are the functions of input and data alone.
+type function struct {
+	fn       *ir.Func
+	size     int
+	memoSlot int // -1 when the function takes arguments besides input and data
+}
+
+// Load prepares the first plan of policy for evaluation against data. It fails when the plan
+// uses a statement or built-in this package cannot run.
+func Load(policy *ir.Policy, data ast.Value) (*Program, error) {
+	if policy.Plans == nil || len(policy.Plans.Plans) != 1 {
+		return nil, errors.New("load plan: want exactly one plan")
+	}
+	p := &Program{
+		plan:     policy.Plans.Plans[0],
+		funcs:    map[string]*function{},
+		builtins: map[string]topdown.BuiltinFunc{},
+		data:     ast.NewTerm(data),
+		// Enough for the library's deepest call chains without growing.
+		stackHint: 512,
+	}
+	if policy.Static != nil {
+		for _, s := range policy.Static.Strings {
+			p.strings = append(p.strings, ast.StringTerm(s.Value))
+			p.numbers = append(p.numbers, ast.NewTerm(ast.Number(s.Value)))
+		}
+		for _, f := range policy.Static.Files {
+			p.files = append(p.files, f.Value)
+		}
+		for _, b := range policy.Static.BuiltinFuncs {
+			impl := topdown.GetBuiltin(b.Name)
+			if impl == nil {
+				return nil, fmt.Errorf("load plan: built-in %s has no implementation", b.Name)
+			}
+			p.builtins[b.Name] = impl
+		}
+	}
+	if policy.Funcs != nil {
+		for _, fn := range policy.Funcs.Funcs {
+			f := &function{fn: fn, memoSlot: -1, size: maxLocal(fn.Return, fn.Params...)}
+			if len(fn.Params) == 2 {
+				f.memoSlot = p.memoSize
+				p.memoSize++
+			}
+			p.funcs[fn.Name] = f
+		}
+		for _, f := range p.funcs {
+			size, err := p.check(f.fn.Blocks)
+			if err != nil {
+				return nil, fmt.Errorf("load plan: function %s: %w", f.fn.Name, err)
+			}
+			f.size = max(f.size, size)
+		}
+	}
+	size, err := p.check(p.plan.Blocks)
+	if err != nil {
+		return nil, fmt.Errorf("load plan %s: %w", p.plan.Name, err)
+	}
+	p.planSize = max(size, int(ir.Data)+1)
+	return p, nil
+}
+
+// resolve replaces a call by one that knows its callee, so evaluation never looks names up.
+func (p *Program) resolve(stmt ir.Stmt) ir.Stmt {
+	call, ok := stmt.(*ir.CallStmt)
+	if !ok {
+		return stmt
+	}
+	if f := p.funcs[call.Func]; f != nil {
+		return &callFunctionStmt{CallStmt: call, fn: f}
+	}
+	return &callBuiltinStmt{CallStmt: call, impl: p.builtins[call.Func]}
+}
+
+// maxLocal returns the number of locals needed to hold ls.
+func maxLocal(first ir.Local, rest ...ir.Local) int {
+	n := int(first)
+	for _, l := range rest {
+		n = max(n, int(l))
+	}
+	return n + 1
+}
+
+// check validates every statement of blocks and returns the number of locals they use.
+func (p *Program) check(blocks []*ir.Block) (int, error) {
+	size := 0
+	use := func(ls ...ir.Local) {
+		for _, l := range ls {
+			size = max(size, int(l)+1)
+		}
+	}
+	operand := func(o ir.Operand) error {
+		switch v := o.Value.(type) {
+		case ir.Local:
+			use(v)
+		case ir.StringIndex:
+			if int(v) < 0 || int(v) >= len(p.strings) {
+				return fmt.Errorf("string constant %d out of range", v)
+			}
+		case ir.Bool:
+		default:
+			return fmt.Errorf("operand of type %T", o.Value)
+		}
+		return nil
+	}
+	var walk func(blocks []*ir.Block) error
+	walk = func(blocks []*ir.Block) error {
+		for _, b := range blocks {
+			for i, stmt := range b.Stmts {
+				if err := p.checkStmt(stmt, use, operand, walk); err != nil {
+					return err
+				}
+				b.Stmts[i] = p.resolve(stmt)
+			}
+		}
+		return nil
+	}
+	err := walk(blocks)
+	return size, err
+}
+
+func (p *Program) checkStmt(stmt ir.Stmt, use func(...ir.Local), operand func(ir.Operand) error, walk func([]*ir.Block) error) error {
+	operands := func(os ...ir.Operand) error {
+		for _, o := range os {
+			if err := operand(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	switch s := stmt.(type) {
+	case *ir.ReturnLocalStmt:
+		use(s.Source)
+	case *callFunctionStmt, *callBuiltinStmt:
+		// Already resolved: the plan was loaded before.
+		return errors.New("plan loaded twice")
+	case *ir.CallStmt:
+		use(s.Result)
+		if p.funcs[s.Func] == nil && p.builtins[s.Func] == nil {
+			return fmt.Errorf("call of unknown function %s", s.Func)
+		}
+		return operands(s.Args...)
+	case *ir.BlockStmt:
+		return walk(s.Blocks)
+	case *ir.BreakStmt, *ir.NopStmt:
+	case *ir.DotStmt:
+		use(s.Target)
+		return operands(s.Source, s.Key)
+	case *ir.LenStmt:
+		use(s.Target)
+		return operand(s.Source)
+	case *ir.ScanStmt:
+		use(s.Source, s.Key, s.Value)
+		return walk([]*ir.Block{s.Block})
+	case *ir.NotStmt:
+		return walk([]*ir.Block{s.Block})
+	case *ir.AssignIntStmt:
+		use(s.Target)
+	case *ir.AssignVarStmt:
+		use(s.Target)
+		return operand(s.Source)
+	case *ir.AssignVarOnceStmt:
+		use(s.Target)
+		return operand(s.Source)
+	case *ir.ResetLocalStmt:
+		use(s.Target)
+	case *ir.MakeNullStmt:
+		use(s.Target)
+	case *ir.MakeNumberIntStmt:
+		use(s.Target)
+	case *ir.MakeNumberRefStmt:
+		use(s.Target)
+		if s.Index < 0 || s.Index >= len(p.numbers) {
+			return fmt.Errorf("number constant %d out of range", s.Index)
+		}
+	case *ir.MakeArrayStmt:
+		use(s.Target)
+	case *ir.MakeObjectStmt:
+		use(s.Target)
+	case *ir.MakeSetStmt:
+		use(s.Target)
+	case *ir.EqualStmt:
+		return operands(s.A, s.B)
+	case *ir.NotEqualStmt:
+		return operands(s.A, s.B)
+	case *ir.IsArrayStmt:
+		return operand(s.Source)
+	case *ir.IsObjectStmt:
+		return operand(s.Source)
+	case *ir.IsSetStmt:
+		return operand(s.Source)
+	case *ir.IsDefinedStmt:
+		use(s.Source)
+	case *ir.IsUndefinedStmt:
+		use(s.Source)
+	case *ir.ArrayAppendStmt:
+		use(s.Array)
+		return operand(s.Value)
+	case *ir.ObjectInsertStmt:
+		use(s.Object)
+		return operands(s.Key, s.Value)
+	case *ir.ObjectInsertOnceStmt:
+		use(s.Object)
+		return operands(s.Key, s.Value)
+	case *ir.ObjectMergeStmt:
+		use(s.A, s.B, s.Target)
+	case *ir.SetAddStmt:
+		use(s.Set)
+		return operand(s.Value)
+	case *ir.WithStmt:
+		use(s.Local)
+		for _, i := range s.Path {
+			if i < 0 || i >= len(p.strings) {
+				return fmt.Errorf("with path constant %d out of range", i)
+			}
+		}
+		if err := operand(s.Value); err != nil {
+			return err
+		}
+		return walk([]*ir.Block{s.Block})
+	case *ir.ResultSetAddStmt:
+		use(s.Value)
+	default:
+		return fmt.Errorf("statement %T is not supported", stmt)
+	}
+	return nil
+}

@@ -1,0 +1,161 @@
+package vm
+
+import (
+	"unicode/utf8"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/ir"
+)
+
+// valueOf is the value of a possibly undefined term.
+func valueOf(t *ast.Term) ast.Value {
+	if t == nil {
+		return nil
+	}
+	return t.Value
+}
+
+// equal compares as Rego does (1 == 1.0); undefined equals nothing.
+func equal(a, b *ast.Term) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	return a == b || ast.Compare(a.Value, b.Value) == 0
+}
+
+// dot looks key up in a collection: an object's value, an array's element or a set's member.
+func dot(source, key *ast.Term) *ast.Term {
+	if source == nil || key == nil {
+		return nil
+	}
+	switch c := source.Value.(type) {
+	case ast.Object:
+		return c.Get(key)
+	case *ast.Array:
+		n, ok := key.Value.(ast.Number)
+		if !ok {
+			return nil
+		}
+		i, ok := n.Int()
+		if !ok || i < 0 || i >= c.Len() {
+			return nil
+		}
+		return c.Elem(i)
+	case ast.Set:
+		if c.Contains(key) {
+			return key
+		}
+	}
+	return nil
+}
+
+// length is what LenStmt counts: elements, or characters of a string.
+func length(t *ast.Term) (int, bool) {
+	switch v := valueOf(t).(type) {
+	case *ast.Array:
+		return v.Len(), true
+	case ast.Object:
+		return v.Len(), true
+	case ast.Set:
+		return v.Len(), true
+	case ast.String:
+		return utf8.RuneCountInString(string(v)), true
+	}
+	return 0, false
+}
+
+// merge deep-merges two objects; a conflict leaves the result undefined, as in OPA's Wasm
+// runtime.
+func merge(a, b *ast.Term) *ast.Term {
+	objA, okA := valueOf(a).(ast.Object)
+	objB, okB := valueOf(b).(ast.Object)
+	if !okA || !okB {
+		return nil
+	}
+	merged, ok := objA.Merge(objB)
+	if !ok {
+		return nil
+	}
+	return ast.NewTerm(merged)
+}
+
+// scan runs the statement's body for every key and value of its source, in OPA's sorted
+// order for objects and sets.
+func (e *evaluation) scan(locals []*ast.Term, s *ir.ScanStmt) int {
+	outcome := proceed
+	// step runs the body once and reports whether the scan goes on.
+	step := func(k, v *ast.Term) bool {
+		if !e.tick() {
+			outcome = aborted
+			return false
+		}
+		locals[s.Key], locals[s.Value] = k, v
+		switch r := e.block(locals, s.Block.Stmts); {
+		case r == proceed, r == 0:
+			return true
+		case r == 1:
+			return false
+		case r > 1:
+			outcome = r - 2
+			return false
+		default:
+			outcome = r
+			return false
+		}
+	}
+	switch c := valueOf(locals[s.Source]).(type) {
+	case *ast.Array:
+		for i := range c.Len() {
+			if !step(ast.InternedTerm(i), c.Elem(i)) {
+				break
+			}
+		}
+	case ast.Object:
+		c.Until(func(k, v *ast.Term) bool { return !step(k, v) })
+	case ast.Set:
+		c.Until(func(v *ast.Term) bool { return !step(v, v) })
+	}
+	return outcome
+}
+
+// with runs the statement's body with a value placed at a path inside a local (input or
+// data), on a copy, with a fresh memo of rules, and restores both afterwards.
+func (e *evaluation) with(locals []*ast.Term, s *ir.WithStmt) int {
+	saved, savedMemo := locals[s.Local], e.memo
+	defer func() { locals[s.Local], e.memo = saved, savedMemo }()
+
+	value := e.operand(locals, s.Value)
+	if len(s.Path) > 0 {
+		value = upsert(saved, s.Path, e.prog.strings, value)
+	}
+	locals[s.Local] = value
+	e.memo = make([]memoEntry, len(savedMemo))
+
+	switch r := e.block(locals, s.Block.Stmts); {
+	case r == proceed:
+		return proceed
+	case r == 0:
+		return 0
+	case r > 0:
+		return r - 1
+	default:
+		return r
+	}
+}
+
+// upsert returns a copy of doc with value at path, copying only the objects along the path;
+// a missing or non-object node on the way is replaced by an object.
+func upsert(doc *ast.Term, path []int, strings []*ast.Term, value *ast.Term) *ast.Term {
+	if len(path) == 0 {
+		return value
+	}
+	obj, ok := valueOf(doc).(ast.Object)
+	if ok {
+		obj = obj.Copy()
+	} else {
+		obj = ast.NewObject()
+	}
+	key := strings[path[0]]
+	obj.Insert(key, upsert(obj.Get(key), path[1:], strings, value))
+	return ast.NewTerm(obj)
+}
