@@ -58,28 +58,12 @@ func (c ctxCancel) Cancelled() bool { return c.ctx.Err() != nil }
 
 var noMetrics = metrics.NoOp()
 
-// Eval evaluates the plan on input (nil leaves input undefined). It returns the single value the query produced, nil
-// when the query is undefined, or an error; an error never stands for "no result".
+// Eval evaluates the plan on input (nil leaves input undefined). It returns the single value
+// the query produced, nil when the query is undefined, or an error; an error never stands
+// for "no result".
 func (p *Program) Eval(ctx context.Context, input ast.Value) (*ast.Term, error) {
-	e := &evaluation{
-		prog:  p,
-		ctx:   ctx,
-		memo:  make([]memoEntry, p.memoSize),
-		stack: make([]*ast.Term, p.planSize, p.planSize+p.stackHint),
-		args:  make([]*ast.Term, 0, 8),
-		bctx: topdown.BuiltinContext{
-			Context: ctx,
-			Metrics: noMetrics,
-			Seed:    rand.Reader,
-			Time:    ast.NewTerm(ast.Number(strconv.FormatInt(time.Now().UnixNano(), 10))),
-			Cancel:  ctxCancel{ctx},
-			Cache:   builtins.Cache{},
-		},
-	}
-	e.keep = func(t *ast.Term) error {
-		e.out = t
-		return nil
-	}
+	e := p.newEvaluation(ctx)
+	defer p.release(e)
 	locals := e.stack[:p.planSize]
 	if input != nil {
 		locals[0] = ast.NewTerm(input)
@@ -93,6 +77,46 @@ func (p *Program) Eval(ctx context.Context, input ast.Value) (*ast.Term, error) 
 		}
 	}
 	return e.result, nil
+}
+
+// newEvaluation takes an evaluation from the pool: its stack, memo and scratch space are
+// reused, so a call allocates little beyond the values the policy builds.
+func (p *Program) newEvaluation(ctx context.Context) *evaluation {
+	e, _ := p.pool.Get().(*evaluation)
+	if e == nil {
+		e = &evaluation{
+			prog:  p,
+			memo:  make([]memoEntry, p.memoSize),
+			stack: make([]*ast.Term, 0, p.planSize+p.stackHint),
+			args:  make([]*ast.Term, 0, 8),
+		}
+		e.keep = func(t *ast.Term) error {
+			e.out = t
+			return nil
+		}
+		e.bctx = topdown.BuiltinContext{Metrics: noMetrics, Seed: rand.Reader, Cache: builtins.Cache{}}
+	}
+	e.ctx = ctx
+	e.bctx.Context = ctx
+	e.bctx.Cancel = ctxCancel{ctx}
+	e.bctx.Time = ast.NewTerm(ast.Number(strconv.FormatInt(time.Now().UnixNano(), 10)))
+	if p.initialMemo != nil {
+		copy(e.memo, p.initialMemo)
+	}
+	e.stack = e.stack[:p.planSize]
+	return e
+}
+
+// release clears what an evaluation references and returns it to the pool.
+func (p *Program) release(e *evaluation) {
+	clear(e.stack[:cap(e.stack)])
+	e.stack = e.stack[:0]
+	clear(e.memo)
+	clear(e.args[:cap(e.args)])
+	clear(e.bctx.Cache)
+	e.ctx, e.bctx.Context, e.bctx.Cancel, e.bctx.Time = nil, nil, nil, nil
+	e.ret, e.out, e.result, e.err, e.steps = nil, nil, nil, nil, 0
+	p.pool.Put(e)
 }
 
 // fail records err and unwinds the evaluation.

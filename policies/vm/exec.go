@@ -178,6 +178,8 @@ func (e *evaluation) stmt(locals []*ast.Term, stmt ir.Stmt) int {
 		return e.with(locals, s)
 	case *ir.ResultSetAddStmt:
 		return e.addResult(locals[s.Value])
+	case *constStmt:
+		locals[s.Target] = s.Value
 	case *ir.NopStmt:
 	default:
 		return e.fail(fmt.Errorf("statement %T is not supported", stmt))

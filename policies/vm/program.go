@@ -3,6 +3,7 @@ package vm
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/ir"
@@ -21,6 +22,9 @@ type Program struct {
 	files    []string
 	data     *ast.Term
 	memoSize int
+	// initialMemo holds the rules computed at load; every evaluation starts from it.
+	initialMemo []memoEntry
+	pool        sync.Pool
 	// stackHint is the initial capacity of an evaluation's stack of locals.
 	stackHint int
 }
@@ -89,6 +93,7 @@ func Load(policy *ir.Policy, data ast.Value) (*Program, error) {
 				return nil, fmt.Errorf("load plan: function %s: %w", f.fn.Name, err)
 			}
 			f.size = max(f.size, size)
+			p.foldConstants(f.fn.Blocks)
 		}
 	}
 	size, err := p.check(p.plan.Blocks)
@@ -96,6 +101,8 @@ func Load(policy *ir.Policy, data ast.Value) (*Program, error) {
 		return nil, fmt.Errorf("load plan %s: %w", p.plan.Name, err)
 	}
 	p.planSize = max(size, int(ir.Data)+1)
+	p.foldConstants(p.plan.Blocks)
+	p.precompute()
 	return p, nil
 }
 
@@ -170,7 +177,7 @@ func (p *Program) checkStmt(stmt ir.Stmt, use func(...ir.Local), operand func(ir
 	switch s := stmt.(type) {
 	case *ir.ReturnLocalStmt:
 		use(s.Source)
-	case *callFunctionStmt, *callBuiltinStmt:
+	case *callFunctionStmt, *callBuiltinStmt, *constStmt:
 		// Already resolved: the plan was loaded before.
 		return errors.New("plan loaded twice")
 	case *ir.CallStmt:

@@ -83,39 +83,41 @@ func merge(a, b *ast.Term) *ast.Term {
 // order for objects and sets.
 func (e *evaluation) scan(locals []*ast.Term, s *ir.ScanStmt) int {
 	outcome := proceed
-	// step runs the body once and reports whether the scan goes on.
-	step := func(k, v *ast.Term) bool {
-		if !e.tick() {
-			outcome = aborted
-			return false
-		}
-		locals[s.Key], locals[s.Value] = k, v
-		switch r := e.block(locals, s.Block.Stmts); {
-		case r == proceed, r == 0:
-			return true
-		case r == 1:
-			return false
-		case r > 1:
-			outcome = r - 2
-			return false
-		default:
-			outcome = r
-			return false
-		}
-	}
 	switch c := valueOf(locals[s.Source]).(type) {
 	case *ast.Array:
 		for i := range c.Len() {
-			if !step(ast.InternedTerm(i), c.Elem(i)) {
+			if !e.scanStep(locals, s, ast.InternedTerm(i), c.Elem(i), &outcome) {
 				break
 			}
 		}
 	case ast.Object:
-		c.Until(func(k, v *ast.Term) bool { return !step(k, v) })
+		c.Until(func(k, v *ast.Term) bool { return !e.scanStep(locals, s, k, v, &outcome) })
 	case ast.Set:
-		c.Until(func(v *ast.Term) bool { return !step(v, v) })
+		c.Until(func(v *ast.Term) bool { return !e.scanStep(locals, s, v, v, &outcome) })
 	}
 	return outcome
+}
+
+// scanStep runs a scan's body for one element and reports whether the scan goes on; when it
+// stops, outcome holds what the scan statement yields.
+func (e *evaluation) scanStep(locals []*ast.Term, s *ir.ScanStmt, k, v *ast.Term, outcome *int) bool {
+	if !e.tick() {
+		*outcome = aborted
+		return false
+	}
+	locals[s.Key], locals[s.Value] = k, v
+	switch r := e.block(locals, s.Block.Stmts); {
+	case r == proceed, r == 0:
+		return true
+	case r == 1:
+		return false
+	case r > 1:
+		*outcome = r - 2
+		return false
+	default:
+		*outcome = r
+		return false
+	}
 }
 
 // with runs the statement's body with a value placed at a path inside a local (input or

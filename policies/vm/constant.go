@@ -1,0 +1,107 @@
+package vm
+
+import (
+	"context"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/ir"
+)
+
+// precomputeBudget bounds the load-time evaluation of one input-independent rule; a rule
+// that takes longer is left to each evaluation and its deadline.
+const precomputeBudget = 100 * time.Millisecond
+
+// precompute evaluates, once at load, every rule whose value cannot depend on the input: a
+// rule of data alone (the config's settings, the disabled rules, constant lists) then costs
+// nothing per request. Rules that fail, are undefined or exceed precomputeBudget here are left
+// to each evaluation, so their errors and slowness still surface where they belong.
+func (p *Program) precompute() {
+	initial := make([]memoEntry, p.memoSize)
+	independent := p.inputIndependent()
+	caller := []*ast.Term{nil, p.data}
+	for _, f := range p.funcs {
+		if f.memoSlot < 0 || !independent[f] {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), precomputeBudget)
+		e := p.newEvaluation(ctx)
+		call := &callFunctionStmt{CallStmt: &ir.CallStmt{Args: []ir.Operand{{Value: ir.Input}, {Value: ir.Data}}}, fn: f}
+		if value, r := e.callFunction(caller, call); r != aborted && value != nil {
+			initial[f.memoSlot] = memoEntry{value: value, set: true}
+		}
+		p.release(e)
+		cancel()
+	}
+	p.initialMemo = initial
+}
+
+// inputIndependent finds the functions whose result depends on data alone: they never read
+// their input parameter except to hand it to other such functions, use no `with` and call
+// no non-deterministic built-in.
+func (p *Program) inputIndependent() map[*function]bool {
+	independent := make(map[*function]bool, len(p.funcs))
+	for _, f := range p.funcs {
+		independent[f] = true
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, f := range p.funcs {
+			if independent[f] && !p.independentBlocks(f.fn.Params[0], f.fn.Blocks, independent) {
+				independent[f] = false
+				changed = true
+			}
+		}
+	}
+	return independent
+}
+
+func (p *Program) independentBlocks(input ir.Local, blocks []*ir.Block, independent map[*function]bool) bool {
+	ok := true
+	use := func(ls ...ir.Local) {
+		for _, l := range ls {
+			if l == input {
+				ok = false
+			}
+		}
+	}
+	operand := func(o ir.Operand) error {
+		if l, isLocal := o.Value.(ir.Local); isLocal {
+			use(l)
+		}
+		return nil
+	}
+	var walk func([]*ir.Block) error
+	walk = func(blocks []*ir.Block) error {
+		for _, b := range blocks {
+			for _, stmt := range b.Stmts {
+				switch s := stmt.(type) {
+				case *callFunctionStmt:
+					if !independent[s.fn] {
+						ok = false
+					}
+					for i, a := range s.Args {
+						if i > 0 || !independent[s.fn] {
+							_ = operand(a)
+						}
+					}
+				case *callBuiltinStmt:
+					if b := ast.BuiltinMap[s.Func]; b == nil || b.Nondeterministic {
+						ok = false
+					}
+					for _, a := range s.Args {
+						_ = operand(a)
+					}
+				case *ir.WithStmt:
+					ok = false
+				case *constStmt:
+				default:
+					_ = p.checkStmt(stmt, use, operand, walk)
+				}
+			}
+		}
+		return nil
+	}
+	_ = walk(blocks)
+	return ok
+}
