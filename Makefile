@@ -45,6 +45,7 @@ FUZZTIME ?= 20s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzAdmissionReview$$' -fuzztime $(FUZZTIME) ./webhook
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./policies/manifest
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./policies/astjson
 
 ## e2e: the end-to-end suites on a real kube-apiserver + etcd with the real kubectl and helm:
 ## the webhook (test/e2e), the Helm chart with certificate management (test/e2e/chart), and

@@ -1,6 +1,10 @@
 package policies
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
 
 // containerFields are the pod spec's container lists.
 var containerFields = []string{"containers", "initContainers", "ephemeralContainers"}
@@ -8,28 +12,26 @@ var containerFields = []string{"containers", "initContainers", "ephemeralContain
 // objectLists are the lists of objects the rules iterate over below a container or the pod
 // spec; an element of another type is reported rather than silently skipped.
 var (
-	containerObjectLists = []string{"ports"}
-	specObjectLists      = []string{"volumes"}
-	containerObjects     = []string{"resources", "securityContext", "livenessProbe", "readinessProbe", "startupProbe"}
+	specObjectLists  = []string{"volumes"}
+	containerObjects = []string{"resources", "securityContext", "livenessProbe", "readinessProbe", "startupProbe"}
 )
 
 // applyDefaults applies, in place, the Kubernetes defaulting the rules depend on, so that a
 // manifest gets the verdict the API server's stored object will get: restartPolicy Always
 // (except for Jobs and CronJobs, whose templates must set it), port protocol TCP, and requests
-// defaulted from limits. Null fields are dropped, as the API server drops them. It also checks
+// defaulted from limits. (Null fields were dropped when the object was decoded.) It also checks
 // that the fields the rules walk have the right shape, naming the path of any that does not.
-func applyDefaults(kind string, spec map[string]any, specPath string) error {
-	dropNulls(spec)
-	if _, ok := spec["restartPolicy"]; !ok && kind != "Job" && kind != "CronJob" {
-		spec["restartPolicy"] = "Always"
+func applyDefaults(kind string, spec ast.Object, specPath string) error {
+	if valueAt(spec, "restartPolicy") == nil && kind != "Job" && kind != "CronJob" {
+		spec.Insert(ast.InternedTerm("restartPolicy"), ast.InternedTerm("Always"))
 	}
 	for _, field := range specObjectLists {
 		if _, err := objectList(spec, field, specPath+"."+field); err != nil {
 			return err
 		}
 	}
-	if sc, ok := spec["securityContext"]; ok {
-		if _, isMap := sc.(map[string]any); !isMap {
+	if sc := valueAt(spec, "securityContext"); sc != nil {
+		if _, isObject := sc.(ast.Object); !isObject {
 			return fieldError(specPath+".securityContext", "expected an object, got %s", typeName(sc))
 		}
 	}
@@ -47,85 +49,86 @@ func applyDefaults(kind string, spec map[string]any, specPath string) error {
 	return nil
 }
 
-func defaultContainer(c map[string]any, path string) error {
+// defaultContainer checks the shape of the container fields the rules read and applies the
+// container-level defaults.
+func defaultContainer(c ast.Object, path string) error {
 	for _, field := range containerObjects {
-		if v, ok := c[field]; ok {
-			if _, isMap := v.(map[string]any); !isMap {
+		if v := valueAt(c, field); v != nil {
+			if _, isObject := v.(ast.Object); !isObject {
 				return fieldError(path+"."+field, "expected an object, got %s", typeName(v))
 			}
 		}
 	}
-	for _, field := range containerObjectLists {
-		if _, err := objectList(c, field, path+"."+field); err != nil {
-			return err
-		}
-	}
-	ports, _ := objectList(c, "ports", "")
-	for _, p := range ports {
-		if _, ok := p["protocol"]; !ok {
-			p["protocol"] = "TCP"
-		}
-	}
-	resources, ok := c["resources"].(map[string]any)
-	if !ok {
-		return nil
-	}
-	limits, err := optionalMap(resources, "limits", path+".resources.limits")
-	if err != nil || limits == nil {
-		return err
-	}
-	requests, err := optionalMap(resources, "requests", path+".resources.requests")
+	ports, err := objectList(c, "ports", path+".ports")
 	if err != nil {
 		return err
 	}
-	for name, quantity := range limits {
-		if requests == nil {
-			requests = map[string]any{}
-			resources["requests"] = requests
-		}
-		if _, ok := requests[name]; !ok {
-			requests[name] = quantity
+	for _, p := range ports {
+		if valueAt(p, "protocol") == nil {
+			p.Insert(ast.InternedTerm("protocol"), ast.InternedTerm("TCP"))
 		}
 	}
+	resources, ok := valueAt(c, "resources").(ast.Object)
+	if !ok {
+		return nil
+	}
+	limits, err := optionalObject(resources, "limits", path+".resources.limits")
+	if err != nil || limits == nil {
+		return err
+	}
+	requests, err := optionalObject(resources, "requests", path+".resources.requests")
+	if err != nil {
+		return err
+	}
+	// The API server defaults each missing request to its limit.
+	limits.Foreach(func(name, quantity *ast.Term) {
+		if requests == nil {
+			requests = ast.NewObject()
+			resources.Insert(ast.InternedTerm("requests"), ast.NewTerm(requests))
+		}
+		if requests.Get(name) == nil {
+			requests.Insert(name, quantity)
+		}
+	})
 	return nil
 }
 
-// objectList returns m[key] as a list of objects; nil when absent.
-func objectList(m map[string]any, key, path string) ([]map[string]any, error) {
-	v, ok := m[key]
-	if !ok {
+// objectList returns obj[key] as a list of objects; nil when missing.
+func objectList(obj ast.Object, key, path string) ([]ast.Object, error) {
+	v := valueAt(obj, key)
+	if v == nil {
 		return nil, nil
 	}
-	list, isList := v.([]any)
+	list, isList := v.(*ast.Array)
 	if !isList {
 		return nil, fieldError(path, "expected a list, got %s", typeName(v))
 	}
-	out := make([]map[string]any, len(list))
-	for i, item := range list {
-		obj, isMap := item.(map[string]any)
-		if !isMap {
-			return nil, fieldError(fmt.Sprintf("%s[%d]", path, i), "expected an object, got %s", typeName(item))
+	out := make([]ast.Object, list.Len())
+	for i := range list.Len() {
+		item, isObject := list.Elem(i).Value.(ast.Object)
+		if !isObject {
+			return nil, fieldError(fmt.Sprintf("%s[%d]", path, i), "expected an object, got %s", typeName(list.Elem(i).Value))
 		}
-		out[i] = obj
+		out[i] = item
 	}
 	return out, nil
 }
 
-// optionalMap returns m[key] as an object; nil when absent.
-func optionalMap(m map[string]any, key, path string) (map[string]any, error) {
-	v, ok := m[key]
-	if !ok {
+// optionalObject returns obj[key] as an object; nil when missing.
+func optionalObject(obj ast.Object, key, path string) (ast.Object, error) {
+	v := valueAt(obj, key)
+	if v == nil {
 		return nil, nil
 	}
-	obj, isMap := v.(map[string]any)
-	if !isMap {
+	o, isObject := v.(ast.Object)
+	if !isObject {
 		return nil, fieldError(path, "expected an object, got %s", typeName(v))
 	}
-	return obj, nil
+	return o, nil
 }
 
-// dropNulls removes null members from every object below v, as decoding into the API types
-// does.
+// dropNulls removes the object fields set to null, in place, as the API server's typed view
+// of an object has no such fields.
 func dropNulls(v any) {
 	switch x := v.(type) {
 	case map[string]any:

@@ -157,15 +157,15 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input, phases Phase) (*Result
 
 // inputValue builds the Rego input document of an Input.
 func inputValue(in *Input) (ast.Value, error) {
-	labels := make(map[string]any, len(in.NamespaceLabels))
+	labels := make([][2]*ast.Term, 0, len(in.NamespaceLabels))
 	for k, v := range in.NamespaceLabels {
-		labels[k] = v
+		labels = append(labels, [2]*ast.Term{ast.InternedTerm(k), ast.InternedTerm(v)})
 	}
-	return ast.InterfaceToValue(map[string]any{
-		"kind":            in.Kind,
-		"operation":       in.Operation,
-		"namespace":       in.Namespace,
-		"pod":             in.Pod,
-		"namespaceLabels": labels,
-	})
+	return ast.NewObject(
+		[2]*ast.Term{ast.InternedTerm("kind"), ast.InternedTerm(in.Kind)},
+		[2]*ast.Term{ast.InternedTerm("operation"), ast.InternedTerm(in.Operation)},
+		[2]*ast.Term{ast.InternedTerm("namespace"), ast.InternedTerm(in.Namespace)},
+		[2]*ast.Term{ast.InternedTerm("pod"), ast.NewTerm(in.Pod)},
+		[2]*ast.Term{ast.InternedTerm("namespaceLabels"), ast.NewTerm(ast.NewObject(labels...))},
+	), nil
 }

@@ -4,6 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/podpolicy/podpolicy/policies/astjson"
 )
 
 // Input is a Kubernetes object normalised for evaluation: the Pod itself, or the pod template
@@ -17,8 +21,9 @@ type Input struct {
 	Operation string
 	// SpecPath locates the pod spec in the object the user wrote, e.g. spec.template.spec.
 	SpecPath string
-	// Pod holds the metadata and spec of the Pod, or of a workload's pod template.
-	Pod map[string]any
+	// Pod holds the metadata and spec of the Pod, or of a workload's pod template, as the
+	// OPA values the policies read.
+	Pod ast.Object
 	// NamespaceLabels are the labels of the object's Namespace, when known.
 	NamespaceLabels map[string]string
 }
@@ -72,10 +77,34 @@ func groupOf(apiVersion string) string {
 	return group
 }
 
-// NewInput normalises a decoded object for evaluation. It takes ownership of obj: defaults are
-// written into it. Fields of the wrong type are reported with their path; a missing pod spec is
-// not an error (the rules report what it lacks).
+// NewInput normalises a decoded object for evaluation. It takes ownership of obj. Fields of
+// the wrong type are reported with their path; a missing pod spec is not an error (the rules
+// report what it lacks).
 func NewInput(obj map[string]any, operation string) (*Input, error) {
+	dropNulls(obj)
+	value, err := ast.InterfaceToValue(obj)
+	if err != nil {
+		return nil, fmt.Errorf("object: %w", err)
+	}
+	return newInput(value.(ast.Object), operation)
+}
+
+// DecodeInput decodes an object's JSON straight into OPA values, once, and normalises it as
+// NewInput does. Fields set to null are dropped, as the API server's typed view of an object
+// does.
+func DecodeInput(data []byte, operation string) (*Input, error) {
+	value, err := astjson.DecodeWithoutNullFields(data)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := value.(ast.Object)
+	if !ok {
+		return nil, fmt.Errorf("expected an object, got %s", typeName(value))
+	}
+	return newInput(obj, operation)
+}
+
+func newInput(obj ast.Object, operation string) (*Input, error) {
 	in := &Input{Operation: operation}
 	var err error
 	if in.APIVersion, err = stringField(obj, "apiVersion", "apiVersion"); err != nil {
@@ -98,7 +127,7 @@ func NewInput(obj map[string]any, operation string) (*Input, error) {
 		return nil, err
 	}
 	if in.Name == "" {
-		generated, _ := meta["generateName"].(string)
+		generated, _ := stringField(meta, "generateName", "metadata.generateName")
 		in.Name = generated
 	}
 	if in.Namespace, err = stringField(meta, "namespace", "metadata.namespace"); err != nil {
@@ -113,13 +142,21 @@ func NewInput(obj map[string]any, operation string) (*Input, error) {
 	if err := applyDefaults(in.Kind, spec, specPath); err != nil {
 		return nil, err
 	}
-	in.Pod = map[string]any{"metadata": podMeta, "spec": spec}
+	in.Pod = ast.NewObject(
+		[2]*ast.Term{ast.InternedTerm("metadata"), ast.NewTerm(podMeta)},
+		[2]*ast.Term{ast.InternedTerm("spec"), ast.NewTerm(spec)},
+	)
 	return in, nil
 }
 
-// podOf walks the template path of a workload (none for a Pod) and returns the pod's metadata,
-// its spec and the spec's path. Missing levels are created empty.
-func podOf(obj, meta map[string]any, template []string) (map[string]any, map[string]any, string, error) {
+// PodMetadata returns a field of the pod's metadata; nil when it is not set.
+func (in *Input) PodMetadata(key string) ast.Value {
+	meta, _ := valueAt(in.Pod, "metadata").(ast.Object)
+	return valueAt(meta, key)
+}
+
+// podOf returns the pod metadata and spec of obj, and the path of the spec.
+func podOf(obj, meta ast.Object, template []string) (ast.Object, ast.Object, string, error) {
 	holder, path := obj, ""
 	for _, key := range template {
 		path = joinField(path, key)
@@ -143,43 +180,55 @@ func podOf(obj, meta map[string]any, template []string) (map[string]any, map[str
 	return meta, spec, specPath, nil
 }
 
-// mapField returns m[key] as an object, creating an empty one when it is missing or null.
-func mapField(m map[string]any, key, path string) (map[string]any, error) {
-	switch v := m[key].(type) {
-	case map[string]any:
+// valueAt returns obj[key]; nil when obj is nil or has no such key.
+func valueAt(obj ast.Object, key string) ast.Value {
+	if obj == nil {
+		return nil
+	}
+	if t := obj.Get(ast.InternedTerm(key)); t != nil {
+		return t.Value
+	}
+	return nil
+}
+
+// mapField returns obj[key] as an object, creating an empty one when it is missing or null.
+func mapField(obj ast.Object, key, path string) (ast.Object, error) {
+	switch v := valueAt(obj, key).(type) {
+	case ast.Object:
 		return v, nil
-	case nil:
-		created := map[string]any{}
-		m[key] = created
+	case nil, ast.Null:
+		created := ast.NewObject()
+		obj.Insert(ast.InternedTerm(key), ast.NewTerm(created))
 		return created, nil
 	default:
 		return nil, fieldError(path, "expected an object, got %s", typeName(v))
 	}
 }
 
-// stringField returns m[key] as a string; "" when missing or null.
-func stringField(m map[string]any, key, path string) (string, error) {
-	switch v := m[key].(type) {
-	case string:
-		return v, nil
-	case nil:
+// stringField returns obj[key] as a string; "" when missing or null.
+func stringField(obj ast.Object, key, path string) (string, error) {
+	switch v := valueAt(obj, key).(type) {
+	case ast.String:
+		return string(v), nil
+	case nil, ast.Null:
 		return "", nil
 	default:
 		return "", fieldError(path, "expected a string, got %s", typeName(v))
 	}
 }
 
-func typeName(v any) string {
+// typeName names the JSON type of a value for error messages.
+func typeName(v ast.Value) string {
 	switch v.(type) {
-	case map[string]any:
+	case ast.Object:
 		return "an object"
-	case []any:
+	case *ast.Array:
 		return "a list"
-	case string:
+	case ast.String:
 		return "a string"
-	case bool:
+	case ast.Boolean:
 		return "a boolean"
-	case nil:
+	case ast.Null, nil:
 		return "null"
 	default:
 		return "a number"

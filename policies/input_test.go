@@ -1,22 +1,54 @@
 package policies
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
+
+// native converts an OPA value back to Go values for inspection.
+func native(t *testing.T, v ast.Value) map[string]any {
+	t.Helper()
+	x, err := ast.JSON(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x.(map[string]any)
+}
+
+// bothWays normalises obj through NewInput and, from its JSON, through DecodeInput; the two
+// must agree, and the test goes on with the first.
+func bothWays(t *testing.T, obj map[string]any) (*Input, error) {
+	t.Helper()
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := NewInput(obj, "CREATE")
+	decoded, decodeErr := DecodeInput(raw, "CREATE")
+	if (err == nil) != (decodeErr == nil) || (err != nil && err.Error() != decodeErr.Error()) {
+		t.Fatalf("NewInput error %v, DecodeInput error %v", err, decodeErr)
+	}
+	if err == nil && (in.Pod.Compare(decoded.Pod) != 0 || in.SpecPath != decoded.SpecPath || in.Name != decoded.Name) {
+		t.Fatalf("NewInput and DecodeInput disagree:\n%v\n%v", in.Pod, decoded.Pod)
+	}
+	return in, err
+}
 
 func TestNewInputLocatesPodSpecOfEveryKind(t *testing.T) {
 	spec := readYAML(t, "testdata/pod-spec.yaml")
 	for i, k := range kinds {
-		in, err := NewInput(object(i, spec), "CREATE")
+		in, err := bothWays(t, object(i, spec))
 		if err != nil {
 			t.Fatalf("%s: %v", k.kind, err)
 		}
 		if in.SpecPath != k.specPath || in.Kind != k.kind || in.Name != "web" || in.Namespace != "shop" {
 			t.Errorf("%s: input %+v", k.kind, in)
 		}
-		containers, _ := at(in.Pod, "spec")["containers"].([]any)
+		containers, _ := native(t, in.Pod)["spec"].(map[string]any)["containers"].([]any)
 		if len(containers) != 2 {
 			t.Errorf("%s: pod spec has %d containers, want 2", k.kind, len(containers))
 		}
@@ -35,11 +67,11 @@ func TestNewInputAppliesAPIServerDefaults(t *testing.T) {
 			}},
 		},
 	}
-	in, err := NewInput(obj, "CREATE")
+	in, err := bothWays(t, obj)
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := at(in.Pod, "spec")
+	spec := at(native(t, in.Pod), "spec")
 	if spec["restartPolicy"] != "Always" {
 		t.Errorf("restartPolicy %v, want Always", spec["restartPolicy"])
 	}
@@ -70,7 +102,7 @@ func TestNewInputLeavesJobRestartPolicyAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := at(in.Pod, "spec")["restartPolicy"]; ok {
+	if _, ok := at(native(t, in.Pod), "spec")["restartPolicy"]; ok {
 		t.Error("a Job template got restartPolicy Always; the API server requires Never or OnFailure there")
 	}
 }
@@ -94,7 +126,7 @@ func TestNewInputRejectsMalformedObjects(t *testing.T) {
 			"spec.containers[0].resources.limits: expected an object, got a list"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := NewInput(tc.obj, "CREATE")
+			_, err := bothWays(t, tc.obj)
 			var fe *FieldError
 			if !errors.As(err, &fe) || err.Error() != tc.want {
 				t.Errorf("error %v, want field error %q", err, tc.want)

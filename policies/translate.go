@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // violations turns the raw violations of the entry point (rule package -> set of
@@ -67,20 +69,30 @@ func (s *policySet) excepted(v *Violation, in *Input, now time.Time) bool {
 }
 
 // containerImage returns the image of the named container of a pod ("" when none).
-func containerImage(pod map[string]any, name string) string {
+func containerImage(pod ast.Object, name string) string {
 	if name == "" {
 		return ""
 	}
-	spec, _ := pod["spec"].(map[string]any)
+	spec, _ := valueAt(pod, "spec").(ast.Object)
 	for _, field := range containerFields {
-		for _, c := range asList(spec[field]) {
-			container, _ := c.(map[string]any)
-			if stringOf(container["name"]) == name {
-				return stringOf(container["image"])
+		containers, _ := valueAt(spec, field).(*ast.Array)
+		for i := range lengthOf(containers) {
+			container, _ := containers.Elem(i).Value.(ast.Object)
+			if n, _ := valueAt(container, "name").(ast.String); string(n) == name {
+				image, _ := valueAt(container, "image").(ast.String)
+				return string(image)
 			}
 		}
 	}
 	return ""
+}
+
+// lengthOf is the length of a possibly nil array.
+func lengthOf(a *ast.Array) int {
+	if a == nil {
+		return 0
+	}
+	return a.Len()
 }
 
 // mutations turns the raw patches of the entry point (rule package -> set of operations) into

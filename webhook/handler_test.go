@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/go-logr/logr"
+	"github.com/open-policy-agent/opa/v1/ast"
 	admissionv1 "k8s.io/api/admission/v1"
 
 	"github.com/podpolicy/podpolicy/policies"
@@ -28,10 +29,9 @@ func (f *fakeEngine) Evaluate(_ context.Context, in *policies.Input, _ policies.
 	if f.err != nil {
 		return nil, f.err
 	}
-	spec, _ := in.Pod["spec"].(map[string]any)
-	containers, _ := spec["containers"].([]any)
-	image := containers[0].(map[string]any)["image"].(string)
-	if r, ok := f.results[image]; ok {
+	image := in.Pod.Get(ast.StringTerm("spec")).Value.(ast.Object).Get(ast.StringTerm("containers")).Value.(*ast.Array).
+		Elem(0).Value.(ast.Object).Get(ast.StringTerm("image")).Value.(ast.String)
+	if r, ok := f.results[string(image)]; ok {
 		return r, nil
 	}
 	return &policies.Result{}, nil

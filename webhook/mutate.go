@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/go-logr/logr"
+	"github.com/open-policy-agent/opa/v1/ast"
 	admissionv1 "k8s.io/api/admission/v1"
 
 	"github.com/podpolicy/podpolicy/policies"
@@ -37,7 +38,7 @@ func (m *mutator) decide(ctx context.Context, req *admissionRequest) (*admission
 	if in.Kind != "Pod" {
 		return nil, outcome{}, badRequest("/mutate handles Pods, not %s", in.Kind)
 	}
-	if meta, _ := in.Pod["metadata"].(map[string]any); hasAnnotation(meta, mirrorPodAnnotation) {
+	if annotations, _ := in.PodMetadata("annotations").(ast.Object); annotations != nil && annotations.Get(ast.InternedTerm(mirrorPodAnnotation)) != nil {
 		return allowed(), outcome{decision: decisionAllowed}, nil
 	}
 	in.NamespaceLabels = m.namespaceLabels(ctx, req.Namespace)
@@ -64,12 +65,6 @@ func (m *mutator) decide(ctx context.Context, req *admissionRequest) (*admission
 	patchType := admissionv1.PatchTypeJSONPatch
 	resp.Patch, resp.PatchType = patch, &patchType
 	return resp, outcome{decision: decisionMutated, rules: rules}, nil
-}
-
-func hasAnnotation(meta map[string]any, key string) bool {
-	annotations, _ := meta["annotations"].(map[string]any)
-	_, ok := annotations[key]
-	return ok
 }
 
 func resourceName(req *admissionRequest) string {

@@ -47,8 +47,9 @@ type admissionRequest struct {
 	Name        string                      `json:"name"`
 	Namespace   string                      `json:"namespace"`
 	Operation   admissionv1.Operation       `json:"operation"`
-	// Object is decoded at once; nil when absent or null.
-	Object map[string]any `json:"object"`
+	// Object is kept as JSON and decoded once, straight into the policies' OPA values, by
+	// policies.DecodeInput.
+	Object json.RawMessage `json:"object"`
 	// OldObject is decoded only when an UPDATE has violations to compare.
 	OldObject json.RawMessage `json:"oldObject"`
 	DryRun    *bool           `json:"dryRun"`
@@ -90,16 +91,4 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
-}
-
-// decodeOldObject decodes the request's oldObject; nil when it has none.
-func decodeOldObject(raw json.RawMessage) (map[string]any, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	var obj map[string]any
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, badRequest("request.oldObject is not a JSON object: %v", err)
-	}
-	return obj, nil
 }

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -70,14 +71,10 @@ func (v *validator) decide(ctx context.Context, req *admissionRequest) (*admissi
 // rule existed, while an update that introduces a violation (an image moved to :latest) is
 // denied.
 func (v *validator) onlyNew(ctx context.Context, req *admissionRequest, violations []policies.Violation) ([]policies.Violation, error) {
-	oldObject, err := decodeOldObject(req.OldObject)
-	if oldObject == nil && err == nil {
+	if absent(req.OldObject) {
 		return violations, nil
 	}
-	var old *policies.Input
-	if err == nil {
-		old, err = normalise(oldObject, "oldObject", req)
-	}
+	old, err := normalise(req.OldObject, "oldObject", req)
 	if err != nil {
 		v.log.Info("old object not judged; all violations count as new", "uid", req.UID, "reason", err.Error())
 		return violations, nil
@@ -172,11 +169,11 @@ func (v *validator) respond(req *admissionRequest, in *policies.Input, violation
 
 // normalise builds the Input of a request object. The namespace of the request is
 // authoritative: the object may not carry one.
-func normalise(obj map[string]any, field string, req *admissionRequest) (*policies.Input, error) {
-	if obj == nil {
+func normalise(obj json.RawMessage, field string, req *admissionRequest) (*policies.Input, error) {
+	if absent(obj) {
 		return nil, badRequest("request.%s is missing", field)
 	}
-	in, err := policies.NewInput(obj, string(req.Operation))
+	in, err := policies.DecodeInput(obj, string(req.Operation))
 	if errors.Is(err, policies.ErrUnsupportedKind) {
 		return nil, badRequest("kind %s of %s is not handled by podpolicy", req.Kind.Kind, req.Kind.Group+"/"+req.Kind.Version)
 	}
@@ -187,13 +184,16 @@ func normalise(obj map[string]any, field string, req *admissionRequest) (*polici
 	return in, nil
 }
 
+// absent reports whether a request field holds no object.
+func absent(raw json.RawMessage) bool {
+	return len(raw) == 0 || string(raw) == "null"
+}
+
 // deleting reports whether a Pod is being deleted: nothing it carries can still change what
 // runs, and denying its updates would only block its finalizers.
 func deleting(in *policies.Input) bool {
 	if in.Kind != "Pod" {
 		return false
 	}
-	meta, _ := in.Pod["metadata"].(map[string]any)
-	_, ok := meta["deletionTimestamp"]
-	return ok
+	return in.PodMetadata("deletionTimestamp") != nil
 }

@@ -1,0 +1,427 @@
+// Package astjson decodes JSON straight into OPA's ast values, with no intermediate Go maps:
+// an admission request's object is read once into the form the policies evaluate.
+//
+// It accepts exactly the JSON that encoding/json accepts and yields the values that
+// encoding/json followed by ast.InterfaceToValue would, except that numbers keep their
+// literal text (no float64 round trip), so integers beyond 2^53 stay exact.
+package astjson
+
+import (
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// MaxDepth bounds the nesting of arrays and objects, as encoding/json does.
+const MaxDepth = 10000
+
+// SyntaxError is malformed JSON, with the byte offset where it was found.
+type SyntaxError struct {
+	Offset int
+	msg    string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("invalid JSON at offset %d: %s", e.Offset, e.msg)
+}
+
+// Decode returns the ast value of one JSON document.
+func Decode(data []byte) (ast.Value, error) {
+	return decode(decoder{data: data})
+}
+
+// DecodeWithoutNullFields is Decode, leaving out the object members whose value is null (as
+// a Kubernetes object's typed view has no such fields); nulls in arrays stay.
+func DecodeWithoutNullFields(data []byte) (ast.Value, error) {
+	return decode(decoder{data: data, dropNulls: true})
+}
+
+func decode(d decoder) (ast.Value, error) {
+	d.skipSpace()
+	t, err := d.value()
+	if err != nil {
+		return nil, err
+	}
+	d.skipSpace()
+	if d.pos < len(d.data) {
+		return nil, d.errorf("unexpected %s after the top-level value", d.quoteChar())
+	}
+	return t.Value, nil
+}
+
+type decoder struct {
+	data      []byte
+	pos       int
+	depth     int
+	dropNulls bool
+}
+
+func (d *decoder) errorf(format string, args ...any) error {
+	return &SyntaxError{Offset: d.pos, msg: fmt.Sprintf(format, args...)}
+}
+
+func (d *decoder) quoteChar() string {
+	if d.pos >= len(d.data) {
+		return "end of input"
+	}
+	return strconv.QuoteRune(rune(d.data[d.pos]))
+}
+
+func (d *decoder) skipSpace() {
+	for d.pos < len(d.data) {
+		switch d.data[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (d *decoder) value() (*ast.Term, error) {
+	if d.pos >= len(d.data) {
+		return nil, d.errorf("unexpected end of input, want a value")
+	}
+	switch c := d.data[d.pos]; {
+	case c == '{':
+		return d.object()
+	case c == '[':
+		return d.array()
+	case c == '"':
+		s, err := d.string()
+		if err != nil {
+			return nil, err
+		}
+		return ast.InternedTerm(s), nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		return d.number()
+	case c == 't':
+		return d.literal("true", ast.InternedTerm(true))
+	case c == 'f':
+		return d.literal("false", ast.InternedTerm(false))
+	case c == 'n':
+		return d.literal("null", ast.InternedNullTerm)
+	default:
+		return nil, d.errorf("unexpected %s, want a value", d.quoteChar())
+	}
+}
+
+func (d *decoder) literal(word string, t *ast.Term) (*ast.Term, error) {
+	if len(d.data)-d.pos < len(word) || string(d.data[d.pos:d.pos+len(word)]) != word {
+		return nil, d.errorf("unexpected %s, want %s", d.quoteChar(), word)
+	}
+	d.pos += len(word)
+	return t, nil
+}
+
+func (d *decoder) enter() error {
+	d.depth++
+	if d.depth > MaxDepth {
+		return d.errorf("nesting deeper than %d", MaxDepth)
+	}
+	d.pos++
+	d.skipSpace()
+	return nil
+}
+
+func (d *decoder) object() (*ast.Term, error) {
+	if err := d.enter(); err != nil {
+		return nil, err
+	}
+	var items [][2]*ast.Term
+	duplicates := false
+	var seen map[string]struct{}
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		d.depth--
+		return ast.NewTerm(ast.NewObject()), nil
+	}
+	for {
+		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+			return nil, d.errorf("unexpected %s, want a string key", d.quoteChar())
+		}
+		key, err := d.string()
+		if err != nil {
+			return nil, err
+		}
+		d.skipSpace()
+		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+			return nil, d.errorf("unexpected %s after an object key, want ':'", d.quoteChar())
+		}
+		d.pos++
+		d.skipSpace()
+		value, err := d.value()
+		if err != nil {
+			return nil, err
+		}
+		// ast.NewObject assumes distinct keys; JSON allows repeats, and the last one wins.
+		if len(items) >= 8 && seen == nil {
+			seen = make(map[string]struct{}, 16)
+			for _, item := range items {
+				seen[string(item[0].Value.(ast.String))] = struct{}{}
+			}
+		}
+		if seen != nil {
+			if _, dup := seen[key]; dup {
+				duplicates = true
+			}
+			seen[key] = struct{}{}
+		} else {
+			for _, item := range items {
+				if string(item[0].Value.(ast.String)) == key {
+					duplicates = true
+				}
+			}
+		}
+		items = append(items, [2]*ast.Term{ast.InternedTerm(key), value})
+		d.skipSpace()
+		if d.pos >= len(d.data) {
+			return nil, d.errorf("unexpected end of input in an object")
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+			d.skipSpace()
+		case '}':
+			d.pos++
+			d.depth--
+			return ast.NewTerm(newObject(items, duplicates, d.dropNulls)), nil
+		default:
+			return nil, d.errorf("unexpected %s in an object, want ',' or '}'", d.quoteChar())
+		}
+	}
+}
+
+// newObject builds an object; with repeated keys, later values replace earlier ones.
+func newObject(items [][2]*ast.Term, duplicates, dropNulls bool) ast.Object {
+	if duplicates {
+		obj := ast.NewObjectWithCapacity(len(items))
+		for _, item := range items {
+			obj.Insert(item[0], item[1])
+		}
+		if !dropNulls {
+			return obj
+		}
+		items = items[:0]
+		obj.Foreach(func(k, v *ast.Term) { items = append(items, [2]*ast.Term{k, v}) })
+	}
+	if dropNulls {
+		kept := items[:0]
+		for _, item := range items {
+			if _, isNull := item[1].Value.(ast.Null); !isNull {
+				kept = append(kept, item)
+			}
+		}
+		items = kept
+	}
+	return ast.NewObject(items...)
+}
+
+func (d *decoder) array() (*ast.Term, error) {
+	if err := d.enter(); err != nil {
+		return nil, err
+	}
+	var elems []*ast.Term
+	if d.pos < len(d.data) && d.data[d.pos] == ']' {
+		d.pos++
+		d.depth--
+		return ast.NewTerm(ast.NewArray()), nil
+	}
+	for {
+		value, err := d.value()
+		if err != nil {
+			return nil, err
+		}
+		elems = append(elems, value)
+		d.skipSpace()
+		if d.pos >= len(d.data) {
+			return nil, d.errorf("unexpected end of input in an array")
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+			d.skipSpace()
+		case ']':
+			d.pos++
+			d.depth--
+			return ast.NewTerm(ast.NewArray(elems...)), nil
+		default:
+			return nil, d.errorf("unexpected %s in an array, want ',' or ']'", d.quoteChar())
+		}
+	}
+}
+
+// number reads a number with JSON's grammar and keeps its text.
+func (d *decoder) number() (*ast.Term, error) {
+	start := d.pos
+	if d.data[d.pos] == '-' {
+		d.pos++
+	}
+	switch {
+	case d.pos < len(d.data) && d.data[d.pos] == '0':
+		d.pos++
+	case d.pos < len(d.data) && d.data[d.pos] >= '1' && d.data[d.pos] <= '9':
+		d.digits()
+	default:
+		return nil, d.errorf("unexpected %s in a number, want a digit", d.quoteChar())
+	}
+	if d.pos < len(d.data) && d.data[d.pos] == '.' {
+		d.pos++
+		if !d.digits() {
+			return nil, d.errorf("unexpected %s after a decimal point, want a digit", d.quoteChar())
+		}
+	}
+	if d.pos < len(d.data) && (d.data[d.pos] == 'e' || d.data[d.pos] == 'E') {
+		d.pos++
+		if d.pos < len(d.data) && (d.data[d.pos] == '+' || d.data[d.pos] == '-') {
+			d.pos++
+		}
+		if !d.digits() {
+			return nil, d.errorf("unexpected %s in an exponent, want a digit", d.quoteChar())
+		}
+	}
+	text := string(d.data[start:d.pos])
+	if t := ast.InternedIntNumberTermFromString(text); t != nil {
+		return t, nil
+	}
+	return ast.NewTerm(ast.Number(text)), nil
+}
+
+func (d *decoder) digits() bool {
+	start := d.pos
+	for d.pos < len(d.data) && d.data[d.pos] >= '0' && d.data[d.pos] <= '9' {
+		d.pos++
+	}
+	return d.pos > start
+}
+
+// string reads a quoted string. Like encoding/json, it replaces invalid UTF-8 and unpaired
+// surrogates by U+FFFD and refuses control characters.
+func (d *decoder) string() (string, error) {
+	d.pos++ // the opening quote
+	start := d.pos
+	for d.pos < len(d.data) {
+		c := d.data[d.pos]
+		switch {
+		case c == '"':
+			s := string(d.data[start:d.pos])
+			d.pos++
+			return s, nil
+		case c == '\\' || c >= utf8.RuneSelf:
+			return d.slowString(start)
+		case c < 0x20:
+			return "", d.errorf("control character %s in a string", strconv.QuoteRune(rune(c)))
+		}
+		d.pos++
+	}
+	return "", d.errorf("unexpected end of input in a string")
+}
+
+func (d *decoder) slowString(start int) (string, error) {
+	out := make([]byte, 0, d.pos-start+16)
+	out = append(out, d.data[start:d.pos]...)
+	for d.pos < len(d.data) {
+		c := d.data[d.pos]
+		switch {
+		case c == '"':
+			d.pos++
+			return string(out), nil
+		case c < 0x20:
+			return "", d.errorf("control character %s in a string", strconv.QuoteRune(rune(c)))
+		case c == '\\':
+			r, err := d.escape()
+			if err != nil {
+				return "", err
+			}
+			out = utf8.AppendRune(out, r)
+		case c < utf8.RuneSelf:
+			out = append(out, c)
+			d.pos++
+		default:
+			r, size := utf8.DecodeRune(d.data[d.pos:])
+			if r == utf8.RuneError && size == 1 {
+				out = utf8.AppendRune(out, utf8.RuneError)
+			} else {
+				out = append(out, d.data[d.pos:d.pos+size]...)
+			}
+			d.pos += size
+		}
+	}
+	return "", d.errorf("unexpected end of input in a string")
+}
+
+// escape reads one backslash escape and returns the rune it stands for.
+func (d *decoder) escape() (rune, error) {
+	if d.pos+1 >= len(d.data) {
+		return 0, d.errorf("unexpected end of input in an escape")
+	}
+	d.pos += 2
+	switch d.data[d.pos-1] {
+	case '"':
+		return '"', nil
+	case '\\':
+		return '\\', nil
+	case '/':
+		return '/', nil
+	case 'b':
+		return '\b', nil
+	case 'f':
+		return '\f', nil
+	case 'n':
+		return '\n', nil
+	case 'r':
+		return '\r', nil
+	case 't':
+		return '\t', nil
+	case 'u':
+		r, err := d.hex4()
+		if err != nil {
+			return 0, err
+		}
+		if !utf16.IsSurrogate(r) {
+			return r, nil
+		}
+		// A surrogate must be followed by its pair, or it stands for U+FFFD alone.
+		if d.pos+1 < len(d.data) && d.data[d.pos] == '\\' && d.data[d.pos+1] == 'u' {
+			save := d.pos
+			d.pos += 2
+			low, err := d.hex4()
+			if err != nil {
+				return 0, err
+			}
+			if pair := utf16.DecodeRune(r, low); pair != utf8.RuneError {
+				return pair, nil
+			}
+			d.pos = save
+		}
+		return utf8.RuneError, nil
+	default:
+		d.pos--
+		return 0, d.errorf("invalid escape %s", d.quoteChar())
+	}
+}
+
+func (d *decoder) hex4() (rune, error) {
+	if len(d.data)-d.pos < 4 {
+		return 0, d.errorf("unexpected end of input in a \\u escape")
+	}
+	var r rune
+	for _, c := range d.data[d.pos : d.pos+4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return 0, d.errorf("invalid hex digit %s in a \\u escape", strconv.QuoteRune(rune(c)))
+		}
+	}
+	d.pos += 4
+	return r, nil
+}
