@@ -1,9 +1,10 @@
 // Package astjson decodes JSON straight into OPA's ast values, with no intermediate Go maps:
 // an admission request's object is read once into the form the policies evaluate.
 //
-// It accepts exactly the JSON that encoding/json accepts and yields the values that
-// encoding/json followed by ast.InterfaceToValue would, except that numbers keep their
-// literal text (no float64 round trip), so integers beyond 2^53 stay exact.
+// It accepts exactly the JSON that encoding/json (with UseNumber) followed by
+// ast.InterfaceToValue accepts, and yields the same values: numbers keep their literal text
+// (no float64 round trip), so integers beyond 2^53 stay exact, and numbers beyond OPA's range
+// are refused.
 package astjson
 
 import (
@@ -287,7 +288,13 @@ func (d *decoder) number() (*ast.Term, error) {
 	if t := ast.InternedIntNumberTermFromString(text); t != nil {
 		return t, nil
 	}
-	return ast.NewTerm(ast.Number(text)), nil
+	// OPA refuses numbers beyond its range (huge exponents), as InterfaceToValue does.
+	n, err := ast.NumberChecked(text)
+	if err != nil {
+		d.pos = start
+		return nil, d.errorf("%v", err)
+	}
+	return ast.NewTerm(n), nil
 }
 
 func (d *decoder) digits() bool {
