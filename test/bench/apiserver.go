@@ -40,28 +40,47 @@ func createLatencies(ctx context.Context, cp *harness.ControlPlane, namespace st
 	return latencies, nil
 }
 
-// apiServerLatency measures Pod creates through the real API server without any webhook and
-// then with podpolicy's validating and mutating webhooks registered, in the same control
-// plane and run.
-func apiServerLatency(ctx context.Context, binary, dir string, n int) (baseline, withWebhook []time.Duration, err error) {
+// createLatencySet holds the sorted create latencies of one configuration.
+type createLatencySet struct {
+	baseline, nullWebhook, podpolicy []time.Duration
+}
+
+// apiServerLatency measures Pod creates through the real API server without any webhook,
+// then with a webhook that admits everything unseen, then with podpolicy's validating and
+// mutating webhooks, in the same control plane and run.
+func apiServerLatency(ctx context.Context, binary, dir string, n int) (*createLatencySet, error) {
 	cp, err := harness.StartControlPlane(dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer cp.Stop()
-	if baseline, err = createLatencies(ctx, cp, "no-webhook", n); err != nil {
-		return nil, nil, err
+	var set createLatencySet
+	if set.baseline, err = createLatencies(ctx, cp, "no-webhook", n); err != nil {
+		return nil, err
 	}
+
+	null, err := startNullWebhook()
+	if err != nil {
+		return nil, err
+	}
+	defer null.stop()
+	if err := null.install(ctx, cp); err != nil {
+		return nil, err
+	}
+	if set.nullWebhook, err = createLatencies(ctx, cp, "null-webhook", n); err != nil {
+		return nil, err
+	}
+
 	w, err := harness.StartWebhook(ctx, harness.WebhookOptions{Binary: binary, Dir: dir + "/webhook", Kubeconfig: cp.Kubeconfig})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer w.Stop()
 	if err := cp.InstallWebhooks(ctx, w, admissionregistrationv1.Fail); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if withWebhook, err = createLatencies(ctx, cp, "with-podpolicy", n); err != nil {
-		return nil, nil, err
+	if set.podpolicy, err = createLatencies(ctx, cp, "with-podpolicy", n); err != nil {
+		return nil, err
 	}
-	return baseline, withWebhook, nil
+	return &set, nil
 }

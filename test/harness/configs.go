@@ -93,9 +93,15 @@ func (cp *ControlPlane) InstallWebhooks(ctx context.Context, w *Webhook, failure
 
 // RegisterWebhooks points both configurations at w, creating or replacing them.
 func (cp *ControlPlane) RegisterWebhooks(ctx context.Context, w *Webhook, failurePolicy admissionregistrationv1.FailurePolicyType) error {
+	return cp.RegisterURLs(ctx, w.URL("/validate"), w.URL("/mutate"), w.CA.CertPEM, failurePolicy)
+}
+
+// RegisterURLs points both configurations at the given URLs, trusting caPEM, creating or
+// replacing them.
+func (cp *ControlPlane) RegisterURLs(ctx context.Context, validateURL, mutateURL string, caPEM []byte, failurePolicy admissionregistrationv1.FailurePolicyType) error {
 	api := cp.Client.AdmissionregistrationV1()
-	validating := ValidatingConfiguration(w.URL("/validate"), w.CA.CertPEM, failurePolicy)
-	mutating := MutatingConfiguration(w.URL("/mutate"), w.CA.CertPEM, failurePolicy)
+	validating := ValidatingConfiguration(validateURL, caPEM, failurePolicy)
+	mutating := MutatingConfiguration(mutateURL, caPEM, failurePolicy)
 	_ = api.ValidatingWebhookConfigurations().Delete(ctx, ConfigurationName, metav1.DeleteOptions{})
 	_ = api.MutatingWebhookConfigurations().Delete(ctx, ConfigurationName, metav1.DeleteOptions{})
 	if _, err := api.ValidatingWebhookConfigurations().Create(ctx, validating, metav1.CreateOptions{}); err != nil {

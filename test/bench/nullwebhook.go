@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podpolicy/podpolicy/certs"
+	"github.com/podpolicy/podpolicy/test/harness"
+)
+
+// nullWebhook admits every request without looking at it: registered like podpolicy, it
+// measures what any webhook costs a Pod create through this API server (its round trips,
+// encoding and patch handling), so podpolicy's own share can be told apart.
+type nullWebhook struct {
+	server *http.Server
+	url    string
+	caPEM  []byte
+	calls  atomic.Int64
+}
+
+// startNullWebhook serves HTTPS on loopback with the same certificate type and protocol
+// settings as podpolicy serve (ECDSA P-256, TLS 1.2+, HTTP/1.1).
+func startNullWebhook() (*nullWebhook, error) {
+	ca, err := certs.NewCA("null webhook CA", 24*time.Hour, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	bundle, err := ca.Issue([]string{"localhost"}, []net.IP{net.IPv4(127, 0, 0, 1)}, 12*time.Hour, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	pair, err := tls.X509KeyPair(bundle.CertPEM, bundle.KeyPEM)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	w := &nullWebhook{url: "https://" + ln.Addr().String(), caPEM: ca.CertPEM}
+	w.server = &http.Server{
+		Handler:           http.HandlerFunc(w.admit),
+		ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}},
+	}
+	go func() { _ = w.server.ServeTLS(ln, "", "") }()
+	return w, nil
+}
+
+func (w *nullWebhook) admit(rw http.ResponseWriter, r *http.Request) {
+	w.calls.Add(1)
+	var review struct {
+		Request struct {
+			UID string `json:"uid"`
+		} `json:"request"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&review); err != nil {
+		http.Error(rw, err.Error(), http.StatusBadRequest)
+		return
+	}
+	rw.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(rw, `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":%q,"allowed":true}}`, review.Request.UID)
+}
+
+// install registers the null webhook in both configurations and waits until the API server
+// calls it.
+func (w *nullWebhook) install(ctx context.Context, cp *harness.ControlPlane) error {
+	if err := cp.RegisterURLs(ctx, w.url+"/validate", w.url+"/mutate", w.caPEM, "Fail"); err != nil {
+		return err
+	}
+	probe := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "null-webhook-probe", Namespace: "default"},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "probe", Image: "probe:1"}}},
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		before := w.calls.Load()
+		if _, err := cp.Client.CoreV1().Pods("default").Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}); err == nil && w.calls.Load() > before {
+			return nil
+		}
+	}
+	return errors.New("the API server never called the null webhook")
+}
+
+func (w *nullWebhook) stop() { _ = w.server.Close() }
