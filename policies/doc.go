@@ -11,10 +11,10 @@
 // OPA's topdown interpreter: the planner, the built-ins and the semantics are OPA's, the loop
 // over statements is podpolicy's, and it is several times faster. Options.Evaluator selects
 // topdown instead. Objects from the API server are decoded once, straight into OPA values
-// (package astjson, DecodeInput); NewInput takes already-decoded objects such as YAML.
+// (package astjson, NewInputFromValue); NewInput takes Go-decoded objects such as YAML.
 //
 // The engine is shared by `podpolicy check` and `podpolicy serve`: both normalise an object
-// with NewInput or DecodeInput (picking the pod spec out of a workload and applying the
+// with NewInput or NewInputFromValue (picking the pod spec out of a workload and applying the
 // Kubernetes defaulting the rules depend on) and call Engine.Evaluate, so the CLI and the
 // cluster cannot disagree.
 package policies

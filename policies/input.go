@@ -86,25 +86,14 @@ func NewInput(obj map[string]any, operation string) (*Input, error) {
 	if err != nil {
 		return nil, fmt.Errorf("object: %w", err)
 	}
-	return newInput(value.(ast.Object), operation)
+	return NewInputFromValue(value.(ast.Object), operation)
 }
 
-// DecodeInput decodes an object's JSON straight into OPA values, once, and normalises it as
-// NewInput does. Fields set to null are dropped, as the API server's typed view of an object
-// does.
-func DecodeInput(data []byte, operation string) (*Input, error) {
-	value, err := astjson.DecodeWithoutNullFields(data)
-	if err != nil {
-		return nil, err
-	}
-	obj, ok := value.(ast.Object)
-	if !ok {
-		return nil, fmt.Errorf("expected an object, got %s", typeName(value))
-	}
-	return newInput(obj, operation)
-}
-
-func newInput(obj ast.Object, operation string) (*Input, error) {
+// NewInputFromValue normalises an object already decoded into OPA values, with null fields
+// dropped (astjson.DecodeWithoutNullFields): the webhook decodes a request's object once,
+// straight into the values the policies read. It takes ownership of obj: defaults are written
+// into it.
+func NewInputFromValue(obj ast.Object, operation string) (*Input, error) {
 	in := &Input{Operation: operation}
 	var err error
 	if in.APIVersion, err = stringField(obj, "apiVersion", "apiVersion"); err != nil {
@@ -218,19 +207,4 @@ func stringField(obj ast.Object, key, path string) (string, error) {
 }
 
 // typeName names the JSON type of a value for error messages.
-func typeName(v ast.Value) string {
-	switch v.(type) {
-	case ast.Object:
-		return "an object"
-	case *ast.Array:
-		return "a list"
-	case ast.String:
-		return "a string"
-	case ast.Boolean:
-		return "a boolean"
-	case ast.Null, nil:
-		return "null"
-	default:
-		return "a number"
-	}
-}
+func typeName(v ast.Value) string { return astjson.TypeName(v) }

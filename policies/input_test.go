@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/podpolicy/podpolicy/policies/astjson"
 )
 
 // native converts an OPA value back to Go values for inspection.
@@ -19,8 +21,9 @@ func native(t *testing.T, v ast.Value) map[string]any {
 	return x.(map[string]any)
 }
 
-// bothWays normalises obj through NewInput and, from its JSON, through DecodeInput; the two
-// must agree, and the test goes on with the first.
+// bothWays normalises obj through NewInput and, from its JSON decoded by astjson, through
+// NewInputFromValue as the webhook does; the two must agree, and the test goes on with the
+// first.
 func bothWays(t *testing.T, obj map[string]any) (*Input, error) {
 	t.Helper()
 	raw, err := json.Marshal(obj)
@@ -28,12 +31,16 @@ func bothWays(t *testing.T, obj map[string]any) (*Input, error) {
 		t.Fatal(err)
 	}
 	in, err := NewInput(obj, "CREATE")
-	decoded, decodeErr := DecodeInput(raw, "CREATE")
+	value, decodeErr := astjson.DecodeWithoutNullFields(raw)
+	if decodeErr != nil {
+		t.Fatal(decodeErr)
+	}
+	decoded, decodeErr := NewInputFromValue(value.(ast.Object), "CREATE")
 	if (err == nil) != (decodeErr == nil) || (err != nil && err.Error() != decodeErr.Error()) {
-		t.Fatalf("NewInput error %v, DecodeInput error %v", err, decodeErr)
+		t.Fatalf("NewInput error %v, NewInputFromValue error %v", err, decodeErr)
 	}
 	if err == nil && (in.Pod.Compare(decoded.Pod) != 0 || in.SpecPath != decoded.SpecPath || in.Name != decoded.Name) {
-		t.Fatalf("NewInput and DecodeInput disagree:\n%v\n%v", in.Pod, decoded.Pod)
+		t.Fatalf("NewInput and NewInputFromValue disagree:\n%v\n%v", in.Pod, decoded.Pod)
 	}
 	return in, err
 }

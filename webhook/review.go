@@ -1,16 +1,18 @@
 package webhook
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/podpolicy/podpolicy/policies/astjson"
 )
 
 // maxReviewBytes bounds a request body. The API server caps an object at 3 MiB and a review
@@ -29,30 +31,27 @@ func badRequest(format string, args ...any) *requestError {
 	return &requestError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
 }
 
-// admissionReview is the part of an AdmissionReview podpolicy reads. It is decoded in one pass
-// straight into the object's generic form: decoding into admissionv1.AdmissionReview would
-// copy the object's bytes into a RawExtension and parse them a second time.
+// admissionReview is the part of an AdmissionReview (admission.k8s.io/v1) podpolicy reads.
 type admissionReview struct {
-	APIVersion string            `json:"apiVersion"`
-	Kind       string            `json:"kind"`
-	Request    *admissionRequest `json:"request"`
+	APIVersion string
+	Kind       string
+	Request    *admissionRequest
 }
 
-// admissionRequest mirrors admissionv1.AdmissionRequest for the fields podpolicy uses.
+// admissionRequest is the part of an AdmissionRequest podpolicy reads.
 type admissionRequest struct {
-	UID         types.UID                   `json:"uid"`
-	Kind        metav1.GroupVersionKind     `json:"kind"`
-	Resource    metav1.GroupVersionResource `json:"resource"`
-	SubResource string                      `json:"subResource"`
-	Name        string                      `json:"name"`
-	Namespace   string                      `json:"namespace"`
-	Operation   admissionv1.Operation       `json:"operation"`
-	// Object is kept as JSON and decoded once, straight into the policies' OPA values, by
-	// policies.DecodeInput.
-	Object json.RawMessage `json:"object"`
-	// OldObject is decoded only when an UPDATE has violations to compare.
-	OldObject json.RawMessage `json:"oldObject"`
-	DryRun    *bool           `json:"dryRun"`
+	UID         types.UID
+	Kind        metav1.GroupVersionKind
+	Resource    metav1.GroupVersionResource
+	SubResource string
+	Name        string
+	Namespace   string
+	Operation   admissionv1.Operation
+	// Object and OldObject are decoded once, with the whole review, straight into the OPA
+	// values the policies read; nil when absent or null.
+	Object    ast.Object
+	OldObject ast.Object
+	DryRun    *bool
 }
 
 // decodeReview reads and checks an AdmissionReview request.
@@ -71,8 +70,8 @@ func decodeReview(r *http.Request) (*admissionReview, error) {
 		}
 		return nil, badRequest("read request body: %v", err)
 	}
-	var review admissionReview
-	if err := json.Unmarshal(body, &review); err != nil {
+	review, err := parseReview(body)
+	if err != nil {
 		return nil, badRequest("request body is not an AdmissionReview: %v", err)
 	}
 	switch {
@@ -83,7 +82,100 @@ func decodeReview(r *http.Request) (*admissionReview, error) {
 	case review.Request.UID == "":
 		return nil, badRequest("AdmissionReview request has no uid")
 	}
-	return &review, nil
+	return review, nil
+}
+
+// parseReview decodes a review body in one pass: the object and old object become OPA values
+// and the fields around them Go values. Null fields count as absent.
+func parseReview(body []byte) (*admissionReview, error) {
+	value, err := astjson.DecodeWithoutNullFields(body)
+	if err != nil {
+		return nil, err
+	}
+	root, ok := value.(ast.Object)
+	if !ok {
+		return nil, fmt.Errorf("expected an object, got %s", astjson.TypeName(value))
+	}
+	var f fieldReader
+	review := &admissionReview{APIVersion: f.string(root, "apiVersion", ""), Kind: f.string(root, "kind", "")}
+	if req := f.object(root, "request", ""); req != nil {
+		kind := f.object(req, "kind", "request")
+		resource := f.object(req, "resource", "request")
+		review.Request = &admissionRequest{
+			UID:         types.UID(f.string(req, "uid", "request")),
+			Kind:        metav1.GroupVersionKind{Group: f.string(kind, "group", "request.kind"), Version: f.string(kind, "version", "request.kind"), Kind: f.string(kind, "kind", "request.kind")},
+			Resource:    metav1.GroupVersionResource{Group: f.string(resource, "group", "request.resource"), Version: f.string(resource, "version", "request.resource"), Resource: f.string(resource, "resource", "request.resource")},
+			SubResource: f.string(req, "subResource", "request"),
+			Name:        f.string(req, "name", "request"),
+			Namespace:   f.string(req, "namespace", "request"),
+			Operation:   admissionv1.Operation(f.string(req, "operation", "request")),
+			Object:      f.object(req, "object", "request"),
+			OldObject:   f.object(req, "oldObject", "request"),
+			DryRun:      f.boolean(req, "dryRun", "request"),
+		}
+	}
+	return review, f.err
+}
+
+// fieldReader reads typed fields of OPA objects and keeps the first type error, naming the
+// field's path.
+type fieldReader struct{ err error }
+
+func (f *fieldReader) get(obj ast.Object, key string) ast.Value {
+	if obj == nil {
+		return nil
+	}
+	if t := obj.Get(ast.InternedTerm(key)); t != nil {
+		return t.Value
+	}
+	return nil
+}
+
+func (f *fieldReader) wrongType(v ast.Value, key, parent, want string) {
+	if f.err == nil {
+		path := key
+		if parent != "" {
+			path = parent + "." + key
+		}
+		f.err = fmt.Errorf("%s: expected %s, got %s", path, want, astjson.TypeName(v))
+	}
+}
+
+func (f *fieldReader) string(obj ast.Object, key, parent string) string {
+	switch v := f.get(obj, key).(type) {
+	case nil:
+		return ""
+	case ast.String:
+		return string(v)
+	default:
+		f.wrongType(v, key, parent, "a string")
+		return ""
+	}
+}
+
+func (f *fieldReader) object(obj ast.Object, key, parent string) ast.Object {
+	switch v := f.get(obj, key).(type) {
+	case nil:
+		return nil
+	case ast.Object:
+		return v
+	default:
+		f.wrongType(v, key, parent, "an object")
+		return nil
+	}
+}
+
+func (f *fieldReader) boolean(obj ast.Object, key, parent string) *bool {
+	switch v := f.get(obj, key).(type) {
+	case nil:
+		return nil
+	case ast.Boolean:
+		b := bool(v)
+		return &b
+	default:
+		f.wrongType(v, key, parent, "a boolean")
+		return nil
+	}
 }
 
 func orNone(s string) string {

@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/go-logr/logr"
+	"github.com/open-policy-agent/opa/v1/ast"
 	admissionv1 "k8s.io/api/admission/v1"
 
 	"github.com/podpolicy/podpolicy/policies"
@@ -71,7 +71,7 @@ func (v *validator) decide(ctx context.Context, req *admissionRequest) (*admissi
 // rule existed, while an update that introduces a violation (an image moved to :latest) is
 // denied.
 func (v *validator) onlyNew(ctx context.Context, req *admissionRequest, violations []policies.Violation) ([]policies.Violation, error) {
-	if absent(req.OldObject) {
+	if req.OldObject == nil {
 		return violations, nil
 	}
 	old, err := normalise(req.OldObject, "oldObject", req)
@@ -169,11 +169,11 @@ func (v *validator) respond(req *admissionRequest, in *policies.Input, violation
 
 // normalise builds the Input of a request object. The namespace of the request is
 // authoritative: the object may not carry one.
-func normalise(obj json.RawMessage, field string, req *admissionRequest) (*policies.Input, error) {
-	if absent(obj) {
+func normalise(obj ast.Object, field string, req *admissionRequest) (*policies.Input, error) {
+	if obj == nil {
 		return nil, badRequest("request.%s is missing", field)
 	}
-	in, err := policies.DecodeInput(obj, string(req.Operation))
+	in, err := policies.NewInputFromValue(obj, string(req.Operation))
 	if errors.Is(err, policies.ErrUnsupportedKind) {
 		return nil, badRequest("kind %s of %s is not handled by podpolicy", req.Kind.Kind, req.Kind.Group+"/"+req.Kind.Version)
 	}
@@ -182,11 +182,6 @@ func normalise(obj json.RawMessage, field string, req *admissionRequest) (*polic
 	}
 	in.Namespace = req.Namespace
 	return in, nil
-}
-
-// absent reports whether a request field holds no object.
-func absent(raw json.RawMessage) bool {
-	return len(raw) == 0 || string(raw) == "null"
 }
 
 // deleting reports whether a Pod is being deleted: nothing it carries can still change what

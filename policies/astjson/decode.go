@@ -432,3 +432,22 @@ func (d *decoder) hex4() (rune, error) {
 	d.pos += 4
 	return r, nil
 }
+
+// TypeName names the JSON type of a value for error messages: "an object", "a list",
+// "a string", "a boolean", "null" or "a number".
+func TypeName(v ast.Value) string {
+	switch v.(type) {
+	case ast.Object:
+		return "an object"
+	case *ast.Array:
+		return "a list"
+	case ast.String:
+		return "a string"
+	case ast.Boolean:
+		return "a boolean"
+	case ast.Null, nil:
+		return "null"
+	default:
+		return "a number"
+	}
+}
