@@ -58,6 +58,22 @@ type decoder struct {
 	pos       int
 	depth     int
 	dropNulls bool
+	// terms is a block of terms handed out one by one: one allocation for many values.
+	terms []ast.Term
+}
+
+// termBlock is how many terms the decoder allocates at once.
+const termBlock = 64
+
+// term wraps v in a term from the decoder's current block.
+func (d *decoder) term(v ast.Value) *ast.Term {
+	if len(d.terms) == 0 {
+		d.terms = make([]ast.Term, termBlock)
+	}
+	t := &d.terms[0]
+	d.terms = d.terms[1:]
+	t.Value = v
+	return t
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -96,7 +112,10 @@ func (d *decoder) value() (*ast.Term, error) {
 		if err != nil {
 			return nil, err
 		}
-		return ast.InternedTerm(s), nil
+		if ast.HasInternedValue(s) {
+			return ast.InternedTerm(s), nil
+		}
+		return d.term(ast.String(s)), nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		return d.number()
 	case c == 't':
@@ -138,16 +157,17 @@ func (d *decoder) object() (*ast.Term, error) {
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
 		d.depth--
-		return ast.NewTerm(ast.NewObject()), nil
+		return d.term(ast.NewObject()), nil
 	}
 	for {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 			return nil, d.errorf("unexpected %s, want a string key", d.quoteChar())
 		}
-		key, err := d.string()
+		keyTerm, err := d.key()
 		if err != nil {
 			return nil, err
 		}
+		key := string(keyTerm.Value.(ast.String))
 		d.skipSpace()
 		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
 			return nil, d.errorf("unexpected %s after an object key, want ':'", d.quoteChar())
@@ -177,7 +197,7 @@ func (d *decoder) object() (*ast.Term, error) {
 				}
 			}
 		}
-		items = append(items, [2]*ast.Term{ast.InternedTerm(key), value})
+		items = append(items, [2]*ast.Term{keyTerm, value})
 		d.skipSpace()
 		if d.pos >= len(d.data) {
 			return nil, d.errorf("unexpected end of input in an object")
@@ -189,7 +209,7 @@ func (d *decoder) object() (*ast.Term, error) {
 		case '}':
 			d.pos++
 			d.depth--
-			return ast.NewTerm(newObject(items, duplicates, d.dropNulls)), nil
+			return d.term(newObject(items, duplicates, d.dropNulls)), nil
 		default:
 			return nil, d.errorf("unexpected %s in an object, want ',' or '}'", d.quoteChar())
 		}
@@ -229,7 +249,7 @@ func (d *decoder) array() (*ast.Term, error) {
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
 		d.depth--
-		return ast.NewTerm(ast.NewArray()), nil
+		return d.term(ast.NewArray()), nil
 	}
 	for {
 		value, err := d.value()
@@ -248,7 +268,7 @@ func (d *decoder) array() (*ast.Term, error) {
 		case ']':
 			d.pos++
 			d.depth--
-			return ast.NewTerm(ast.NewArray(elems...)), nil
+			return d.term(ast.NewArray(elems...)), nil
 		default:
 			return nil, d.errorf("unexpected %s in an array, want ',' or ']'", d.quoteChar())
 		}
@@ -294,7 +314,7 @@ func (d *decoder) number() (*ast.Term, error) {
 		d.pos = start
 		return nil, d.errorf("%v", err)
 	}
-	return ast.NewTerm(n), nil
+	return d.term(n), nil
 }
 
 func (d *decoder) digits() bool {
@@ -303,6 +323,26 @@ func (d *decoder) digits() bool {
 		d.pos++
 	}
 	return d.pos > start
+}
+
+// key reads a quoted object key as a term, shared for the field names of Kubernetes objects.
+func (d *decoder) key() (*ast.Term, error) {
+	start := d.pos + 1
+	for i := start; i < len(d.data); i++ {
+		c := d.data[i]
+		if c == '"' {
+			d.pos = i + 1
+			return keyTerm(d.data[start:i]), nil
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			break
+		}
+	}
+	s, err := d.string()
+	if err != nil {
+		return nil, err
+	}
+	return ast.InternedTerm(s), nil
 }
 
 // string reads a quoted string. Like encoding/json, it replaces invalid UTF-8 and unpaired
