@@ -122,9 +122,15 @@ func (e *evaluation) stmt(locals []*ast.Term, stmt ir.Stmt) int {
 		}
 		locals[s.Target] = v
 	case *ir.SetAddStmt:
-		set, ok := valueOf(locals[s.Set]).(ast.Set)
+		t := locals[s.Set]
+		set, ok := valueOf(t).(ast.Set)
 		if !ok {
-			return e.fail(fmt.Errorf("%s: set add into %v", e.where(&s.Location), locals[s.Set]))
+			return e.fail(fmt.Errorf("%s: set add into %v", e.where(&s.Location), t))
+		}
+		if set == emptySet {
+			// The set's first member: it gets a set of its own, in the term every alias holds.
+			set = ast.NewSet()
+			t.Value = set
 		}
 		set.Add(e.operand(locals, s.Value))
 	case *ir.ArrayAppendStmt:
@@ -135,11 +141,11 @@ func (e *evaluation) stmt(locals []*ast.Term, stmt ir.Stmt) int {
 		}
 		t.Value = arr.Append(e.operand(locals, s.Value))
 	case *ir.MakeObjectStmt:
-		locals[s.Target] = ast.NewTerm(ast.NewObject())
+		locals[s.Target] = e.term(ast.NewObject())
 	case *ir.MakeArrayStmt:
-		locals[s.Target] = ast.NewTerm(ast.NewArrayWithCapacity(int(s.Capacity)))
+		locals[s.Target] = e.term(ast.NewArrayWithCapacity(int(s.Capacity)))
 	case *ir.MakeSetStmt:
-		locals[s.Target] = ast.NewTerm(ast.NewSet())
+		locals[s.Target] = e.term(emptySet)
 	case *ir.MakeNumberRefStmt:
 		locals[s.Target] = e.prog.numbers[s.Index]
 	case *ir.MakeNumberIntStmt:
