@@ -94,7 +94,7 @@ func (p *Program) independentBlocks(input ir.Local, blocks []*ir.Block, independ
 					}
 				case *ir.WithStmt:
 					ok = false
-				case *constStmt:
+				case *constStmt, *makeObjectStmt:
 				default:
 					_ = p.checkStmt(stmt, use, operand, walk)
 				}

@@ -184,6 +184,8 @@ func (e *evaluation) stmt(locals []*ast.Term, stmt ir.Stmt) int {
 		return e.with(locals, s)
 	case *ir.ResultSetAddStmt:
 		return e.addResult(locals[s.Value])
+	case *makeObjectStmt:
+		locals[s.Target] = e.term(ast.NewObjectWithCapacity(s.Capacity))
 	case *constStmt:
 		locals[s.Target] = s.Value
 	case *ir.NopStmt:

@@ -13,6 +13,14 @@ type constStmt struct {
 	Value  *ast.Term
 }
 
+// makeObjectStmt is a MakeObjectStmt that knows how many members are inserted right after
+// it, so the object is allocated at its final size instead of growing member by member.
+type makeObjectStmt struct {
+	ir.Location
+	Target   ir.Local
+	Capacity int
+}
+
 // foldConstants replaces, in one function's blocks, every set or array literal whose members
 // are all string or boolean constants by a constStmt. A literal is only folded when nothing
 // else in the function creates or changes its local, so sharing the value is safe.
@@ -77,6 +85,10 @@ func (p *Program) foldConstants(blocks []*ir.Block) {
 func (p *Program) foldBlock(stmts []ir.Stmt, writes map[ir.Local]int) []ir.Stmt {
 	out := stmts[:0:0]
 	for i := 0; i < len(stmts); i++ {
+		if mk, ok := stmts[i].(*ir.MakeObjectStmt); ok {
+			out = append(out, &makeObjectStmt{Location: mk.Location, Target: mk.Target, Capacity: insertsInto(stmts[i+1:], mk.Target)})
+			continue
+		}
 		target, isSet, ok := literalStart(stmts[i])
 		if !ok {
 			out = append(out, stmts[i])
@@ -103,6 +115,27 @@ func (p *Program) foldBlock(stmts []ir.Stmt, writes map[ir.Local]int) []ir.Stmt 
 		i = j - 1
 	}
 	return out
+}
+
+// insertsInto counts the object inserts into target at the start of stmts.
+func insertsInto(stmts []ir.Stmt, target ir.Local) int {
+	n := 0
+	for _, stmt := range stmts {
+		switch s := stmt.(type) {
+		case *ir.ObjectInsertStmt:
+			if s.Object != target {
+				return n
+			}
+		case *ir.ObjectInsertOnceStmt:
+			if s.Object != target {
+				return n
+			}
+		default:
+			return n
+		}
+		n++
+	}
+	return n
 }
 
 // literalStart reports whether stmt creates a set or an array.

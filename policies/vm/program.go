@@ -177,7 +177,7 @@ func (p *Program) checkStmt(stmt ir.Stmt, use func(...ir.Local), operand func(ir
 	switch s := stmt.(type) {
 	case *ir.ReturnLocalStmt:
 		use(s.Source)
-	case *callFunctionStmt, *callBuiltinStmt, *constStmt:
+	case *callFunctionStmt, *callBuiltinStmt, *constStmt, *makeObjectStmt:
 		// Already resolved: the plan was loaded before.
 		return errors.New("plan loaded twice")
 	case *ir.CallStmt:

@@ -82,14 +82,24 @@ func merge(a, b *ast.Term) *ast.Term {
 // scan runs the statement's body for every key and value of its source, in OPA's sorted
 // order for objects and sets.
 func (e *evaluation) scan(locals []*ast.Term, s *ir.ScanStmt) int {
+	arr, ok := valueOf(locals[s.Source]).(*ast.Array)
+	if !ok {
+		return e.scanCollection(locals, s)
+	}
+	// Arrays are scanned without closures: nothing here escapes, so a scan allocates nothing.
+	outcome := proceed
+	for i := range arr.Len() {
+		if !e.scanStep(locals, s, ast.InternedTerm(i), arr.Elem(i), &outcome) {
+			break
+		}
+	}
+	return outcome
+}
+
+// scanCollection scans an object or a set; anything else has no elements.
+func (e *evaluation) scanCollection(locals []*ast.Term, s *ir.ScanStmt) int {
 	outcome := proceed
 	switch c := valueOf(locals[s.Source]).(type) {
-	case *ast.Array:
-		for i := range c.Len() {
-			if !e.scanStep(locals, s, ast.InternedTerm(i), c.Elem(i), &outcome) {
-				break
-			}
-		}
 	case ast.Object:
 		c.Until(func(k, v *ast.Term) bool { return !e.scanStep(locals, s, k, v, &outcome) })
 	case ast.Set:
