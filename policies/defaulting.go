@@ -4,6 +4,14 @@ import (
 	"fmt"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/podpolicy/podpolicy/policies/astjson"
+)
+
+// Default values, shared by every object they are written into; terms are never changed.
+var (
+	restartAlways = ast.StringTerm("Always")
+	protocolTCP   = ast.StringTerm("TCP")
 )
 
 // containerFields are the pod spec's container lists.
@@ -23,7 +31,7 @@ var (
 // that the fields the rules walk have the right shape, naming the path of any that does not.
 func applyDefaults(kind string, spec ast.Object, specPath string) error {
 	if valueAt(spec, "restartPolicy") == nil && kind != "Job" && kind != "CronJob" {
-		spec.Insert(ast.InternedTerm("restartPolicy"), ast.InternedTerm("Always"))
+		spec.Insert(astjson.Key("restartPolicy"), restartAlways)
 	}
 	for _, field := range specObjectLists {
 		if _, err := objectList(spec, field, specPath+"."+field); err != nil {
@@ -65,7 +73,7 @@ func defaultContainer(c ast.Object, path string) error {
 	}
 	for _, p := range ports {
 		if valueAt(p, "protocol") == nil {
-			p.Insert(ast.InternedTerm("protocol"), ast.InternedTerm("TCP"))
+			p.Insert(astjson.Key("protocol"), protocolTCP)
 		}
 	}
 	resources, ok := valueAt(c, "resources").(ast.Object)
@@ -84,7 +92,7 @@ func defaultContainer(c ast.Object, path string) error {
 	limits.Foreach(func(name, quantity *ast.Term) {
 		if requests == nil {
 			requests = ast.NewObject()
-			resources.Insert(ast.InternedTerm("requests"), ast.NewTerm(requests))
+			resources.Insert(astjson.Key("requests"), ast.NewTerm(requests))
 		}
 		if requests.Get(name) == nil {
 			requests.Insert(name, quantity)

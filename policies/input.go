@@ -132,8 +132,8 @@ func NewInputFromValue(obj ast.Object, operation string) (*Input, error) {
 		return nil, err
 	}
 	in.Pod = ast.NewObject(
-		[2]*ast.Term{ast.InternedTerm("metadata"), ast.NewTerm(podMeta)},
-		[2]*ast.Term{ast.InternedTerm("spec"), ast.NewTerm(spec)},
+		[2]*ast.Term{astjson.Key("metadata"), ast.NewTerm(podMeta)},
+		[2]*ast.Term{astjson.Key("spec"), ast.NewTerm(spec)},
 	)
 	return in, nil
 }
@@ -174,7 +174,7 @@ func valueAt(obj ast.Object, key string) ast.Value {
 	if obj == nil {
 		return nil
 	}
-	if t := obj.Get(ast.InternedTerm(key)); t != nil {
+	if t := obj.Get(astjson.Key(key)); t != nil {
 		return t.Value
 	}
 	return nil
@@ -187,7 +187,7 @@ func mapField(obj ast.Object, key, path string) (ast.Object, error) {
 		return v, nil
 	case nil, ast.Null:
 		created := ast.NewObject()
-		obj.Insert(ast.InternedTerm(key), ast.NewTerm(created))
+		obj.Insert(astjson.Key(key), ast.NewTerm(created))
 		return created, nil
 	default:
 		return nil, fieldError(path, "expected an object, got %s", typeName(v))

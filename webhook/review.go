@@ -125,7 +125,7 @@ func (f *fieldReader) get(obj ast.Object, key string) ast.Value {
 	if obj == nil {
 		return nil
 	}
-	if t := obj.Get(ast.InternedTerm(key)); t != nil {
+	if t := obj.Get(astjson.Key(key)); t != nil {
 		return t.Value
 	}
 	return nil

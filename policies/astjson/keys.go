@@ -42,6 +42,15 @@ var knownKeys = func() map[string]*ast.Term {
 	return keys
 }()
 
+// Key returns the term of an object key, shared when the key is a known field name: lookups
+// such as obj.Get(astjson.Key("containers")) then allocate nothing.
+func Key(name string) *ast.Term {
+	if t, ok := knownKeys[name]; ok {
+		return t
+	}
+	return ast.InternedTerm(name)
+}
+
 // keyTerm returns the term of an object key, shared when the key is a known field name.
 func keyTerm(raw []byte) *ast.Term {
 	if t, ok := knownKeys[string(raw)]; ok {
