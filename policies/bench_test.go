@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/podpolicy/podpolicy/policies/astjson"
 )
 
 // typicalPod is the fixed example of the article's Pod: two containers, every rule passing.
@@ -19,14 +23,14 @@ func typicalPod(b *testing.B) []byte {
 	return raw
 }
 
-// evaluateRaw decodes an object's JSON, normalises it and evaluates it, as one admission
-// request does.
+// evaluateRaw decodes an object's JSON straight into OPA values, normalises it and evaluates
+// it, as one admission request does.
 func evaluateRaw(tb testing.TB, e *Engine, raw []byte, phases Phase) {
-	var obj map[string]any
-	if err := json.Unmarshal(raw, &obj); err != nil {
+	obj, err := astjson.DecodeWithoutNullFields(raw)
+	if err != nil {
 		tb.Fatal(err)
 	}
-	in, err := NewInput(obj, "CREATE")
+	in, err := NewInputFromValue(obj.(ast.Object), "CREATE")
 	if err != nil {
 		tb.Fatal(err)
 	}

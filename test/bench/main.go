@@ -50,17 +50,25 @@ func run(ctx context.Context, duration time.Duration, rateList string, workers, 
 	fmt.Fprintf(w, "# podpolicy benchmarks\n\n%s, %d CPUs, %s; %s per load phase\n", runtime.Version(), runtime.NumCPU(), time.Now().UTC().Format(time.DateOnly), duration)
 
 	fmt.Fprintf(os.Stderr, "bench: engine and in-process request (go test -bench)...\n")
-	engine, err := runGoBenchmarks(ctx, root, "./policies", "BenchmarkEvaluate")
+	engine, err := runGoBenchmarks(ctx, root, "./policies", "BenchmarkEvaluate", serveGC)
 	if err != nil {
 		return err
 	}
-	request, err := runGoBenchmarks(ctx, root, "./webhook", "BenchmarkValidateRequest")
+	request, err := runGoBenchmarks(ctx, root, "./webhook", "BenchmarkValidateRequest", serveGC)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n## 1-2. Engine alone, and one request in process (no HTTP)\n\n| benchmark | time/op | B/op | allocs/op |\n|---|---|---|---|\n")
+	requestDefaultGC, err := runGoBenchmarks(ctx, root, "./webhook", "BenchmarkValidateRequest", nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n## 1-2. Engine alone, and one request in process (no HTTP)\n\nMedian of %d runs, under serve's garbage collector settings (%s) unless marked.\n\n| benchmark | time/op | B/op | allocs/op |\n|---|---|---|---|\n",
+		benchRuns, strings.Join(serveGC, " "))
 	for _, b := range append(engine, request...) {
 		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", b.name, micros(b.nsPerOp), b.bytes, b.allocs)
+	}
+	for _, b := range requestDefaultGC {
+		fmt.Fprintf(w, "| %s (Go's default GC) | %s | %s | %s |\n", b.name, micros(b.nsPerOp), b.bytes, b.allocs)
 	}
 
 	binary, err := harness.BuildPodpolicy(ctx, dir)
