@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
@@ -135,21 +136,30 @@ func optionalObject(obj ast.Object, key, path string) (ast.Object, error) {
 	return o, nil
 }
 
-// dropNulls removes the object fields set to null, in place, as the API server's typed view
-// of an object has no such fields.
-func dropNulls(v any) {
+// IgnoredFields are object members, at any depth, that are not part of the policy input:
+// metadata.managedFields records which client owns which field, not what should run, and is
+// often the largest part of an admission request.
+var IgnoredFields = []string{"managedFields"}
+
+// DecodeOptions are how an object's JSON is decoded into the policy input: null fields and
+// IgnoredFields left out.
+var DecodeOptions = astjson.Options{DropNullFields: true, SkipFields: IgnoredFields}
+
+// dropUnread removes, in place, the object fields set to null (the API server's typed view of
+// an object has no such fields) and the IgnoredFields, as decoding with DecodeOptions does.
+func dropUnread(v any) {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, child := range x {
-			if child == nil {
+			if child == nil || slices.Contains(IgnoredFields, k) {
 				delete(x, k)
 				continue
 			}
-			dropNulls(child)
+			dropUnread(child)
 		}
 	case []any:
 		for _, child := range x {
-			dropNulls(child)
+			dropUnread(child)
 		}
 	}
 }

@@ -81,7 +81,7 @@ func groupOf(apiVersion string) string {
 // the wrong type are reported with their path; a missing pod spec is not an error (the rules
 // report what it lacks).
 func NewInput(obj map[string]any, operation string) (*Input, error) {
-	dropNulls(obj)
+	dropUnread(obj)
 	value, err := ast.InterfaceToValue(obj)
 	if err != nil {
 		return nil, fmt.Errorf("object: %w", err)
@@ -89,8 +89,8 @@ func NewInput(obj map[string]any, operation string) (*Input, error) {
 	return NewInputFromValue(value.(ast.Object), operation)
 }
 
-// NewInputFromValue normalises an object already decoded into OPA values, with null fields
-// dropped (astjson.DecodeWithoutNullFields): the webhook decodes a request's object once,
+// NewInputFromValue normalises an object already decoded into OPA values with DecodeOptions
+// (null fields and IgnoredFields left out): the webhook decodes a request's object once,
 // straight into the values the policies read. It takes ownership of obj: defaults are written
 // into it.
 func NewInputFromValue(obj ast.Object, operation string) (*Input, error) {

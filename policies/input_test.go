@@ -31,7 +31,7 @@ func bothWays(t *testing.T, obj map[string]any) (*Input, error) {
 		t.Fatal(err)
 	}
 	in, err := NewInput(obj, "CREATE")
-	value, decodeErr := astjson.DecodeWithoutNullFields(raw)
+	value, decodeErr := astjson.DecodeWith(raw, DecodeOptions)
 	if decodeErr != nil {
 		t.Fatal(decodeErr)
 	}
@@ -64,7 +64,8 @@ func TestNewInputLocatesPodSpecOfEveryKind(t *testing.T) {
 
 func TestNewInputAppliesAPIServerDefaults(t *testing.T) {
 	obj := map[string]any{
-		"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"generateName": "web-"},
+		"apiVersion": "v1", "kind": "Pod",
+		"metadata": map[string]any{"generateName": "web-", "managedFields": []any{map[string]any{"manager": "kubectl", "fieldsV1": map[string]any{"f:spec": map[string]any{}}}}},
 		"spec": map[string]any{
 			"nodeName": nil,
 			"containers": []any{map[string]any{
@@ -84,6 +85,9 @@ func TestNewInputAppliesAPIServerDefaults(t *testing.T) {
 	}
 	if _, ok := spec["nodeName"]; ok {
 		t.Error("null field kept")
+	}
+	if _, ok := native(t, in.Pod)["metadata"].(map[string]any)["managedFields"]; ok {
+		t.Error("metadata.managedFields is part of the policy input")
 	}
 	c := at(spec, "containers", 0)
 	if p := at(c, "ports", 0)["protocol"]; p != "TCP" {

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/podpolicy/podpolicy/policies"
 	"github.com/podpolicy/podpolicy/policies/astjson"
 )
 
@@ -86,9 +87,10 @@ func decodeReview(r *http.Request) (*admissionReview, error) {
 }
 
 // parseReview decodes a review body in one pass: the object and old object become OPA values
-// and the fields around them Go values. Null fields count as absent.
+// and the fields around them Go values. Null fields count as absent, and the fields the
+// policies never see (managedFields) are checked for syntax but not built.
 func parseReview(body []byte) (*admissionReview, error) {
-	value, err := astjson.DecodeWithoutNullFields(body)
+	value, err := astjson.DecodeWith(body, policies.DecodeOptions)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@
 package astjson
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
@@ -37,7 +38,28 @@ func Decode(data []byte) (ast.Value, error) {
 // DecodeWithoutNullFields is Decode, leaving out the object members whose value is null (as
 // a Kubernetes object's typed view has no such fields); nulls in arrays stay.
 func DecodeWithoutNullFields(data []byte) (ast.Value, error) {
-	return decode(decoder{data: data, dropNulls: true})
+	return DecodeWith(data, Options{DropNullFields: true})
+}
+
+// Options adjust what a decode keeps.
+type Options struct {
+	// DropNullFields leaves out the object members whose value is null.
+	DropNullFields bool
+	// SkipFields names object members, at any depth, whose values are checked for syntax but
+	// not built: parts of a document nothing will read, such as metadata.managedFields.
+	SkipFields []string
+}
+
+// DecodeWith is Decode with options.
+func DecodeWith(data []byte, opts Options) (ast.Value, error) {
+	d := decoder{data: data, dropNulls: opts.DropNullFields}
+	if len(opts.SkipFields) > 0 {
+		d.skip = make(map[string]bool, len(opts.SkipFields))
+		for _, f := range opts.SkipFields {
+			d.skip[f] = true
+		}
+	}
+	return decode(d)
 }
 
 func decode(d decoder) (ast.Value, error) {
@@ -58,6 +80,10 @@ type decoder struct {
 	pos       int
 	depth     int
 	dropNulls bool
+	skip      map[string]bool
+	// discarding is above zero while the decoder reads a skipped value: it checks the syntax
+	// and builds nothing.
+	discarding int
 	// terms is a block of terms handed out one by one: one allocation for many values.
 	terms []ast.Term
 }
@@ -108,6 +134,9 @@ func (d *decoder) value() (*ast.Term, error) {
 	case c == '[':
 		return d.array()
 	case c == '"':
+		if d.discarding > 0 {
+			return discarded, d.skipString()
+		}
 		s, err := d.string()
 		if err != nil {
 			return nil, err
@@ -147,57 +176,29 @@ func (d *decoder) enter() error {
 	return nil
 }
 
+// discarded stands for every value read while discarding; nothing keeps it.
+var discarded = ast.InternedNullTerm
+
 func (d *decoder) object() (*ast.Term, error) {
 	if err := d.enter(); err != nil {
 		return nil, err
 	}
-	var items [][2]*ast.Term
-	duplicates := false
-	var seen map[string]struct{}
+	var m members
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
 		d.depth--
+		if d.discarding > 0 {
+			return discarded, nil
+		}
 		return d.term(ast.NewObject()), nil
 	}
 	for {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 			return nil, d.errorf("unexpected %s, want a string key", d.quoteChar())
 		}
-		keyTerm, err := d.key()
-		if err != nil {
+		if err := d.member(&m); err != nil {
 			return nil, err
 		}
-		key := string(keyTerm.Value.(ast.String))
-		d.skipSpace()
-		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
-			return nil, d.errorf("unexpected %s after an object key, want ':'", d.quoteChar())
-		}
-		d.pos++
-		d.skipSpace()
-		value, err := d.value()
-		if err != nil {
-			return nil, err
-		}
-		// ast.NewObject assumes distinct keys; JSON allows repeats, and the last one wins.
-		if len(items) >= 8 && seen == nil {
-			seen = make(map[string]struct{}, 16)
-			for _, item := range items {
-				seen[string(item[0].Value.(ast.String))] = struct{}{}
-			}
-		}
-		if seen != nil {
-			if _, dup := seen[key]; dup {
-				duplicates = true
-			}
-			seen[key] = struct{}{}
-		} else {
-			for _, item := range items {
-				if string(item[0].Value.(ast.String)) == key {
-					duplicates = true
-				}
-			}
-		}
-		items = append(items, [2]*ast.Term{keyTerm, value})
 		d.skipSpace()
 		if d.pos >= len(d.data) {
 			return nil, d.errorf("unexpected end of input in an object")
@@ -209,11 +210,92 @@ func (d *decoder) object() (*ast.Term, error) {
 		case '}':
 			d.pos++
 			d.depth--
-			return d.term(newObject(items, duplicates, d.dropNulls)), nil
+			if d.discarding > 0 {
+				return discarded, nil
+			}
+			return d.term(newObject(m.items, m.duplicates, d.dropNulls)), nil
 		default:
 			return nil, d.errorf("unexpected %s in an object, want ',' or '}'", d.quoteChar())
 		}
 	}
+}
+
+// members collects the members of an object being decoded.
+type members struct {
+	items      [][2]*ast.Term
+	duplicates bool
+	// seen indexes the keys once an object has many, to find repeats quickly.
+	seen map[string]struct{}
+}
+
+// add appends a member, noting whether its key repeats an earlier one.
+func (m *members) add(key *ast.Term, value *ast.Term) {
+	name := string(key.Value.(ast.String))
+	if len(m.items) >= 8 && m.seen == nil {
+		m.seen = make(map[string]struct{}, 16)
+		for _, item := range m.items {
+			m.seen[string(item[0].Value.(ast.String))] = struct{}{}
+		}
+	}
+	if m.seen != nil {
+		if _, dup := m.seen[name]; dup {
+			m.duplicates = true
+		}
+		m.seen[name] = struct{}{}
+	} else {
+		for _, item := range m.items {
+			if string(item[0].Value.(ast.String)) == name {
+				m.duplicates = true
+			}
+		}
+	}
+	m.items = append(m.items, [2]*ast.Term{key, value})
+}
+
+// member reads one "key": value member. A member named in d.skip, and every member while
+// discarding, is read for its syntax and left out.
+func (d *decoder) member(m *members) error {
+	if d.discarding > 0 {
+		if err := d.skipString(); err != nil {
+			return err
+		}
+		if err := d.colon(); err != nil {
+			return err
+		}
+		_, err := d.value()
+		return err
+	}
+	key, err := d.key()
+	if err != nil {
+		return err
+	}
+	if err := d.colon(); err != nil {
+		return err
+	}
+	if d.skip[string(key.Value.(ast.String))] {
+		d.discarding++
+		_, err := d.value()
+		d.discarding--
+		return err
+	}
+	value, err := d.value()
+	if err != nil {
+		return err
+	}
+	// ast.NewObject assumes distinct keys; JSON allows repeats, and the last one wins.
+	m.add(key, value)
+	return nil
+}
+
+// colon reads the ':' between a key and its value.
+func (d *decoder) colon() error {
+	d.skipSpace()
+	if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+		return d.errorf("unexpected %s after an object key, want ':'", d.quoteChar())
+	}
+	d.pos++
+	d.skipSpace()
+	return nil
 }
 
 // newObject builds an object; with repeated keys, later values replace earlier ones.
@@ -249,6 +331,9 @@ func (d *decoder) array() (*ast.Term, error) {
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
 		d.depth--
+		if d.discarding > 0 {
+			return discarded, nil
+		}
 		return d.term(ast.NewArray()), nil
 	}
 	for {
@@ -256,7 +341,9 @@ func (d *decoder) array() (*ast.Term, error) {
 		if err != nil {
 			return nil, err
 		}
-		elems = append(elems, value)
+		if d.discarding == 0 {
+			elems = append(elems, value)
+		}
 		d.skipSpace()
 		if d.pos >= len(d.data) {
 			return nil, d.errorf("unexpected end of input in an array")
@@ -268,6 +355,9 @@ func (d *decoder) array() (*ast.Term, error) {
 		case ']':
 			d.pos++
 			d.depth--
+			if d.discarding > 0 {
+				return discarded, nil
+			}
 			return d.term(ast.NewArray(elems...)), nil
 		default:
 			return nil, d.errorf("unexpected %s in an array, want ',' or ']'", d.quoteChar())
@@ -303,6 +393,9 @@ func (d *decoder) number() (*ast.Term, error) {
 		if !d.digits() {
 			return nil, d.errorf("unexpected %s in an exponent, want a digit", d.quoteChar())
 		}
+	}
+	if d.discarding > 0 && !bytes.ContainsAny(d.data[start:d.pos], "eE") {
+		return discarded, nil
 	}
 	text := string(d.data[start:d.pos])
 	if t := ast.InternedIntNumberTermFromString(text); t != nil {
@@ -398,6 +491,27 @@ func (d *decoder) slowString(start int) (string, error) {
 		}
 	}
 	return "", d.errorf("unexpected end of input in a string")
+}
+
+// skipString reads a quoted string without building it, with the same checks as string.
+func (d *decoder) skipString() error {
+	d.pos++ // the opening quote
+	for d.pos < len(d.data) {
+		switch c := d.data[d.pos]; {
+		case c == '"':
+			d.pos++
+			return nil
+		case c == '\\':
+			if _, err := d.escape(); err != nil {
+				return err
+			}
+		case c < 0x20:
+			return d.errorf("control character %s in a string", strconv.QuoteRune(rune(c)))
+		default:
+			d.pos++
+		}
+	}
+	return d.errorf("unexpected end of input in a string")
 }
 
 // escape reads one backslash escape and returns the rune it stands for.

@@ -30,29 +30,30 @@ func reference(data []byte) (ast.Value, error) {
 	return ast.InterfaceToValue(x)
 }
 
-// withoutNullFields drops the object members that are null from a decoded Go value.
-func withoutNullFields(v ast.Value) ast.Value {
+// without drops, at any depth, the object members that are null and, unless skip is empty,
+// those named skip.
+func without(v ast.Value, skip string) ast.Value {
 	switch x := v.(type) {
 	case ast.Object:
 		var kept [][2]*ast.Term
 		x.Foreach(func(k, v *ast.Term) {
-			if _, isNull := v.Value.(ast.Null); !isNull {
-				kept = append(kept, [2]*ast.Term{k, ast.NewTerm(withoutNullFields(v.Value))})
+			if _, isNull := v.Value.(ast.Null); !isNull && (skip == "" || !k.Equal(ast.StringTerm(skip))) {
+				kept = append(kept, [2]*ast.Term{k, ast.NewTerm(without(v.Value, skip))})
 			}
 		})
 		return ast.NewObject(kept...)
 	case *ast.Array:
 		elems := make([]*ast.Term, x.Len())
 		for i := range x.Len() {
-			elems[i] = ast.NewTerm(withoutNullFields(x.Elem(i).Value))
+			elems[i] = ast.NewTerm(without(x.Elem(i).Value, skip))
 		}
 		return ast.NewArray(elems...)
 	}
 	return v
 }
 
-// agree fails unless Decode and the reference both fail or yield the same value, with and
-// without null fields.
+// agree fails unless Decode and the reference both fail or yield the same value, also without
+// null fields, and without null fields and the members named managedFields.
 func agree(t *testing.T, data []byte) {
 	t.Helper()
 	got, err := Decode(data)
@@ -64,14 +65,24 @@ func agree(t *testing.T, data []byte) {
 		t.Fatalf("%q: Decode gives %v, encoding/json gives %v", data, got, want)
 	}
 	if err != nil {
+		if _, skipErr := DecodeWith(data, Options{DropNullFields: true, SkipFields: []string{"managedFields"}}); skipErr == nil {
+			t.Fatalf("%q: DecodeWith skipping managedFields accepts what Decode refuses (%v)", data, err)
+		}
 		return
 	}
 	withoutNulls, err := DecodeWithoutNullFields(data)
 	if err != nil {
 		t.Fatalf("%q: DecodeWithoutNullFields error %v after Decode succeeded", data, err)
 	}
-	if want := withoutNullFields(want); ast.Compare(withoutNulls, want) != 0 {
+	if want := without(want, ""); ast.Compare(withoutNulls, want) != 0 {
 		t.Fatalf("%q: DecodeWithoutNullFields gives %v, want %v", data, withoutNulls, want)
+	}
+	skipped, err := DecodeWith(data, Options{DropNullFields: true, SkipFields: []string{"managedFields"}})
+	if err != nil {
+		t.Fatalf("%q: DecodeWith skipping managedFields: error %v after Decode succeeded", data, err)
+	}
+	if want := without(want, "managedFields"); ast.Compare(skipped, want) != 0 {
+		t.Fatalf("%q: DecodeWith skipping managedFields gives %v, want %v", data, skipped, want)
 	}
 }
 
@@ -82,6 +93,9 @@ var samples = []string{
 	` { "a" : [ 1 , { "b" : null } ] } `, `{"containers":[{"name":"web","ports":[{"containerPort":8080}]}]}`,
 	`{`, `}`, `[1,]`, `{"a":}`, `{"a" 1}`, `{1:2}`, `01`, `1.`, `.5`, `1e`, `-`, `+1`, `tru`, `nul`, `"abc`, "\"a\x01b\"",
 	`{"a":null,"b":[null,{"c":null}],"a":1}`, `{"a":1,"a":null}`, `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":null,"a":null}`,
+	`{"metadata":{"name":"a","managedFields":[{"manager":"kubectl","fieldsV1":{"f:spec":{"k:{\"name\":\"web\"}":{}}},"time":"2026-11-28T00:00:00Z","n":1.5e3}]}}`,
+	`{"managedFields":1,"x":{"managedFields":null},"managedFields":[true,false,null,"\u00e9"]}`, `{"managedFields":[1,}`, `{"managedFields":"\q"}`,
+	`{"managedFields":1E70000}`, "{\"managedFields\":\"a\x01\"}",
 	`"\x"`, `"\u12"`, `"\uZZZZ"`, `[1] [2]`, `{"a":1}}`, ``, `   `, `"\ud83d\uZZZZ"`,
 	strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
 	strings.Repeat("[", 10000) + strings.Repeat("]", 10000),

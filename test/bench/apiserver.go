@@ -43,6 +43,9 @@ func createLatencies(ctx context.Context, cp *harness.ControlPlane, namespace st
 // createLatencySet holds the sorted create latencies of one configuration.
 type createLatencySet struct {
 	baseline, nullWebhook, podpolicy []time.Duration
+	// nullCalls and nullConns are the calls the null webhook answered and the connections
+	// the API server opened to it.
+	nullCalls, nullConns int64
 }
 
 // apiServerLatency measures Pod creates through the real API server without any webhook,
@@ -70,6 +73,7 @@ func apiServerLatency(ctx context.Context, binary, dir string, n int) (*createLa
 	if set.nullWebhook, err = createLatencies(ctx, cp, "null-webhook", n); err != nil {
 		return nil, err
 	}
+	set.nullCalls, set.nullConns = null.calls.Load(), null.conns.Load()
 
 	w, err := harness.StartWebhook(ctx, harness.WebhookOptions{Binary: binary, Dir: dir + "/webhook", Kubeconfig: cp.Kubeconfig})
 	if err != nil {

@@ -26,6 +26,9 @@ type nullWebhook struct {
 	url    string
 	caPEM  []byte
 	calls  atomic.Int64
+	// conns counts the connections the API server opened: a new connection per call would
+	// mean a TLS handshake per call.
+	conns atomic.Int64
 }
 
 // startNullWebhook serves HTTPS on loopback with the same certificate type and protocol
@@ -51,7 +54,12 @@ func startNullWebhook() (*nullWebhook, error) {
 	w.server = &http.Server{
 		Handler:           http.HandlerFunc(w.admit),
 		ReadHeaderTimeout: 10 * time.Second,
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}},
+		ConnState: func(_ net.Conn, state http.ConnState) {
+			if state == http.StateNew {
+				w.conns.Add(1)
+			}
+		},
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}},
 	}
 	go func() { _ = w.server.ServeTLS(ln, "", "") }()
 	return w, nil
