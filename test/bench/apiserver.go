@@ -42,7 +42,7 @@ func createLatencies(ctx context.Context, cp *harness.ControlPlane, namespace st
 
 // createLatencySet holds the sorted create latencies of one configuration.
 type createLatencySet struct {
-	baseline, nullWebhook, podpolicy []time.Duration
+	baseline, nullWebhook, patchingWebhook, podpolicy []time.Duration
 	// nullCalls and nullConns are the calls the null webhook answered and the connections
 	// the API server opened to it.
 	nullCalls, nullConns int64
@@ -62,7 +62,7 @@ func apiServerLatency(ctx context.Context, binary, dir string, n int) (*createLa
 		return nil, err
 	}
 
-	null, err := startNullWebhook()
+	null, err := startNullWebhook(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +74,19 @@ func apiServerLatency(ctx context.Context, binary, dir string, n int) (*createLa
 		return nil, err
 	}
 	set.nullCalls, set.nullConns = null.calls.Load(), null.conns.Load()
+
+	// The same, answering /mutate with the patch podpolicy computes for this Pod.
+	patching, err := startNullWebhook([]byte(`[{"op":"add","path":"/metadata/annotations/kubectl.kubernetes.io~1default-container","value":"web-server"}]`))
+	if err != nil {
+		return nil, err
+	}
+	defer patching.stop()
+	if err := patching.install(ctx, cp); err != nil {
+		return nil, err
+	}
+	if set.patchingWebhook, err = createLatencies(ctx, cp, "patching-webhook", n); err != nil {
+		return nil, err
+	}
 
 	w, err := harness.StartWebhook(ctx, harness.WebhookOptions{Binary: binary, Dir: dir + "/webhook", Kubeconfig: cp.Kubeconfig})
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,13 +20,16 @@ import (
 )
 
 // nullWebhook admits every request without looking at it: registered like podpolicy, it
-// measures what any webhook costs a Pod create through this API server (its round trips,
-// encoding and patch handling), so podpolicy's own share can be told apart.
+// measures what any webhook costs a Pod create through this API server (its round trips and
+// encoding, and with a patch the API server applying it), so podpolicy's own share can be
+// told apart.
 type nullWebhook struct {
 	server *http.Server
 	url    string
 	caPEM  []byte
-	calls  atomic.Int64
+	// patch, when set, is the JSON Patch /mutate answers with.
+	patch []byte
+	calls atomic.Int64
 	// conns counts the connections the API server opened: a new connection per call would
 	// mean a TLS handshake per call.
 	conns atomic.Int64
@@ -33,7 +37,7 @@ type nullWebhook struct {
 
 // startNullWebhook serves HTTPS on loopback with the same certificate type and protocol
 // settings as podpolicy serve (ECDSA P-256, TLS 1.2+, HTTP/1.1).
-func startNullWebhook() (*nullWebhook, error) {
+func startNullWebhook(patch []byte) (*nullWebhook, error) {
 	ca, err := certs.NewCA("null webhook CA", 24*time.Hour, time.Now())
 	if err != nil {
 		return nil, err
@@ -50,7 +54,7 @@ func startNullWebhook() (*nullWebhook, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &nullWebhook{url: "https://" + ln.Addr().String(), caPEM: ca.CertPEM}
+	w := &nullWebhook{url: "https://" + ln.Addr().String(), caPEM: ca.CertPEM, patch: patch}
 	w.server = &http.Server{
 		Handler:           http.HandlerFunc(w.admit),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -77,6 +81,11 @@ func (w *nullWebhook) admit(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rw.Header().Set("Content-Type", "application/json")
+	if r.URL.Path == "/mutate" && w.patch != nil {
+		fmt.Fprintf(rw, `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":%q,"allowed":true,"patchType":"JSONPatch","patch":%q}}`,
+			review.Request.UID, base64.StdEncoding.EncodeToString(w.patch))
+		return
+	}
 	fmt.Fprintf(rw, `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":%q,"allowed":true}}`, review.Request.UID)
 }
 
@@ -87,7 +96,7 @@ func (w *nullWebhook) install(ctx context.Context, cp *harness.ControlPlane) err
 		return err
 	}
 	probe := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: "null-webhook-probe", Namespace: "default"},
+		ObjectMeta: metav1.ObjectMeta{Name: "null-webhook-probe", Namespace: "default", Annotations: map[string]string{"probe": "yes"}},
 		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "probe", Image: "probe:1"}}},
 	}
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
