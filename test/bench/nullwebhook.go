@@ -95,17 +95,23 @@ func (w *nullWebhook) install(ctx context.Context, cp *harness.ControlPlane) err
 	if err := cp.RegisterURLs(ctx, w.url+"/validate", w.url+"/mutate", w.caPEM, "Fail"); err != nil {
 		return err
 	}
-	probe := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: "null-webhook-probe", Namespace: "default", Annotations: map[string]string{"probe": "yes"}},
-		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "probe", Image: "probe:1"}}},
-	}
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		before := w.calls.Load()
-		if _, err := cp.Client.CoreV1().Pods("default").Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}); err == nil && w.calls.Load() > before {
+		if err := probe(ctx, cp); err == nil && w.calls.Load() > before {
 			return nil
 		}
 	}
 	return errors.New("the API server never called the null webhook")
+}
+
+// probe dry-runs the creation of a Pod that podpolicy would deny (its image has no tag).
+func probe(ctx context.Context, cp *harness.ControlPlane) error {
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "bench-probe", Namespace: "default", Annotations: map[string]string{"probe": "yes"}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "probe", Image: "probe"}}},
+	}
+	_, err := cp.Client.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	return err
 }
 
 func (w *nullWebhook) stop() { _ = w.server.Close() }
