@@ -65,7 +65,7 @@ func prepareCompiled(ctx context.Context, compiler *ast.Compiler, data map[strin
 	}
 	program, err := vm.Load(plan, value)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w (the policies can run with --evaluator=%s instead)", err, Topdown)
 	}
 	return compiledQuery{program}, nil
 }
