@@ -41,7 +41,7 @@ func applyDefaults(kind string, spec ast.Object, specPath string) error {
 	}
 	if sc := valueAt(spec, "securityContext"); sc != nil {
 		if _, isObject := sc.(ast.Object); !isObject {
-			return fieldError(specPath+".securityContext", "expected an object, got %s", typeName(sc))
+			return fieldError(specPath+".securityContext", "expected an object, got %s", astjson.TypeName(sc))
 		}
 	}
 	for _, field := range containerFields {
@@ -64,7 +64,7 @@ func defaultContainer(c ast.Object, path string) error {
 	for _, field := range containerObjects {
 		if v := valueAt(c, field); v != nil {
 			if _, isObject := v.(ast.Object); !isObject {
-				return fieldError(path+"."+field, "expected an object, got %s", typeName(v))
+				return fieldError(path+"."+field, "expected an object, got %s", astjson.TypeName(v))
 			}
 		}
 	}
@@ -110,13 +110,13 @@ func objectList(obj ast.Object, key, path string) ([]ast.Object, error) {
 	}
 	list, isList := v.(*ast.Array)
 	if !isList {
-		return nil, fieldError(path, "expected a list, got %s", typeName(v))
+		return nil, fieldError(path, "expected a list, got %s", astjson.TypeName(v))
 	}
 	out := make([]ast.Object, list.Len())
 	for i := range list.Len() {
 		item, isObject := list.Elem(i).Value.(ast.Object)
 		if !isObject {
-			return nil, fieldError(fmt.Sprintf("%s[%d]", path, i), "expected an object, got %s", typeName(list.Elem(i).Value))
+			return nil, fieldError(fmt.Sprintf("%s[%d]", path, i), "expected an object, got %s", astjson.TypeName(list.Elem(i).Value))
 		}
 		out[i] = item
 	}
@@ -131,7 +131,7 @@ func optionalObject(obj ast.Object, key, path string) (ast.Object, error) {
 	}
 	o, isObject := v.(ast.Object)
 	if !isObject {
-		return nil, fieldError(path, "expected an object, got %s", typeName(v))
+		return nil, fieldError(path, "expected an object, got %s", astjson.TypeName(v))
 	}
 	return o, nil
 }

@@ -190,7 +190,7 @@ func mapField(obj ast.Object, key, path string) (ast.Object, error) {
 		obj.Insert(astjson.Key(key), ast.NewTerm(created))
 		return created, nil
 	default:
-		return nil, fieldError(path, "expected an object, got %s", typeName(v))
+		return nil, fieldError(path, "expected an object, got %s", astjson.TypeName(v))
 	}
 }
 
@@ -202,9 +202,7 @@ func stringField(obj ast.Object, key, path string) (string, error) {
 	case nil, ast.Null:
 		return "", nil
 	default:
-		return "", fieldError(path, "expected a string, got %s", typeName(v))
+		return "", fieldError(path, "expected a string, got %s", astjson.TypeName(v))
 	}
 }
 
-// typeName names the JSON type of a value for error messages.
-func typeName(v ast.Value) string { return astjson.TypeName(v) }

@@ -84,22 +84,7 @@ type decoder struct {
 	// discarding is above zero while the decoder reads a skipped value: it checks the syntax
 	// and builds nothing.
 	discarding int
-	// terms is a block of terms handed out one by one: one allocation for many values.
-	terms []ast.Term
-}
-
-// termBlock is how many terms the decoder allocates at once.
-const termBlock = 64
-
-// term wraps v in a term from the decoder's current block.
-func (d *decoder) term(v ast.Value) *ast.Term {
-	if len(d.terms) == 0 {
-		d.terms = make([]ast.Term, termBlock)
-	}
-	t := &d.terms[0]
-	d.terms = d.terms[1:]
-	t.Value = v
-	return t
+	terms      Terms
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -144,7 +129,7 @@ func (d *decoder) value() (*ast.Term, error) {
 		if ast.HasInternedValue(s) {
 			return ast.InternedTerm(s), nil
 		}
-		return d.term(ast.String(s)), nil
+		return d.terms.New(ast.String(s)), nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		return d.number()
 	case c == 't':
@@ -166,56 +151,57 @@ func (d *decoder) literal(word string, t *ast.Term) (*ast.Term, error) {
 	return t, nil
 }
 
-func (d *decoder) enter() error {
-	d.depth++
-	if d.depth > MaxDepth {
-		return d.errorf("nesting deeper than %d", MaxDepth)
-	}
-	d.pos++
-	d.skipSpace()
-	return nil
-}
-
 // discarded stands for every value read while discarding; nothing keeps it.
 var discarded = ast.InternedNullTerm
 
 func (d *decoder) object() (*ast.Term, error) {
-	if err := d.enter(); err != nil {
+	var m members
+	err := d.container('}', "an object", func() error {
+		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+			return d.errorf("unexpected %s, want a string key", d.quoteChar())
+		}
+		return d.member(&m)
+	})
+	if err != nil {
 		return nil, err
 	}
-	var m members
-	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+	if d.discarding > 0 {
+		return discarded, nil
+	}
+	return d.terms.New(newObject(m.items, m.duplicates, d.dropNulls)), nil
+}
+
+// container reads the elements of an array or object, whose opening bracket is at d.pos,
+// with element, up to and including the closing bracket.
+func (d *decoder) container(closing byte, what string, element func() error) error {
+	if d.depth++; d.depth > MaxDepth {
+		return d.errorf("nesting deeper than %d", MaxDepth)
+	}
+	d.pos++
+	d.skipSpace()
+	if d.pos < len(d.data) && d.data[d.pos] == closing {
 		d.pos++
 		d.depth--
-		if d.discarding > 0 {
-			return discarded, nil
-		}
-		return d.term(ast.NewObject()), nil
+		return nil
 	}
 	for {
-		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
-			return nil, d.errorf("unexpected %s, want a string key", d.quoteChar())
-		}
-		if err := d.member(&m); err != nil {
-			return nil, err
+		if err := element(); err != nil {
+			return err
 		}
 		d.skipSpace()
 		if d.pos >= len(d.data) {
-			return nil, d.errorf("unexpected end of input in an object")
+			return d.errorf("unexpected end of input in %s", what)
 		}
 		switch d.data[d.pos] {
 		case ',':
 			d.pos++
 			d.skipSpace()
-		case '}':
+		case closing:
 			d.pos++
 			d.depth--
-			if d.discarding > 0 {
-				return discarded, nil
-			}
-			return d.term(newObject(m.items, m.duplicates, d.dropNulls)), nil
+			return nil
 		default:
-			return nil, d.errorf("unexpected %s in an object, want ',' or '}'", d.quoteChar())
+			return d.errorf("unexpected %s in %s, want ',' or '%c'", d.quoteChar(), what, closing)
 		}
 	}
 }
@@ -324,45 +310,21 @@ func newObject(items [][2]*ast.Term, duplicates, dropNulls bool) ast.Object {
 }
 
 func (d *decoder) array() (*ast.Term, error) {
-	if err := d.enter(); err != nil {
-		return nil, err
-	}
 	var elems []*ast.Term
-	if d.pos < len(d.data) && d.data[d.pos] == ']' {
-		d.pos++
-		d.depth--
-		if d.discarding > 0 {
-			return discarded, nil
-		}
-		return d.term(ast.NewArray()), nil
-	}
-	for {
+	err := d.container(']', "an array", func() error {
 		value, err := d.value()
-		if err != nil {
-			return nil, err
-		}
-		if d.discarding == 0 {
+		if err == nil && d.discarding == 0 {
 			elems = append(elems, value)
 		}
-		d.skipSpace()
-		if d.pos >= len(d.data) {
-			return nil, d.errorf("unexpected end of input in an array")
-		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-			d.skipSpace()
-		case ']':
-			d.pos++
-			d.depth--
-			if d.discarding > 0 {
-				return discarded, nil
-			}
-			return d.term(ast.NewArray(elems...)), nil
-		default:
-			return nil, d.errorf("unexpected %s in an array, want ',' or ']'", d.quoteChar())
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	if d.discarding > 0 {
+		return discarded, nil
+	}
+	return d.terms.New(ast.NewArray(elems...)), nil
 }
 
 // number reads a number with JSON's grammar and keeps its text.
@@ -407,7 +369,7 @@ func (d *decoder) number() (*ast.Term, error) {
 		d.pos = start
 		return nil, d.errorf("%v", err)
 	}
-	return d.term(n), nil
+	return d.terms.New(n), nil
 }
 
 func (d *decoder) digits() bool {

@@ -71,37 +71,34 @@ func (p *Program) independentBlocks(input ir.Local, blocks []*ir.Block, independ
 		}
 		return nil
 	}
-	var walk func([]*ir.Block) error
-	walk = func(blocks []*ir.Block) error {
-		for _, b := range blocks {
-			for _, stmt := range b.Stmts {
-				switch s := stmt.(type) {
-				case *callFunctionStmt:
-					if !independent[s.fn] {
-						ok = false
-					}
-					for i, a := range s.Args {
-						if i > 0 || !independent[s.fn] {
-							_ = operand(a)
-						}
-					}
-				case *callBuiltinStmt:
-					if b := ast.BuiltinMap[s.Func]; b == nil || b.Nondeterministic {
-						ok = false
-					}
-					for _, a := range s.Args {
+	walkBlocks(blocks, func(b *ir.Block) {
+		for _, stmt := range b.Stmts {
+			switch s := stmt.(type) {
+			case *callFunctionStmt:
+				if !independent[s.fn] {
+					ok = false
+				}
+				// The input handed on (always the first argument) to a function that ignores
+				// it does not count.
+				for i, a := range s.Args {
+					if i > 0 {
 						_ = operand(a)
 					}
-				case *ir.WithStmt:
-					ok = false
-				case *constStmt, *makeObjectStmt:
-				default:
-					_ = p.checkStmt(stmt, use, operand, walk)
 				}
+			case *callBuiltinStmt:
+				if b := ast.BuiltinMap[s.Func]; b == nil || b.Nondeterministic {
+					ok = false
+				}
+				for _, a := range s.Args {
+					_ = operand(a)
+				}
+			case *ir.WithStmt:
+				ok = false
+			case *constStmt, *makeObjectStmt:
+			default:
+				_ = p.checkStmt(stmt, use, operand)
 			}
 		}
-		return nil
-	}
-	_ = walk(blocks)
+	})
 	return ok
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/open-policy-agent/opa/v1/topdown/builtins"
+
+	"github.com/podpolicy/podpolicy/policies/astjson"
 )
 
 // Control results of executing a statement or block. A value >= 0 means "leave that many
@@ -43,28 +45,14 @@ type evaluation struct {
 	result *ast.Term
 	err    error
 	steps  int
-	terms  []ast.Term
+	// terms are the terms the plan makes; they outlive the evaluation in its result.
+	terms astjson.Terms
 }
 
 // emptySet stands for every set the plan makes until its first member is added: most sets a
 // rule builds (its violations) stay empty, and an ast set costs three allocations. It is
 // never changed; SetAddStmt gives a term its own set first.
 var emptySet = ast.NewSet()
-
-// termBlock is how many terms an evaluation allocates at once.
-const termBlock = 32
-
-// term wraps v in a term from the evaluation's current block of terms: one allocation for
-// many values. Blocks are never reused, since the terms outlive the evaluation in its result.
-func (e *evaluation) term(v ast.Value) *ast.Term {
-	if len(e.terms) == 0 {
-		e.terms = make([]ast.Term, termBlock)
-	}
-	t := &e.terms[0]
-	e.terms = e.terms[1:]
-	t.Value = v
-	return t
-}
 
 type memoEntry struct {
 	value *ast.Term
@@ -136,7 +124,7 @@ func (p *Program) release(e *evaluation) {
 	clear(e.args[:cap(e.args)])
 	clear(e.bctx.Cache)
 	e.ctx, e.bctx.Context, e.bctx.Cancel, e.bctx.Time = nil, nil, nil, nil
-	e.ret, e.out, e.result, e.err, e.steps, e.terms = nil, nil, nil, nil, 0, nil
+	e.ret, e.out, e.result, e.err, e.steps, e.terms = nil, nil, nil, nil, 0, astjson.Terms{}
 	p.pool.Put(e)
 }
 

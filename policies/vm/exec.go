@@ -141,11 +141,11 @@ func (e *evaluation) stmt(locals []*ast.Term, stmt ir.Stmt) int {
 		}
 		t.Value = arr.Append(e.operand(locals, s.Value))
 	case *ir.MakeObjectStmt:
-		locals[s.Target] = e.term(ast.NewObject())
+		locals[s.Target] = e.terms.New(ast.NewObject())
 	case *ir.MakeArrayStmt:
-		locals[s.Target] = e.term(ast.NewArrayWithCapacity(int(s.Capacity)))
+		locals[s.Target] = e.terms.New(ast.NewArrayWithCapacity(int(s.Capacity)))
 	case *ir.MakeSetStmt:
-		locals[s.Target] = e.term(emptySet)
+		locals[s.Target] = e.terms.New(emptySet)
 	case *ir.MakeNumberRefStmt:
 		locals[s.Target] = e.prog.numbers[s.Index]
 	case *ir.MakeNumberIntStmt:
@@ -185,7 +185,7 @@ func (e *evaluation) stmt(locals []*ast.Term, stmt ir.Stmt) int {
 	case *ir.ResultSetAddStmt:
 		return e.addResult(locals[s.Value])
 	case *makeObjectStmt:
-		locals[s.Target] = e.term(ast.NewObjectWithCapacity(s.Capacity))
+		locals[s.Target] = e.terms.New(ast.NewObjectWithCapacity(s.Capacity))
 	case *constStmt:
 		locals[s.Target] = s.Value
 	case *ir.NopStmt:

@@ -26,59 +26,37 @@ type makeObjectStmt struct {
 // else in the function creates or changes its local, so sharing the value is safe.
 func (p *Program) foldConstants(blocks []*ir.Block) {
 	writes := map[ir.Local]int{}
-	var count func([]*ir.Block)
-	count = func(blocks []*ir.Block) {
-		for _, b := range blocks {
-			for _, stmt := range b.Stmts {
-				switch s := stmt.(type) {
-				case *ir.MakeSetStmt:
-					writes[s.Target]++
-				case *ir.MakeArrayStmt:
-					writes[s.Target]++
-				case *ir.MakeObjectStmt:
-					writes[s.Target]++
-				case *ir.SetAddStmt:
-					writes[s.Set]++
-				case *ir.ArrayAppendStmt:
-					writes[s.Array]++
-				case *ir.ObjectInsertStmt:
-					writes[s.Object]++
-				case *ir.ObjectInsertOnceStmt:
-					writes[s.Object]++
-				case *ir.WithStmt:
-					writes[s.Local]++
-					count([]*ir.Block{s.Block})
-				case *ir.BlockStmt:
-					count(s.Blocks)
-				case *ir.ScanStmt:
-					count([]*ir.Block{s.Block})
-				case *ir.NotStmt:
-					count([]*ir.Block{s.Block})
-				}
+	walkBlocks(blocks, func(b *ir.Block) {
+		for _, stmt := range b.Stmts {
+			if target, ok := written(stmt); ok {
+				writes[target]++
 			}
 		}
-	}
-	count(blocks)
+	})
+	walkBlocks(blocks, func(b *ir.Block) { b.Stmts = p.foldBlock(b.Stmts, writes) })
+}
 
-	var fold func([]*ir.Block)
-	fold = func(blocks []*ir.Block) {
-		for _, b := range blocks {
-			b.Stmts = p.foldBlock(b.Stmts, writes)
-			for _, stmt := range b.Stmts {
-				switch s := stmt.(type) {
-				case *ir.BlockStmt:
-					fold(s.Blocks)
-				case *ir.ScanStmt:
-					fold([]*ir.Block{s.Block})
-				case *ir.NotStmt:
-					fold([]*ir.Block{s.Block})
-				case *ir.WithStmt:
-					fold([]*ir.Block{s.Block})
-				}
-			}
-		}
+// written returns the local a statement creates or changes in place, if any.
+func written(stmt ir.Stmt) (ir.Local, bool) {
+	switch s := stmt.(type) {
+	case *ir.MakeSetStmt:
+		return s.Target, true
+	case *ir.MakeArrayStmt:
+		return s.Target, true
+	case *ir.MakeObjectStmt:
+		return s.Target, true
+	case *ir.SetAddStmt:
+		return s.Set, true
+	case *ir.ArrayAppendStmt:
+		return s.Array, true
+	case *ir.ObjectInsertStmt:
+		return s.Object, true
+	case *ir.ObjectInsertOnceStmt:
+		return s.Object, true
+	case *ir.WithStmt:
+		return s.Local, true
 	}
-	fold(blocks)
+	return 0, false
 }
 
 // foldBlock folds the literals that start at each statement of stmts.

@@ -149,23 +149,47 @@ func (p *Program) check(blocks []*ir.Block) (int, error) {
 		}
 		return nil
 	}
-	var walk func(blocks []*ir.Block) error
-	walk = func(blocks []*ir.Block) error {
-		for _, b := range blocks {
-			for i, stmt := range b.Stmts {
-				if err := p.checkStmt(stmt, use, operand, walk); err != nil {
-					return err
-				}
-				b.Stmts[i] = p.resolve(stmt)
+	var err error
+	walkBlocks(blocks, func(b *ir.Block) {
+		for i, stmt := range b.Stmts {
+			if err == nil {
+				err = p.checkStmt(stmt, use, operand)
 			}
+			b.Stmts[i] = p.resolve(stmt)
 		}
-		return nil
-	}
-	err := walk(blocks)
+	})
 	return size, err
 }
 
-func (p *Program) checkStmt(stmt ir.Stmt, use func(...ir.Local), operand func(ir.Operand) error, walk func([]*ir.Block) error) error {
+// walkBlocks calls visit on each of blocks and then on the blocks nested in their statements,
+// at any depth. visit may replace a block's statements; the new ones are walked.
+func walkBlocks(blocks []*ir.Block, visit func(*ir.Block)) {
+	for _, b := range blocks {
+		visit(b)
+		for _, stmt := range b.Stmts {
+			walkBlocks(nestedBlocks(stmt), visit)
+		}
+	}
+}
+
+// nestedBlocks returns the blocks a statement holds.
+func nestedBlocks(stmt ir.Stmt) []*ir.Block {
+	switch s := stmt.(type) {
+	case *ir.BlockStmt:
+		return s.Blocks
+	case *ir.ScanStmt:
+		return []*ir.Block{s.Block}
+	case *ir.NotStmt:
+		return []*ir.Block{s.Block}
+	case *ir.WithStmt:
+		return []*ir.Block{s.Block}
+	}
+	return nil
+}
+
+// checkStmt validates one statement, reporting the locals it mentions to use and its operands
+// to operand; the statements of nested blocks are checked by the caller's walk.
+func (p *Program) checkStmt(stmt ir.Stmt, use func(...ir.Local), operand func(ir.Operand) error) error {
 	operands := func(os ...ir.Operand) error {
 		for _, o := range os {
 			if err := operand(o); err != nil {
@@ -186,9 +210,7 @@ func (p *Program) checkStmt(stmt ir.Stmt, use func(...ir.Local), operand func(ir
 			return fmt.Errorf("call of unknown function %s", s.Func)
 		}
 		return operands(s.Args...)
-	case *ir.BlockStmt:
-		return walk(s.Blocks)
-	case *ir.BreakStmt, *ir.NopStmt:
+	case *ir.BlockStmt, *ir.NotStmt, *ir.BreakStmt, *ir.NopStmt:
 	case *ir.DotStmt:
 		use(s.Target)
 		return operands(s.Source, s.Key)
@@ -197,9 +219,6 @@ func (p *Program) checkStmt(stmt ir.Stmt, use func(...ir.Local), operand func(ir
 		return operand(s.Source)
 	case *ir.ScanStmt:
 		use(s.Source, s.Key, s.Value)
-		return walk([]*ir.Block{s.Block})
-	case *ir.NotStmt:
-		return walk([]*ir.Block{s.Block})
 	case *ir.AssignIntStmt:
 		use(s.Target)
 	case *ir.AssignVarStmt:
@@ -260,10 +279,7 @@ func (p *Program) checkStmt(stmt ir.Stmt, use func(...ir.Local), operand func(ir
 				return fmt.Errorf("with path constant %d out of range", i)
 			}
 		}
-		if err := operand(s.Value); err != nil {
-			return err
-		}
-		return walk([]*ir.Block{s.Block})
+		return operand(s.Value)
 	case *ir.ResultSetAddStmt:
 		use(s.Value)
 	default:

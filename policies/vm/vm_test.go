@@ -64,6 +64,37 @@ n := to_number(input.s)
 	}
 }
 
+// TestRulesOfDataAloneArePrecomputedAndTheirErrorsStillSurface: a rule that cannot read the
+// input is evaluated at load, and when that fails the error belongs to every evaluation that
+// needs the rule, never to none.
+func TestRulesOfDataAloneArePrecomputedAndTheirErrorsStillSurface(t *testing.T) {
+	program := load(t, `package p
+limit := to_number("twelve")
+x := input.a + limit
+`, "data.p.x")
+	if _, err := program.Eval(context.Background(), ast.MustParseTerm(`{"a": 1}`).Value); err == nil || !strings.Contains(err.Error(), "to_number") {
+		t.Fatalf("error %v: want the failing constant rule's error", err)
+	}
+
+	program = load(t, `package p
+allowed := {c | some c in ["NET_BIND_SERVICE", "NET_RAW"]}
+x := input.c in allowed
+`, "data.p.x")
+	independent := 0
+	for _, entry := range program.initialMemo {
+		if entry.set {
+			independent++
+		}
+	}
+	if independent != 1 {
+		t.Errorf("%d rules computed at load, want 1 (allowed)", independent)
+	}
+	got, err := program.Eval(context.Background(), ast.MustParseTerm(`{"c": "NET_RAW"}`).Value)
+	if err != nil || !got.Equal(ast.BooleanTerm(true)) {
+		t.Errorf("x = %v, %v; want true", got, err)
+	}
+}
+
 func TestConflictIsAnError(t *testing.T) {
 	program := load(t, `package p
 x := 1 if input.a

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
-
 	"github.com/podpolicy/podpolicy/test/harness"
 )
 
@@ -37,15 +35,11 @@ func run(m *testing.M) int {
 	defer suite.Close()
 	cp = suite.CP
 	config, _ := filepath.Abs("testdata/config.yaml")
-	if webhook, err = suite.StartWebhook(ctx, harness.WebhookOptions{ConfigFile: config}); err != nil {
+	if webhook, err = suite.StartInstalledWebhook(ctx, harness.WebhookOptions{ConfigFile: config}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer webhook.Stop()
-	if err := cp.InstallWebhooks(ctx, webhook, admissionregistrationv1.Fail); err != nil {
-		fmt.Fprintln(os.Stderr, err, "\n", webhook.LogTail(30))
-		return 1
-	}
 	code := m.Run()
 	// The webhook's own process must have stayed healthy through everything the suite did.
 	if err := webhook.Healthy(); err != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -55,6 +56,20 @@ func (s *Suite) StartWebhook(ctx context.Context, o WebhookOptions) (*Webhook, e
 	o.Binary, o.Kubeconfig = s.Binary, s.CP.Kubeconfig
 	o.Dir = filepath.Join(s.Dir, fmt.Sprintf("webhook-%d", s.webhooks.Add(1)))
 	return StartWebhook(ctx, o)
+}
+
+// StartInstalledWebhook starts a podpolicy serve as StartWebhook does and registers it in both
+// webhook configurations with failurePolicy Fail, waiting until the API server calls it.
+func (s *Suite) StartInstalledWebhook(ctx context.Context, o WebhookOptions) (*Webhook, error) {
+	w, err := s.StartWebhook(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.CP.InstallWebhooks(ctx, w, admissionregistrationv1.Fail); err != nil {
+		_ = w.Stop()
+		return nil, fmt.Errorf("%w\npodpolicy log:\n%s", err, w.LogTail(30))
+	}
+	return w, nil
 }
 
 var (

@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
-
 	"github.com/podpolicy/podpolicy/test/harness"
 )
 
@@ -38,15 +36,11 @@ func run(m *testing.M) int {
 	defer suite.Close()
 	cp = suite.CP
 	config, _ = filepath.Abs("testdata/config.yaml")
-	if webhook, err = startWebhook(ctx, harness.WebhookOptions{}); err != nil {
+	if webhook, err = suite.StartInstalledWebhook(ctx, harness.WebhookOptions{ConfigFile: config}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer func() { _ = webhook.Stop() }()
-	if err := cp.InstallWebhooks(ctx, webhook, admissionregistrationv1.Fail); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
 	return m.Run()
 }
 
