@@ -205,4 +205,3 @@ func stringField(obj ast.Object, key, path string) (string, error) {
 		return "", fieldError(path, "expected a string, got %s", astjson.TypeName(v))
 	}
 }
-
