@@ -35,7 +35,7 @@ func applyDefaults(kind string, spec ast.Object, specPath string) error {
 		spec.Insert(astjson.Key("restartPolicy"), restartAlways)
 	}
 	for _, field := range specObjectLists {
-		if _, err := objectList(spec, field, specPath+"."+field); err != nil {
+		if _, err := objectList(spec, specPath, field); err != nil {
 			return err
 		}
 	}
@@ -45,12 +45,12 @@ func applyDefaults(kind string, spec ast.Object, specPath string) error {
 		}
 	}
 	for _, field := range containerFields {
-		containers, err := objectList(spec, field, specPath+"."+field)
+		containers, err := objectList(spec, specPath, field)
 		if err != nil {
 			return err
 		}
 		for i, c := range containers {
-			if err := defaultContainer(c, fmt.Sprintf("%s.%s[%d]", specPath, field, i)); err != nil {
+			if err := defaultContainer(c, containerPath{specPath, field, i}); err != nil {
 				return err
 			}
 		}
@@ -58,17 +58,28 @@ func applyDefaults(kind string, spec ast.Object, specPath string) error {
 	return nil
 }
 
+// containerPath names a container in errors; the name is only built for an error, as a
+// request with no error would otherwise pay for it on every container.
+type containerPath struct {
+	specPath, list string
+	index          int
+}
+
+func (p containerPath) String() string {
+	return fmt.Sprintf("%s.%s[%d]", p.specPath, p.list, p.index)
+}
+
 // defaultContainer checks the shape of the container fields the rules read and applies the
 // container-level defaults.
-func defaultContainer(c ast.Object, path string) error {
+func defaultContainer(c ast.Object, path containerPath) error {
 	for _, field := range containerObjects {
 		if v := valueAt(c, field); v != nil {
 			if _, isObject := v.(ast.Object); !isObject {
-				return fieldError(path+"."+field, "expected an object, got %s", astjson.TypeName(v))
+				return fieldError(path.String()+"."+field, "expected an object, got %s", astjson.TypeName(v))
 			}
 		}
 	}
-	ports, err := objectList(c, "ports", path+".ports")
+	ports, err := objectList(c, path, "ports")
 	if err != nil {
 		return err
 	}
@@ -81,11 +92,11 @@ func defaultContainer(c ast.Object, path string) error {
 	if !ok {
 		return nil
 	}
-	limits, err := optionalObject(resources, "limits", path+".resources.limits")
+	limits, err := optionalObject(resources, path, "limits")
 	if err != nil || limits == nil {
 		return err
 	}
-	requests, err := optionalObject(resources, "requests", path+".resources.requests")
+	requests, err := optionalObject(resources, path, "requests")
 	if err != nil {
 		return err
 	}
@@ -102,36 +113,38 @@ func defaultContainer(c ast.Object, path string) error {
 	return nil
 }
 
-// objectList returns obj[key] as a list of objects; nil when missing.
-func objectList(obj ast.Object, key, path string) ([]ast.Object, error) {
+// objectList returns obj[key] as a list of objects; nil when missing. Errors name the list
+// as parent.key.
+func objectList[P string | containerPath](obj ast.Object, parent P, key string) ([]ast.Object, error) {
 	v := valueAt(obj, key)
 	if v == nil {
 		return nil, nil
 	}
+	path := func() string { return fmt.Sprint(parent) + "." + key }
 	list, isList := v.(*ast.Array)
 	if !isList {
-		return nil, fieldError(path, "expected a list, got %s", astjson.TypeName(v))
+		return nil, fieldError(path(), "expected a list, got %s", astjson.TypeName(v))
 	}
 	out := make([]ast.Object, list.Len())
 	for i := range list.Len() {
 		item, isObject := list.Elem(i).Value.(ast.Object)
 		if !isObject {
-			return nil, fieldError(fmt.Sprintf("%s[%d]", path, i), "expected an object, got %s", astjson.TypeName(list.Elem(i).Value))
+			return nil, fieldError(fmt.Sprintf("%s[%d]", path(), i), "expected an object, got %s", astjson.TypeName(list.Elem(i).Value))
 		}
 		out[i] = item
 	}
 	return out, nil
 }
 
-// optionalObject returns obj[key] as an object; nil when missing.
-func optionalObject(obj ast.Object, key, path string) (ast.Object, error) {
-	v := valueAt(obj, key)
+// optionalObject returns resources[key] of a container as an object; nil when missing.
+func optionalObject(resources ast.Object, container containerPath, key string) (ast.Object, error) {
+	v := valueAt(resources, key)
 	if v == nil {
 		return nil, nil
 	}
 	o, isObject := v.(ast.Object)
 	if !isObject {
-		return nil, fieldError(path, "expected an object, got %s", astjson.TypeName(v))
+		return nil, fieldError(container.String()+".resources."+key, "expected an object, got %s", astjson.TypeName(v))
 	}
 	return o, nil
 }

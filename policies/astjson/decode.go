@@ -52,17 +52,12 @@ type Options struct {
 
 // DecodeWith is Decode with options.
 func DecodeWith(data []byte, opts Options) (ast.Value, error) {
-	d := decoder{data: data, dropNulls: opts.DropNullFields}
-	if len(opts.SkipFields) > 0 {
-		d.skip = make(map[string]bool, len(opts.SkipFields))
-		for _, f := range opts.SkipFields {
-			d.skip[f] = true
-		}
-	}
-	return decode(d)
+	return decode(decoder{data: data, dropNulls: opts.DropNullFields, skip: opts.SkipFields})
 }
 
 func decode(d decoder) (ast.Value, error) {
+	// One copy of the document holds the text of all its strings, which are slices of it.
+	d.text = string(d.data)
 	d.skipSpace()
 	t, err := d.value()
 	if err != nil {
@@ -77,14 +72,20 @@ func decode(d decoder) (ast.Value, error) {
 
 type decoder struct {
 	data      []byte
+	text      string
 	pos       int
 	depth     int
 	dropNulls bool
-	skip      map[string]bool
+	skip      []string
 	// discarding is above zero while the decoder reads a skipped value: it checks the syntax
 	// and builds nothing.
 	discarding int
 	terms      Terms
+	// members and elements are scratch stacks shared by every level of nesting: the items
+	// of the object or array being read are on top until it is built, so a container costs
+	// no slice of its own while it is read.
+	members  [][2]*ast.Term
+	elements []*ast.Term
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -155,7 +156,7 @@ func (d *decoder) literal(word string, t *ast.Term) (*ast.Term, error) {
 var discarded = ast.InternedNullTerm
 
 func (d *decoder) object() (*ast.Term, error) {
-	var m members
+	m := members{base: len(d.members)}
 	err := d.container('}', "an object", func() error {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 			return d.errorf("unexpected %s, want a string key", d.quoteChar())
@@ -165,10 +166,13 @@ func (d *decoder) object() (*ast.Term, error) {
 	if err != nil {
 		return nil, err
 	}
+	items := d.members[m.base:]
+	d.members = d.members[:m.base]
 	if d.discarding > 0 {
 		return discarded, nil
 	}
-	return d.terms.New(newObject(m.items, m.duplicates, d.dropNulls)), nil
+	// ast.NewObject copies the items, so the scratch space is free again once it returns.
+	return d.terms.New(newObject(items, m.duplicates, d.dropNulls)), nil
 }
 
 // container reads the elements of an array or object, whose opening bracket is at d.pos,
@@ -206,20 +210,27 @@ func (d *decoder) container(closing byte, what string, element func() error) err
 	}
 }
 
-// members collects the members of an object being decoded.
+// members is the state of an object being decoded; its items are d.members[base:].
 type members struct {
-	items      [][2]*ast.Term
+	base       int
 	duplicates bool
-	// seen indexes the keys once an object has many, to find repeats quickly.
+	// seen indexes the keys once an object has many, so that repeats are found in linear
+	// time however many members a request sends.
 	seen map[string]struct{}
 }
 
-// add appends a member, noting whether its key repeats an earlier one.
-func (m *members) add(key *ast.Term, value *ast.Term) {
+// indexFrom is how many members an object has before its keys are indexed: a few string
+// comparisons cost less than a map.
+const indexFrom = 16
+
+// addMember appends a member to the object being read, noting whether its key repeats an
+// earlier one.
+func (d *decoder) addMember(m *members, key, value *ast.Term) {
+	items := d.members[m.base:]
 	name := string(key.Value.(ast.String))
-	if len(m.items) >= 8 && m.seen == nil {
-		m.seen = make(map[string]struct{}, 16)
-		for _, item := range m.items {
+	if len(items) >= indexFrom && m.seen == nil {
+		m.seen = make(map[string]struct{}, 2*indexFrom)
+		for _, item := range items {
 			m.seen[string(item[0].Value.(ast.String))] = struct{}{}
 		}
 	}
@@ -229,13 +240,23 @@ func (m *members) add(key *ast.Term, value *ast.Term) {
 		}
 		m.seen[name] = struct{}{}
 	} else {
-		for _, item := range m.items {
-			if string(item[0].Value.(ast.String)) == name {
+		for _, item := range items {
+			if item[0] == key || string(item[0].Value.(ast.String)) == name {
 				m.duplicates = true
 			}
 		}
 	}
-	m.items = append(m.items, [2]*ast.Term{key, value})
+	d.members = append(d.members, [2]*ast.Term{key, value})
+}
+
+// skipped tells whether a member is one of the fields the options leave out.
+func (d *decoder) skipped(key *ast.Term) bool {
+	for _, name := range d.skip {
+		if string(key.Value.(ast.String)) == name {
+			return true
+		}
+	}
+	return false
 }
 
 // member reads one "key": value member. A member named in d.skip, and every member while
@@ -258,7 +279,7 @@ func (d *decoder) member(m *members) error {
 	if err := d.colon(); err != nil {
 		return err
 	}
-	if d.skip[string(key.Value.(ast.String))] {
+	if d.skipped(key) {
 		d.discarding++
 		_, err := d.value()
 		d.discarding--
@@ -269,7 +290,7 @@ func (d *decoder) member(m *members) error {
 		return err
 	}
 	// ast.NewObject assumes distinct keys; JSON allows repeats, and the last one wins.
-	m.add(key, value)
+	d.addMember(m, key, value)
 	return nil
 }
 
@@ -310,11 +331,11 @@ func newObject(items [][2]*ast.Term, duplicates, dropNulls bool) ast.Object {
 }
 
 func (d *decoder) array() (*ast.Term, error) {
-	var elems []*ast.Term
+	base := len(d.elements)
 	err := d.container(']', "an array", func() error {
 		value, err := d.value()
 		if err == nil && d.discarding == 0 {
-			elems = append(elems, value)
+			d.elements = append(d.elements, value)
 		}
 		return err
 	})
@@ -324,6 +345,13 @@ func (d *decoder) array() (*ast.Term, error) {
 	if d.discarding > 0 {
 		return discarded, nil
 	}
+	// ast.NewArray keeps the slice it gets: the array gets its own, of its exact length.
+	var elems []*ast.Term
+	if n := len(d.elements) - base; n > 0 {
+		elems = make([]*ast.Term, n)
+		copy(elems, d.elements[base:])
+	}
+	d.elements = d.elements[:base]
 	return d.terms.New(ast.NewArray(elems...)), nil
 }
 
@@ -359,7 +387,7 @@ func (d *decoder) number() (*ast.Term, error) {
 	if d.discarding > 0 && !bytes.ContainsAny(d.data[start:d.pos], "eE") {
 		return discarded, nil
 	}
-	text := string(d.data[start:d.pos])
+	text := d.text[start:d.pos]
 	if t := ast.InternedIntNumberTermFromString(text); t != nil {
 		return t, nil
 	}
@@ -409,7 +437,7 @@ func (d *decoder) string() (string, error) {
 		c := d.data[d.pos]
 		switch {
 		case c == '"':
-			s := string(d.data[start:d.pos])
+			s := d.text[start:d.pos]
 			d.pos++
 			return s, nil
 		case c == '\\' || c >= utf8.RuneSelf:

@@ -8,6 +8,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/ir"
 	"github.com/open-policy-agent/opa/v1/topdown"
+
+	"github.com/podpolicy/podpolicy/policies/astjson"
 )
 
 // Program is one loaded plan with its data document, ready to evaluate. It is immutable and
@@ -64,7 +66,9 @@ func Load(policy *ir.Policy, data ast.Value) (*Program, error) {
 	}
 	if policy.Static != nil {
 		for _, s := range policy.Static.Strings {
-			p.strings = append(p.strings, ast.StringTerm(s.Value))
+			// The decoder's term for a Kubernetes field name: object lookups with it then
+			// find their key by pointer before comparing strings.
+			p.strings = append(p.strings, astjson.Key(s.Value))
 			p.numbers = append(p.numbers, ast.NewTerm(ast.Number(s.Value)))
 		}
 		for _, f := range policy.Static.Files {
