@@ -26,8 +26,8 @@ func (p *Program) precompute() {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), precomputeBudget)
 		e := p.newEvaluation(ctx)
-		call := &callFunctionStmt{CallStmt: &ir.CallStmt{Args: []ir.Operand{{Value: ir.Input}, {Value: ir.Data}}}, fn: f}
-		if value, r := e.callFunction(caller, call); r != aborted && value != nil {
+		args := []operand{{local: ir.Input}, {local: ir.Data}}
+		if value, r := e.callFunction(caller, f, args); r != aborted && value != nil {
 			initial[f.memoSlot] = memoEntry{value: value, set: true}
 		}
 		p.release(e)

@@ -78,8 +78,8 @@ func (p *Program) Eval(ctx context.Context, input ast.Value) (*ast.Term, error) 
 		locals[0] = ast.NewTerm(input)
 	}
 	locals[1] = p.data
-	for _, b := range p.plan.Blocks {
-		if r := e.block(locals, b.Stmts); r == aborted {
+	for _, b := range p.blocks {
+		if r := e.run(locals, b); r == aborted {
 			return nil, e.err
 		} else if r > 0 || r == returned {
 			break
@@ -163,8 +163,7 @@ func (e *evaluation) addResult(t *ast.Term) int {
 }
 
 // callFunction runs a planned function with the operands of a call; nil means undefined.
-func (e *evaluation) callFunction(caller []*ast.Term, s *callFunctionStmt) (*ast.Term, int) {
-	f := s.fn
+func (e *evaluation) callFunction(caller []*ast.Term, f *function, args []operand) (*ast.Term, int) {
 	if f.memoSlot >= 0 && e.memo[f.memoSlot].set {
 		return e.memo[f.memoSlot].value, proceed
 	}
@@ -175,11 +174,11 @@ func (e *evaluation) callFunction(caller []*ast.Term, s *callFunctionStmt) (*ast
 	e.stack = append(e.stack, make([]*ast.Term, f.size)...)
 	locals := e.stack[base : base+f.size]
 	for i, param := range f.fn.Params {
-		locals[param] = e.operand(caller, s.Args[i])
+		locals[param] = args[i].get(caller)
 	}
 	var ret *ast.Term
-	for _, b := range f.fn.Blocks {
-		r := e.block(locals, b.Stmts)
+	for _, b := range f.blocks {
+		r := e.run(locals, b)
 		if r == aborted {
 			return nil, aborted
 		}
@@ -201,13 +200,13 @@ func (e *evaluation) callFunction(caller []*ast.Term, s *callFunctionStmt) (*ast
 }
 
 // callBuiltin runs one of OPA's built-in functions; nil means undefined.
-func (e *evaluation) callBuiltin(locals []*ast.Term, s *callBuiltinStmt) (*ast.Term, int) {
+func (e *evaluation) callBuiltin(locals []*ast.Term, s *callBuiltinStmt, impl topdown.BuiltinFunc, args []operand) (*ast.Term, int) {
 	e.args = e.args[:0]
-	for _, a := range s.Args {
-		e.args = append(e.args, e.operand(locals, a))
+	for _, a := range args {
+		e.args = append(e.args, a.get(locals))
 	}
 	e.out = nil
-	if err := s.impl(e.bctx, e.args, e.keep); err != nil {
+	if err := impl(e.bctx, e.args, e.keep); err != nil {
 		return nil, e.fail(fmt.Errorf("%s: %s: %w", e.where(&s.Location), s.Func, err))
 	}
 	return e.out, proceed

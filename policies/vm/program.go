@@ -16,6 +16,7 @@ import (
 // safe for concurrent use.
 type Program struct {
 	plan     *ir.Plan
+	blocks   [][]op
 	planSize int
 	funcs    map[string]*function
 	builtins map[string]topdown.BuiltinFunc
@@ -46,6 +47,7 @@ type callBuiltinStmt struct {
 // function is one planned function; rules are the functions of input and data alone.
 type function struct {
 	fn       *ir.Func
+	blocks   [][]op
 	size     int
 	memoSlot int // -1 when the function takes arguments besides input and data
 }
@@ -106,6 +108,10 @@ func Load(policy *ir.Policy, data ast.Value) (*Program, error) {
 	}
 	p.planSize = max(size, int(ir.Data)+1)
 	p.foldConstants(p.plan.Blocks)
+	for _, f := range p.funcs {
+		f.blocks = p.compileBlocks(f.fn.Blocks)
+	}
+	p.blocks = p.compileBlocks(p.plan.Blocks)
 	p.precompute()
 	return p, nil
 }

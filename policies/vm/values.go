@@ -4,7 +4,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/ir"
 )
 
 // valueOf is the value of a possibly undefined term.
@@ -81,8 +80,8 @@ func merge(a, b *ast.Term) *ast.Term {
 
 // scan runs the statement's body for every key and value of its source, in OPA's sorted
 // order for objects and sets.
-func (e *evaluation) scan(locals []*ast.Term, s *ir.ScanStmt) int {
-	arr, ok := valueOf(locals[s.Source]).(*ast.Array)
+func (e *evaluation) scan(locals []*ast.Term, s *scanOp) int {
+	arr, ok := valueOf(locals[s.source]).(*ast.Array)
 	if !ok {
 		return e.scanCollection(locals, s)
 	}
@@ -97,9 +96,9 @@ func (e *evaluation) scan(locals []*ast.Term, s *ir.ScanStmt) int {
 }
 
 // scanCollection scans an object or a set; anything else has no elements.
-func (e *evaluation) scanCollection(locals []*ast.Term, s *ir.ScanStmt) int {
+func (e *evaluation) scanCollection(locals []*ast.Term, s *scanOp) int {
 	outcome := proceed
-	switch c := valueOf(locals[s.Source]).(type) {
+	switch c := valueOf(locals[s.source]).(type) {
 	case ast.Object:
 		c.Until(func(k, v *ast.Term) bool { return !e.scanStep(locals, s, k, v, &outcome) })
 	case ast.Set:
@@ -110,13 +109,13 @@ func (e *evaluation) scanCollection(locals []*ast.Term, s *ir.ScanStmt) int {
 
 // scanStep runs a scan's body for one element and reports whether the scan goes on; when it
 // stops, outcome holds what the scan statement yields.
-func (e *evaluation) scanStep(locals []*ast.Term, s *ir.ScanStmt, k, v *ast.Term, outcome *int) bool {
+func (e *evaluation) scanStep(locals []*ast.Term, s *scanOp, k, v *ast.Term, outcome *int) bool {
 	if !e.tick() {
 		*outcome = aborted
 		return false
 	}
-	locals[s.Key], locals[s.Value] = k, v
-	switch r := e.block(locals, s.Block.Stmts); {
+	locals[s.key], locals[s.value] = k, v
+	switch r := e.run(locals, s.body); {
 	case r == proceed, r == 0:
 		return true
 	case r == 1:
@@ -132,18 +131,18 @@ func (e *evaluation) scanStep(locals []*ast.Term, s *ir.ScanStmt, k, v *ast.Term
 
 // with runs the statement's body with a value placed at a path inside a local (input or
 // data), on a copy, with a fresh memo of rules, and restores both afterwards.
-func (e *evaluation) with(locals []*ast.Term, s *ir.WithStmt) int {
-	saved, savedMemo := locals[s.Local], e.memo
-	defer func() { locals[s.Local], e.memo = saved, savedMemo }()
+func (e *evaluation) with(locals []*ast.Term, s *withOp) int {
+	saved, savedMemo := locals[s.local], e.memo
+	defer func() { locals[s.local], e.memo = saved, savedMemo }()
 
-	value := e.operand(locals, s.Value)
-	if len(s.Path) > 0 {
-		value = upsert(saved, s.Path, e.prog.strings, value)
+	value := s.value.get(locals)
+	if len(s.path) > 0 {
+		value = upsert(saved, s.path, e.prog.strings, value)
 	}
-	locals[s.Local] = value
+	locals[s.local] = value
 	e.memo = make([]memoEntry, len(savedMemo))
 
-	switch r := e.block(locals, s.Block.Stmts); {
+	switch r := e.run(locals, s.body); {
 	case r == proceed:
 		return proceed
 	case r == 0:

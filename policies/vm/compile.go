@@ -1,0 +1,347 @@
+package vm
+
+import (
+	"fmt"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/ir"
+)
+
+// op is one statement compiled to a closure over its operands: it runs on the locals of the
+// current call and returns a control result (proceed, returned, aborted, or how many more
+// blocks to leave). Compiling once at load spares every evaluation the statement's type
+// switch and the operands' decoding, which were a third of its time.
+type op func(e *evaluation, locals []*ast.Term) int
+
+// operand is a statement operand resolved at load: a constant term, or else a local.
+type operand struct {
+	constant *ast.Term
+	local    ir.Local
+}
+
+func (o operand) get(locals []*ast.Term) *ast.Term {
+	if o.constant != nil {
+		return o.constant
+	}
+	return locals[o.local]
+}
+
+// operand resolves an operand the plan's check has accepted.
+func (p *Program) operand(o ir.Operand) operand {
+	switch v := o.Value.(type) {
+	case ir.Local:
+		return operand{local: v}
+	case ir.StringIndex:
+		return operand{constant: p.strings[v]}
+	case ir.Bool:
+		return operand{constant: ast.InternedTerm(bool(v))}
+	}
+	panic(fmt.Sprintf("operand of type %T passed the plan's check", o.Value))
+}
+
+func (p *Program) operands(os []ir.Operand) []operand {
+	out := make([]operand, len(os))
+	for i, o := range os {
+		out[i] = p.operand(o)
+	}
+	return out
+}
+
+// compileBlocks compiles blocks whose statements the plan's check has accepted.
+func (p *Program) compileBlocks(blocks []*ir.Block) [][]op {
+	out := make([][]op, len(blocks))
+	for i, b := range blocks {
+		out[i] = p.compileBlock(b)
+	}
+	return out
+}
+
+func (p *Program) compileBlock(b *ir.Block) []op {
+	ops := make([]op, len(b.Stmts))
+	for i, stmt := range b.Stmts {
+		ops[i] = p.compileStmt(stmt)
+	}
+	return ops
+}
+
+func (p *Program) compileStmt(stmt ir.Stmt) op {
+	switch s := stmt.(type) {
+	case *ir.AssignVarStmt:
+		return assign(p.operand(s.Source), s.Target)
+	case *callFunctionStmt:
+		return p.compileCall(s)
+	case *callBuiltinStmt:
+		return compileBuiltin(s, p.operands(s.Args))
+	case *ir.DotStmt:
+		return compileDot(p.operand(s.Source), p.operand(s.Key), s.Target)
+	case *ir.NotEqualStmt:
+		a, b := p.operand(s.A), p.operand(s.B)
+		return func(_ *evaluation, l []*ast.Term) int { return held(!equal(a.get(l), b.get(l))) }
+	case *ir.EqualStmt:
+		a, b := p.operand(s.A), p.operand(s.B)
+		return func(_ *evaluation, l []*ast.Term) int { return held(equal(a.get(l), b.get(l))) }
+	case *ir.BlockStmt:
+		blocks := p.compileBlocks(s.Blocks)
+		return func(e *evaluation, l []*ast.Term) int {
+			for _, b := range blocks {
+				if r := e.nested(l, b); r != proceed {
+					return r
+				}
+			}
+			return proceed
+		}
+	case *ir.BreakStmt:
+		index := int(s.Index)
+		return func(*evaluation, []*ast.Term) int { return index }
+	case *ir.ScanStmt:
+		return p.compileScan(s)
+	case *ir.NotStmt:
+		body := p.compileBlock(s.Block)
+		return func(e *evaluation, l []*ast.Term) int { return not(e.run(l, body)) }
+	case *ir.WithStmt:
+		return p.compileWith(s)
+	case *ir.IsDefinedStmt:
+		source := s.Source
+		return func(_ *evaluation, l []*ast.Term) int { return held(l[source] != nil) }
+	case *ir.IsUndefinedStmt:
+		source := s.Source
+		return func(_ *evaluation, l []*ast.Term) int { return held(l[source] == nil) }
+	case *ir.IsObjectStmt:
+		return isType(s.Source, func(v ast.Value) bool { _, ok := v.(ast.Object); return ok })
+	case *ir.IsArrayStmt:
+		return isType(s.Source, func(v ast.Value) bool { _, ok := v.(*ast.Array); return ok })
+	case *ir.IsSetStmt:
+		return isType(s.Source, func(v ast.Value) bool { _, ok := v.(ast.Set); return ok })
+	case *ir.ReturnLocalStmt:
+		source := s.Source
+		return func(e *evaluation, l []*ast.Term) int {
+			e.ret = l[source]
+			return returned
+		}
+	case *ir.ResultSetAddStmt:
+		value := s.Value
+		return func(e *evaluation, l []*ast.Term) int { return e.addResult(l[value]) }
+	case *ir.NopStmt:
+		return func(*evaluation, []*ast.Term) int { return proceed }
+	}
+	return p.compileData(stmt)
+}
+
+// compileData compiles the statements that make or change values.
+func (p *Program) compileData(stmt ir.Stmt) op {
+	switch s := stmt.(type) {
+	case *ir.ObjectInsertStmt:
+		return compileObjectInsert(s.Object, p.operand(s.Key), p.operand(s.Value), false, &s.Location)
+	case *ir.ObjectInsertOnceStmt:
+		return compileObjectInsert(s.Object, p.operand(s.Key), p.operand(s.Value), true, &s.Location)
+	case *ir.AssignVarOnceStmt:
+		source, target, loc := p.operand(s.Source), s.Target, &s.Location
+		return func(e *evaluation, l []*ast.Term) int {
+			v := source.get(l)
+			if old := l[target]; old != nil && !equal(old, v) {
+				return e.fail(fmt.Errorf("%s: eval_conflict_error: complete rules must not produce multiple outputs", e.where(loc)))
+			}
+			l[target] = v
+			return proceed
+		}
+	case *ir.SetAddStmt:
+		return compileSetAdd(s.Set, p.operand(s.Value), &s.Location)
+	case *ir.ArrayAppendStmt:
+		array, value, loc := s.Array, p.operand(s.Value), &s.Location
+		return func(e *evaluation, l []*ast.Term) int {
+			t := l[array]
+			arr, ok := valueOf(t).(*ast.Array)
+			if !ok {
+				return e.fail(fmt.Errorf("%s: array append to %v", e.where(loc), t))
+			}
+			t.Value = arr.Append(value.get(l))
+			return proceed
+		}
+	case *ir.MakeObjectStmt:
+		target := s.Target
+		return func(e *evaluation, l []*ast.Term) int {
+			l[target] = e.terms.New(ast.NewObject())
+			return proceed
+		}
+	case *makeObjectStmt:
+		target, capacity := s.Target, s.Capacity
+		return func(e *evaluation, l []*ast.Term) int {
+			l[target] = e.terms.New(ast.NewObjectWithCapacity(capacity))
+			return proceed
+		}
+	case *ir.MakeArrayStmt:
+		target, capacity := s.Target, int(s.Capacity)
+		return func(e *evaluation, l []*ast.Term) int {
+			l[target] = e.terms.New(ast.NewArrayWithCapacity(capacity))
+			return proceed
+		}
+	case *ir.MakeSetStmt:
+		target := s.Target
+		return func(e *evaluation, l []*ast.Term) int {
+			l[target] = e.terms.New(emptySet)
+			return proceed
+		}
+	case *ir.LenStmt:
+		source, target, loc := p.operand(s.Source), s.Target, &s.Location
+		return func(e *evaluation, l []*ast.Term) int {
+			n, ok := length(source.get(l))
+			if !ok {
+				return e.fail(fmt.Errorf("%s: length of %v", e.where(loc), source.get(l)))
+			}
+			l[target] = ast.InternedTerm(n)
+			return proceed
+		}
+	case *ir.ObjectMergeStmt:
+		a, b, target := s.A, s.B, s.Target
+		return func(_ *evaluation, l []*ast.Term) int {
+			l[target] = merge(l[a], l[b])
+			return proceed
+		}
+	case *ir.MakeNumberRefStmt:
+		return assign(operand{constant: p.numbers[s.Index]}, s.Target)
+	case *ir.MakeNumberIntStmt:
+		return assign(operand{constant: ast.InternedTerm(int(s.Value))}, s.Target)
+	case *ir.AssignIntStmt:
+		return assign(operand{constant: ast.InternedTerm(int(s.Value))}, s.Target)
+	case *ir.MakeNullStmt:
+		return assign(operand{constant: ast.InternedNullTerm}, s.Target)
+	case *constStmt:
+		return assign(operand{constant: s.Value}, s.Target)
+	case *ir.ResetLocalStmt:
+		target := s.Target
+		return func(_ *evaluation, l []*ast.Term) int {
+			l[target] = nil
+			return proceed
+		}
+	}
+	// The plan's check refuses every other statement, so this is never reached; failing at
+	// evaluation keeps it from passing silently should the two ever disagree.
+	return func(e *evaluation, _ []*ast.Term) int {
+		return e.fail(fmt.Errorf("statement %T is not supported", stmt))
+	}
+}
+
+func assign(source operand, target ir.Local) op {
+	if source.constant != nil {
+		value := source.constant
+		return func(_ *evaluation, l []*ast.Term) int {
+			l[target] = value
+			return proceed
+		}
+	}
+	from := source.local
+	return func(_ *evaluation, l []*ast.Term) int {
+		l[target] = l[from]
+		return proceed
+	}
+}
+
+// compileDot has a form of its own for the common case, a local's member named by a constant.
+func compileDot(source, key operand, target ir.Local) op {
+	if source.constant == nil && key.constant != nil {
+		from, name := source.local, key.constant
+		return func(_ *evaluation, l []*ast.Term) int {
+			v := dot(l[from], name)
+			l[target] = v
+			return held(v != nil)
+		}
+	}
+	return func(_ *evaluation, l []*ast.Term) int {
+		v := dot(source.get(l), key.get(l))
+		l[target] = v
+		return held(v != nil)
+	}
+}
+
+// isType tests the type of a local; any other operand is undefined, as in OPA's Wasm compiler.
+func isType(source ir.Operand, is func(ast.Value) bool) op {
+	local, ok := source.Value.(ir.Local)
+	if !ok {
+		return func(*evaluation, []*ast.Term) int { return 0 }
+	}
+	return func(_ *evaluation, l []*ast.Term) int { return held(is(valueOf(l[local]))) }
+}
+
+func compileObjectInsert(object ir.Local, key, value operand, once bool, loc *ir.Location) op {
+	return func(e *evaluation, l []*ast.Term) int {
+		obj, ok := valueOf(l[object]).(ast.Object)
+		if !ok {
+			return e.fail(fmt.Errorf("%s: object insert into %v", e.where(loc), l[object]))
+		}
+		k, v := key.get(l), value.get(l)
+		if once {
+			if old := obj.Get(k); old != nil && !equal(old, v) {
+				return e.fail(fmt.Errorf("%s: eval_conflict_error: object keys must be unique", e.where(loc)))
+			}
+		}
+		obj.Insert(k, v)
+		return proceed
+	}
+}
+
+func compileSetAdd(set ir.Local, value operand, loc *ir.Location) op {
+	return func(e *evaluation, l []*ast.Term) int {
+		t := l[set]
+		s, ok := valueOf(t).(ast.Set)
+		if !ok {
+			return e.fail(fmt.Errorf("%s: set add into %v", e.where(loc), t))
+		}
+		if s == emptySet {
+			// The set's first member: it gets a set of its own, in the term every alias holds.
+			s = ast.NewSet()
+			t.Value = s
+		}
+		s.Add(value.get(l))
+		return proceed
+	}
+}
+
+// compileCall compiles a call of a planned function; the callee's body is read when the call
+// runs, as functions are compiled in no particular order.
+func (p *Program) compileCall(s *callFunctionStmt) op {
+	f, args, result := s.fn, p.operands(s.Args), s.Result
+	return func(e *evaluation, l []*ast.Term) int {
+		out, r := e.callFunction(l, f, args)
+		if r == aborted {
+			return r
+		}
+		l[result] = out
+		return held(out != nil)
+	}
+}
+
+func compileBuiltin(s *callBuiltinStmt, args []operand) op {
+	impl, result := s.impl, s.Result
+	return func(e *evaluation, l []*ast.Term) int {
+		out, r := e.callBuiltin(l, s, impl, args)
+		if r == aborted {
+			return r
+		}
+		l[result] = out
+		return held(out != nil)
+	}
+}
+
+// scanOp is a compiled ScanStmt.
+type scanOp struct {
+	source, key, value ir.Local
+	body               []op
+}
+
+func (p *Program) compileScan(s *ir.ScanStmt) op {
+	scan := &scanOp{source: s.Source, key: s.Key, value: s.Value, body: p.compileBlock(s.Block)}
+	return func(e *evaluation, l []*ast.Term) int { return e.scan(l, scan) }
+}
+
+// withOp is a compiled WithStmt.
+type withOp struct {
+	local ir.Local
+	path  []int
+	value operand
+	body  []op
+}
+
+func (p *Program) compileWith(s *ir.WithStmt) op {
+	with := &withOp{local: s.Local, path: s.Path, value: p.operand(s.Value), body: p.compileBlock(s.Block)}
+	return func(e *evaluation, l []*ast.Term) int { return e.with(l, with) }
+}
