@@ -13,12 +13,13 @@ package podpolicy.rules.image_tag_pinned
 import data.podpolicy.lib.pod
 
 # tag returns the tag of an image reference, or "" when it has none. Only the last path segment
-# can carry a tag, so a registry host's port is never taken for one.
+# can carry a tag: text after the last colon that holds a slash is a registry host's port and
+# path, never a tag. (One split instead of one per separator: this runs for every container.)
 tag(image) := t if {
-	segments := split(image, "/")
-	parts := split(segments[count(segments) - 1], ":")
+	parts := split(image, ":")
 	count(parts) > 1
 	t := parts[count(parts) - 1]
+	not contains(t, "/")
 } else := ""
 
 # violation reports each image that is neither tagged with a version nor pinned by digest.
