@@ -127,8 +127,8 @@ func (d *decoder) value() (*ast.Term, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ast.HasInternedValue(s) {
-			return ast.InternedTerm(s), nil
+		if s == "" {
+			return ast.InternedEmptyString, nil
 		}
 		return d.terms.New(ast.String(s)), nil
 	case c == '-' || (c >= '0' && c <= '9'):
@@ -415,7 +415,7 @@ func (d *decoder) key() (*ast.Term, error) {
 		c := d.data[i]
 		if c == '"' {
 			d.pos = i + 1
-			return keyTerm(d.data[start:i]), nil
+			return Key(d.text[start:i]), nil
 		}
 		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
 			break
