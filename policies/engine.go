@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/podpolicy/podpolicy/policies/astjson"
 )
 
 // DefaultEvalTimeout bounds one evaluation when Options.EvalTimeout is zero. It stays well
@@ -155,17 +157,43 @@ func (e *Engine) Evaluate(ctx context.Context, in *Input, phases Phase) (*Result
 	return result, nil
 }
 
+// The input document's keys, and the kinds and operations it names, as shared terms: they
+// are the same in every request.
+var (
+	podKey             = ast.StringTerm("pod")
+	namespaceLabelsKey = ast.StringTerm("namespaceLabels")
+	knownInputValues   = func() map[string]*ast.Term {
+		terms := map[string]*ast.Term{}
+		for _, s := range []string{"CREATE", "UPDATE", "DELETE", "CONNECT"} {
+			terms[s] = ast.StringTerm(s)
+		}
+		for kind := range workloads {
+			terms[kind] = ast.StringTerm(kind)
+		}
+		return terms
+	}()
+)
+
+// inputString is the term of a string of the input document, shared when it is a kind or an
+// operation.
+func inputString(s string) *ast.Term {
+	if t, ok := knownInputValues[s]; ok {
+		return t
+	}
+	return ast.StringTerm(s)
+}
+
 // inputValue builds the Rego input document of an Input.
 func inputValue(in *Input) (ast.Value, error) {
 	labels := make([][2]*ast.Term, 0, len(in.NamespaceLabels))
 	for k, v := range in.NamespaceLabels {
-		labels = append(labels, [2]*ast.Term{ast.InternedTerm(k), ast.InternedTerm(v)})
+		labels = append(labels, [2]*ast.Term{ast.StringTerm(k), ast.StringTerm(v)})
 	}
 	return ast.NewObject(
-		[2]*ast.Term{ast.InternedTerm("kind"), ast.InternedTerm(in.Kind)},
-		[2]*ast.Term{ast.InternedTerm("operation"), ast.InternedTerm(in.Operation)},
-		[2]*ast.Term{ast.InternedTerm("namespace"), ast.InternedTerm(in.Namespace)},
-		[2]*ast.Term{ast.InternedTerm("pod"), ast.NewTerm(in.Pod)},
-		[2]*ast.Term{ast.InternedTerm("namespaceLabels"), ast.NewTerm(ast.NewObject(labels...))},
+		[2]*ast.Term{astjson.Key("kind"), inputString(in.Kind)},
+		[2]*ast.Term{astjson.Key("operation"), inputString(in.Operation)},
+		[2]*ast.Term{astjson.Key("namespace"), ast.StringTerm(in.Namespace)},
+		[2]*ast.Term{podKey, ast.NewTerm(in.Pod)},
+		[2]*ast.Term{namespaceLabelsKey, ast.NewTerm(ast.NewObject(labels...))},
 	), nil
 }
