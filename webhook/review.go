@@ -56,15 +56,33 @@ type admissionRequest struct {
 }
 
 // decodeReview reads and checks an AdmissionReview request.
+// readBody reads a request body of at most maxReviewBytes, into a buffer of the announced
+// length when there is one, instead of growing it as it fills.
+func readBody(r *http.Request) ([]byte, error) {
+	limited := http.MaxBytesReader(nil, r.Body, maxReviewBytes)
+	if r.ContentLength <= 0 || r.ContentLength > maxReviewBytes {
+		return io.ReadAll(limited)
+	}
+	// net/http ends the body at the announced length; a shorter one is an unexpected EOF.
+	body := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(limited, body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
 func decodeReview(r *http.Request) (*admissionReview, error) {
 	if r.Method != http.MethodPost {
 		return nil, &requestError{status: http.StatusMethodNotAllowed, msg: fmt.Sprintf("method %s is not allowed; send a POST", r.Method)}
 	}
-	if mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mediaType != "application/json" {
-		return nil, &requestError{status: http.StatusUnsupportedMediaType,
-			msg: fmt.Sprintf("content type %q is not supported; send application/json", r.Header.Get("Content-Type"))}
+	if contentType := r.Header.Get("Content-Type"); contentType != "application/json" {
+		// What the API server sends is matched as is; anything else is parsed, parameters and all.
+		if mediaType, _, err := mime.ParseMediaType(contentType); err != nil || mediaType != "application/json" {
+			return nil, &requestError{status: http.StatusUnsupportedMediaType,
+				msg: fmt.Sprintf("content type %q is not supported; send application/json", contentType)}
+		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxReviewBytes))
+	body, err := readBody(r)
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return nil, &requestError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("request body is larger than %d bytes", maxReviewBytes)}
