@@ -7,7 +7,8 @@
 // ir: blocks of imperative statements over locals, the form its Wasm compiler consumes). This
 // package executes that plan directly on ast values, calling OPA's own built-in function
 // implementations, so the policies, the compiler, the planner and the built-ins are all OPA's;
-// only the loop that steps through statements is podpolicy's.
+// only the execution of statements is podpolicy's. Each statement is compiled once, when the
+// plan is loaded, into a closure over its resolved operands (compile.go).
 //
 // The semantics follow OPA's Wasm compiler (internal/compiler/wasm), which is the reference
 // consumer of plans: a statement that is undefined leaves the innermost block, BreakStmt
