@@ -164,7 +164,7 @@ var (
 	namespaceLabelsKey = ast.StringTerm("namespaceLabels")
 	knownInputValues   = func() map[string]*ast.Term {
 		terms := map[string]*ast.Term{}
-		for _, s := range []string{"CREATE", "UPDATE", "DELETE", "CONNECT"} {
+		for _, s := range []string{"CREATE", "UPDATE", "DELETE"} {
 			terms[s] = ast.StringTerm(s)
 		}
 		for kind := range workloads {

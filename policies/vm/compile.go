@@ -26,62 +26,77 @@ func (o operand) get(locals []*ast.Term) *ast.Term {
 	return locals[o.local]
 }
 
+// compiler turns checked plan statements into ops. The plan's check refuses what cannot run,
+// so err stays nil; should the two ever disagree, Load fails rather than the evaluation.
+type compiler struct {
+	*Program
+	err error
+}
+
+// unsupported records that something passed the check but cannot be compiled.
+func (c *compiler) unsupported(what any) {
+	if c.err == nil {
+		c.err = fmt.Errorf("%T passed the plan's check but cannot be compiled", what)
+	}
+}
+
 // operand resolves an operand the plan's check has accepted.
-func (p *Program) operand(o ir.Operand) operand {
+func (c *compiler) operand(o ir.Operand) operand {
 	switch v := o.Value.(type) {
 	case ir.Local:
 		return operand{local: v}
 	case ir.StringIndex:
-		return operand{constant: p.strings[v]}
+		return operand{constant: c.strings[v]}
 	case ir.Bool:
 		return operand{constant: ast.InternedTerm(bool(v))}
 	}
-	panic(fmt.Sprintf("operand of type %T passed the plan's check", o.Value))
+	c.unsupported(o.Value)
+	return operand{constant: ast.InternedNullTerm}
 }
 
-func (p *Program) operands(os []ir.Operand) []operand {
+func (c *compiler) operands(os []ir.Operand) []operand {
 	out := make([]operand, len(os))
 	for i, o := range os {
-		out[i] = p.operand(o)
+		out[i] = c.operand(o)
 	}
 	return out
 }
 
 // compileBlocks compiles blocks whose statements the plan's check has accepted.
-func (p *Program) compileBlocks(blocks []*ir.Block) [][]op {
+func (c *compiler) compileBlocks(blocks []*ir.Block) [][]op {
 	out := make([][]op, len(blocks))
 	for i, b := range blocks {
-		out[i] = p.compileBlock(b)
+		out[i] = c.compileBlock(b)
 	}
 	return out
 }
 
-func (p *Program) compileBlock(b *ir.Block) []op {
+func (c *compiler) compileBlock(b *ir.Block) []op {
 	ops := make([]op, len(b.Stmts))
 	for i, stmt := range b.Stmts {
-		ops[i] = p.compileStmt(stmt)
+		ops[i] = c.compileStmt(stmt)
 	}
 	return ops
 }
 
-func (p *Program) compileStmt(stmt ir.Stmt) op {
+func (c *compiler) compileStmt(stmt ir.Stmt) op {
 	switch s := stmt.(type) {
 	case *ir.AssignVarStmt:
-		return assign(p.operand(s.Source), s.Target)
+		return assign(c.operand(s.Source), s.Target)
 	case *callFunctionStmt:
-		return p.compileCall(s)
+		return c.compileCall(s)
 	case *callBuiltinStmt:
-		return compileBuiltin(s, p.operands(s.Args))
+		return compileBuiltin(s, c.operands(s.Args))
 	case *ir.DotStmt:
-		return compileDot(p.operand(s.Source), p.operand(s.Key), s.Target)
+		return compileDot(c.operand(s.Source), c.operand(s.Key), s.Target)
 	case *ir.NotEqualStmt:
-		a, b := p.operand(s.A), p.operand(s.B)
+		a, b := c.operand(s.A), c.operand(s.B)
 		return func(_ *evaluation, l []*ast.Term) int { return held(!equal(a.get(l), b.get(l))) }
 	case *ir.EqualStmt:
-		a, b := p.operand(s.A), p.operand(s.B)
+		a, b := c.operand(s.A), c.operand(s.B)
 		return func(_ *evaluation, l []*ast.Term) int { return held(equal(a.get(l), b.get(l))) }
 	case *ir.BlockStmt:
-		blocks := p.compileBlocks(s.Blocks)
+		blocks := c.compileBlocks(s.Blocks)
 		return func(e *evaluation, l []*ast.Term) int {
 			for _, b := range blocks {
 				if r := e.nested(l, b); r != proceed {
@@ -94,12 +109,12 @@ func (p *Program) compileStmt(stmt ir.Stmt) op {
 		index := int(s.Index)
 		return func(*evaluation, []*ast.Term) int { return index }
 	case *ir.ScanStmt:
-		return p.compileScan(s)
+		return c.compileScan(s)
 	case *ir.NotStmt:
-		body := p.compileBlock(s.Block)
+		body := c.compileBlock(s.Block)
 		return func(e *evaluation, l []*ast.Term) int { return not(e.run(l, body)) }
 	case *ir.WithStmt:
-		return p.compileWith(s)
+		return c.compileWith(s)
 	case *ir.IsDefinedStmt:
 		source := s.Source
 		return func(_ *evaluation, l []*ast.Term) int { return held(l[source] != nil) }
@@ -124,18 +139,18 @@ func (p *Program) compileStmt(stmt ir.Stmt) op {
 	case *ir.NopStmt:
 		return func(*evaluation, []*ast.Term) int { return proceed }
 	}
-	return p.compileData(stmt)
+	return c.compileData(stmt)
 }
 
 // compileData compiles the statements that make or change values.
-func (p *Program) compileData(stmt ir.Stmt) op {
+func (c *compiler) compileData(stmt ir.Stmt) op {
 	switch s := stmt.(type) {
 	case *ir.ObjectInsertStmt:
-		return compileObjectInsert(s.Object, p.operand(s.Key), p.operand(s.Value), false, &s.Location)
+		return compileObjectInsert(s.Object, c.operand(s.Key), c.operand(s.Value), false, &s.Location)
 	case *ir.ObjectInsertOnceStmt:
-		return compileObjectInsert(s.Object, p.operand(s.Key), p.operand(s.Value), true, &s.Location)
+		return compileObjectInsert(s.Object, c.operand(s.Key), c.operand(s.Value), true, &s.Location)
 	case *ir.AssignVarOnceStmt:
-		source, target, loc := p.operand(s.Source), s.Target, &s.Location
+		source, target, loc := c.operand(s.Source), s.Target, &s.Location
 		return func(e *evaluation, l []*ast.Term) int {
 			v := source.get(l)
 			if old := l[target]; old != nil && !equal(old, v) {
@@ -145,9 +160,9 @@ func (p *Program) compileData(stmt ir.Stmt) op {
 			return proceed
 		}
 	case *ir.SetAddStmt:
-		return compileSetAdd(s.Set, p.operand(s.Value), &s.Location)
+		return compileSetAdd(s.Set, c.operand(s.Value), &s.Location)
 	case *ir.ArrayAppendStmt:
-		array, value, loc := s.Array, p.operand(s.Value), &s.Location
+		array, value, loc := s.Array, c.operand(s.Value), &s.Location
 		return func(e *evaluation, l []*ast.Term) int {
 			t := l[array]
 			arr, ok := valueOf(t).(*ast.Array)
@@ -182,7 +197,7 @@ func (p *Program) compileData(stmt ir.Stmt) op {
 			return proceed
 		}
 	case *ir.LenStmt:
-		source, target, loc := p.operand(s.Source), s.Target, &s.Location
+		source, target, loc := c.operand(s.Source), s.Target, &s.Location
 		return func(e *evaluation, l []*ast.Term) int {
 			n, ok := length(source.get(l))
 			if !ok {
@@ -198,7 +213,7 @@ func (p *Program) compileData(stmt ir.Stmt) op {
 			return proceed
 		}
 	case *ir.MakeNumberRefStmt:
-		return assign(operand{constant: p.numbers[s.Index]}, s.Target)
+		return assign(operand{constant: c.numbers[s.Index]}, s.Target)
 	case *ir.MakeNumberIntStmt:
 		return assign(operand{constant: ast.InternedTerm(int(s.Value))}, s.Target)
 	case *ir.AssignIntStmt:
@@ -214,11 +229,8 @@ func (p *Program) compileData(stmt ir.Stmt) op {
 			return proceed
 		}
 	}
-	// The plan's check refuses every other statement, so this is never reached; failing at
-	// evaluation keeps it from passing silently should the two ever disagree.
-	return func(e *evaluation, _ []*ast.Term) int {
-		return e.fail(fmt.Errorf("statement %T is not supported", stmt))
-	}
+	c.unsupported(stmt)
+	return nil
 }
 
 func assign(source operand, target ir.Local) op {
@@ -298,8 +310,8 @@ func compileSetAdd(set ir.Local, value operand, loc *ir.Location) op {
 
 // compileCall compiles a call of a planned function; the callee's body is read when the call
 // runs, as functions are compiled in no particular order.
-func (p *Program) compileCall(s *callFunctionStmt) op {
-	f, args, result := s.fn, p.operands(s.Args), s.Result
+func (c *compiler) compileCall(s *callFunctionStmt) op {
+	f, args, result := s.fn, c.operands(s.Args), s.Result
 	return func(e *evaluation, l []*ast.Term) int {
 		out, r := e.callFunction(l, f, args)
 		if r == aborted {
@@ -311,9 +323,9 @@ func (p *Program) compileCall(s *callFunctionStmt) op {
 }
 
 func compileBuiltin(s *callBuiltinStmt, args []operand) op {
-	impl, result := s.impl, s.Result
+	result := s.Result
 	return func(e *evaluation, l []*ast.Term) int {
-		out, r := e.callBuiltin(l, s, impl, args)
+		out, r := e.callBuiltin(l, s, args)
 		if r == aborted {
 			return r
 		}
@@ -328,20 +340,24 @@ type scanOp struct {
 	body               []op
 }
 
-func (p *Program) compileScan(s *ir.ScanStmt) op {
-	scan := &scanOp{source: s.Source, key: s.Key, value: s.Value, body: p.compileBlock(s.Block)}
+func (c *compiler) compileScan(s *ir.ScanStmt) op {
+	scan := &scanOp{source: s.Source, key: s.Key, value: s.Value, body: c.compileBlock(s.Block)}
 	return func(e *evaluation, l []*ast.Term) int { return e.scan(l, scan) }
 }
 
-// withOp is a compiled WithStmt.
+// withOp is a compiled WithStmt; its path is the keys themselves, looked up at load.
 type withOp struct {
 	local ir.Local
-	path  []int
+	path  []*ast.Term
 	value operand
 	body  []op
 }
 
-func (p *Program) compileWith(s *ir.WithStmt) op {
-	with := &withOp{local: s.Local, path: s.Path, value: p.operand(s.Value), body: p.compileBlock(s.Block)}
+func (c *compiler) compileWith(s *ir.WithStmt) op {
+	path := make([]*ast.Term, len(s.Path))
+	for i, index := range s.Path {
+		path[i] = c.strings[index]
+	}
+	with := &withOp{local: s.Local, path: path, value: c.operand(s.Value), body: c.compileBlock(s.Block)}
 	return func(e *evaluation, l []*ast.Term) int { return e.with(l, with) }
 }

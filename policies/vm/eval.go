@@ -200,13 +200,13 @@ func (e *evaluation) callFunction(caller []*ast.Term, f *function, args []operan
 }
 
 // callBuiltin runs one of OPA's built-in functions; nil means undefined.
-func (e *evaluation) callBuiltin(locals []*ast.Term, s *callBuiltinStmt, impl topdown.BuiltinFunc, args []operand) (*ast.Term, int) {
+func (e *evaluation) callBuiltin(locals []*ast.Term, s *callBuiltinStmt, args []operand) (*ast.Term, int) {
 	e.args = e.args[:0]
 	for _, a := range args {
 		e.args = append(e.args, a.get(locals))
 	}
 	e.out = nil
-	if err := impl(e.bctx, e.args, e.keep); err != nil {
+	if err := s.impl(e.bctx, e.args, e.keep); err != nil {
 		return nil, e.fail(fmt.Errorf("%s: %s: %w", e.where(&s.Location), s.Func, err))
 	}
 	return e.out, proceed

@@ -108,10 +108,14 @@ func Load(policy *ir.Policy, data ast.Value) (*Program, error) {
 	}
 	p.planSize = max(size, int(ir.Data)+1)
 	p.foldConstants(p.plan.Blocks)
+	c := &compiler{Program: p}
 	for _, f := range p.funcs {
-		f.blocks = p.compileBlocks(f.fn.Blocks)
+		f.blocks = c.compileBlocks(f.fn.Blocks)
 	}
-	p.blocks = p.compileBlocks(p.plan.Blocks)
+	p.blocks = c.compileBlocks(p.plan.Blocks)
+	if c.err != nil {
+		return nil, fmt.Errorf("load plan %s: %w", p.plan.Name, c.err)
+	}
 	p.precompute()
 	return p, nil
 }

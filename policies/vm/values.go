@@ -137,7 +137,7 @@ func (e *evaluation) with(locals []*ast.Term, s *withOp) int {
 
 	value := s.value.get(locals)
 	if len(s.path) > 0 {
-		value = upsert(saved, s.path, e.prog.strings, value)
+		value = upsert(saved, s.path, value)
 	}
 	locals[s.local] = value
 	e.memo = make([]memoEntry, len(savedMemo))
@@ -156,7 +156,7 @@ func (e *evaluation) with(locals []*ast.Term, s *withOp) int {
 
 // upsert returns a copy of doc with value at path, copying only the objects along the path;
 // a missing or non-object node on the way is replaced by an object.
-func upsert(doc *ast.Term, path []int, strings []*ast.Term, value *ast.Term) *ast.Term {
+func upsert(doc *ast.Term, path []*ast.Term, value *ast.Term) *ast.Term {
 	if len(path) == 0 {
 		return value
 	}
@@ -166,7 +166,7 @@ func upsert(doc *ast.Term, path []int, strings []*ast.Term, value *ast.Term) *as
 	} else {
 		obj = ast.NewObject()
 	}
-	key := strings[path[0]]
-	obj.Insert(key, upsert(obj.Get(key), path[1:], strings, value))
+	key := path[0]
+	obj.Insert(key, upsert(obj.Get(key), path[1:], value))
 	return ast.NewTerm(obj)
 }
