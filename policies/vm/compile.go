@@ -30,7 +30,11 @@ func (o operand) get(locals []*ast.Term) *ast.Term {
 // so err stays nil; should the two ever disagree, Load fails rather than the evaluation.
 type compiler struct {
 	*Program
-	err error
+	// conflict is the error message of a conflict in the function being compiled.
+	conflict string
+	// baseRefs are its locals that refer into the base data document.
+	baseRefs map[ir.Local]bool
+	err      error
 }
 
 // unsupported records that something passed the check but cannot be compiled.
@@ -87,8 +91,10 @@ func (c *compiler) compileStmt(stmt ir.Stmt) op {
 		return c.compileCall(s)
 	case *callBuiltinStmt:
 		return compileBuiltin(s, c.operands(s.Args))
+	case *ir.CallDynamicStmt:
+		return c.compileCallDynamic(s)
 	case *ir.DotStmt:
-		return compileDot(c.operand(s.Source), c.operand(s.Key), s.Target)
+		return c.compileDot(s)
 	case *ir.NotEqualStmt:
 		a, b := c.operand(s.A), c.operand(s.B)
 		return func(_ *evaluation, l []*ast.Term) int { return held(!equal(a.get(l), b.get(l))) }
@@ -150,11 +156,11 @@ func (c *compiler) compileData(stmt ir.Stmt) op {
 	case *ir.ObjectInsertOnceStmt:
 		return compileObjectInsert(s.Object, c.operand(s.Key), c.operand(s.Value), true, &s.Location)
 	case *ir.AssignVarOnceStmt:
-		source, target, loc := c.operand(s.Source), s.Target, &s.Location
+		source, target, loc, conflict := c.operand(s.Source), s.Target, &s.Location, c.conflict
 		return func(e *evaluation, l []*ast.Term) int {
 			v := source.get(l)
 			if old := l[target]; old != nil && !equal(old, v) {
-				return e.fail(fmt.Errorf("%s: eval_conflict_error: complete rules must not produce multiple outputs", e.where(loc)))
+				return e.fail(e.errorAt(loc, conflictErr, conflict))
 			}
 			l[target] = v
 			return proceed
@@ -167,9 +173,13 @@ func (c *compiler) compileData(stmt ir.Stmt) op {
 			t := l[array]
 			arr, ok := valueOf(t).(*ast.Array)
 			if !ok {
-				return e.fail(fmt.Errorf("%s: array append to %v", e.where(loc), t))
+				return e.fail(e.errorAt(loc, internalErr, fmt.Sprintf("array append to %v", t)))
 			}
-			t.Value = arr.Append(value.get(l))
+			v := value.get(l)
+			if v == nil {
+				return e.fail(e.errorAt(loc, internalErr, "array append of an undefined value"))
+			}
+			t.Value = arr.Append(v)
 			return proceed
 		}
 	case *ir.MakeObjectStmt:
@@ -201,7 +211,7 @@ func (c *compiler) compileData(stmt ir.Stmt) op {
 		return func(e *evaluation, l []*ast.Term) int {
 			n, ok := length(source.get(l))
 			if !ok {
-				return e.fail(fmt.Errorf("%s: length of %v", e.where(loc), source.get(l)))
+				return e.fail(e.errorAt(loc, internalErr, fmt.Sprintf("length of %v", source.get(l))))
 			}
 			l[target] = ast.InternedTerm(n)
 			return proceed
@@ -249,17 +259,23 @@ func assign(source operand, target ir.Local) op {
 }
 
 // compileDot has a form of its own for the common case, a local's member named by a constant.
-func compileDot(source, key operand, target ir.Local) op {
+// A lookup in a reference into the base data document reads keys as OPA's storage does.
+func (c *compiler) compileDot(s *ir.DotStmt) op {
+	source, key, target := c.operand(s.Source), c.operand(s.Key), s.Target
+	lookup := dot
+	if source.constant == nil && c.baseRefs[source.local] {
+		lookup = baseDot
+	}
 	if source.constant == nil && key.constant != nil {
 		from, name := source.local, key.constant
 		return func(_ *evaluation, l []*ast.Term) int {
-			v := dot(l[from], name)
+			v := lookup(l[from], name)
 			l[target] = v
 			return held(v != nil)
 		}
 	}
 	return func(_ *evaluation, l []*ast.Term) int {
-		v := dot(source.get(l), key.get(l))
+		v := lookup(source.get(l), key.get(l))
 		l[target] = v
 		return held(v != nil)
 	}
@@ -278,12 +294,15 @@ func compileObjectInsert(object ir.Local, key, value operand, once bool, loc *ir
 	return func(e *evaluation, l []*ast.Term) int {
 		obj, ok := valueOf(l[object]).(ast.Object)
 		if !ok {
-			return e.fail(fmt.Errorf("%s: object insert into %v", e.where(loc), l[object]))
+			return e.fail(e.errorAt(loc, internalErr, fmt.Sprintf("object insert into %v", l[object])))
 		}
 		k, v := key.get(l), value.get(l)
+		if k == nil || v == nil {
+			return e.fail(e.errorAt(loc, internalErr, "object insert of an undefined key or value"))
+		}
 		if once {
 			if old := obj.Get(k); old != nil && !equal(old, v) {
-				return e.fail(fmt.Errorf("%s: eval_conflict_error: object keys must be unique", e.where(loc)))
+				return e.fail(e.errorAt(loc, conflictErr, "object keys must be unique"))
 			}
 		}
 		obj.Insert(k, v)
@@ -296,14 +315,18 @@ func compileSetAdd(set ir.Local, value operand, loc *ir.Location) op {
 		t := l[set]
 		s, ok := valueOf(t).(ast.Set)
 		if !ok {
-			return e.fail(fmt.Errorf("%s: set add into %v", e.where(loc), t))
+			return e.fail(e.errorAt(loc, internalErr, fmt.Sprintf("set add into %v", t)))
+		}
+		v := value.get(l)
+		if v == nil {
+			return e.fail(e.errorAt(loc, internalErr, "set add of an undefined value"))
 		}
 		if s == emptySet {
 			// The set's first member: it gets a set of its own, in the term every alias holds.
 			s = ast.NewSet()
 			t.Value = s
 		}
-		s.Add(value.get(l))
+		s.Add(v)
 		return proceed
 	}
 }
@@ -319,6 +342,41 @@ func (c *compiler) compileCall(s *callFunctionStmt) op {
 		}
 		l[result] = out
 		return held(out != nil)
+	}
+}
+
+// compileCallDynamic compiles a call of the function at a path computed at evaluation, as
+// the planner emits for data.a[x].b: a path no function has leaves the block (the plan then
+// reads the base document instead), and a function found but undefined leaves the three
+// blocks the planner wraps around the call, as in OPA's Wasm compiler.
+func (c *compiler) compileCallDynamic(s *ir.CallDynamicStmt) op {
+	path, result := c.operands(s.Path), s.Result
+	args := make([]operand, len(s.Args))
+	for i, a := range s.Args {
+		args[i] = operand{local: a}
+	}
+	return func(e *evaluation, l []*ast.Term) int {
+		segments := make([]string, len(path))
+		for i, seg := range path {
+			str, ok := valueOf(seg.get(l)).(ast.String)
+			if !ok {
+				return 0
+			}
+			segments[i] = string(str)
+		}
+		f := e.prog.byPath[pathKey(segments)]
+		if f == nil {
+			return 0
+		}
+		out, r := e.callFunction(l, f, args)
+		if r == aborted {
+			return r
+		}
+		if out == nil {
+			return 3
+		}
+		l[result] = out
+		return proceed
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -39,12 +40,15 @@ type evaluation struct {
 	// ret is the value of the last ReturnLocalStmt, read by the call that ran it.
 	ret *ast.Term
 	// args and out carry built-in operands and results without allocating per call.
-	args   []*ast.Term
-	out    *ast.Term
-	keep   func(*ast.Term) error
-	result *ast.Term
-	err    error
-	steps  int
+	args []*ast.Term
+	out  *ast.Term
+	keep func(*ast.Term) error
+	// collect gathers every output of a relation built-in (walk), which the plan scans.
+	collect   func(*ast.Term) error
+	collected []*ast.Term
+	results   []*ast.Term
+	err       error
+	steps     int
 	// terms are the terms the plan makes; they outlive the evaluation in its result.
 	terms astjson.Terms
 }
@@ -67,25 +71,63 @@ func (c ctxCancel) Cancelled() bool { return c.ctx.Err() != nil }
 
 var noMetrics = metrics.NoOp()
 
-// Eval evaluates the plan on input (nil leaves input undefined). It returns the single value
-// the query produced, nil when the query is undefined, or an error; an error never stands
-// for "no result".
+// Eval evaluates the plan of a query with one variable and at most one result, such as a
+// reference to a rule, on input (nil leaves input undefined). It returns the value the query
+// produced, nil when the query is undefined, or an error; an error never stands for "no
+// result".
 func (p *Program) Eval(ctx context.Context, input ast.Value) (*ast.Term, error) {
 	e := p.newEvaluation(ctx)
 	defer p.release(e)
-	locals := e.stack[:p.planSize]
+	if err := e.evalPlan(input); err != nil {
+		return nil, err
+	}
+	switch len(e.results) {
+	case 0:
+		return nil, nil
+	case 1:
+	default:
+		return nil, errors.New("query produced more than one result")
+	}
+	obj, ok := e.results[0].Value.(ast.Object)
+	if !ok || obj.Len() != 1 {
+		return nil, fmt.Errorf("query result %v: want one variable", e.results[0])
+	}
+	var value *ast.Term
+	obj.Foreach(func(_, v *ast.Term) { value = v })
+	return value, nil
+}
+
+// ResultSet evaluates the plan of any query on input (nil leaves input undefined) and
+// returns its results: one object of the query's variables per result, in the order the plan
+// found them, as OPA's rego package returns them. No result means the query is undefined.
+func (p *Program) ResultSet(ctx context.Context, input ast.Value) ([]ast.Object, error) {
+	e := p.newEvaluation(ctx)
+	defer p.release(e)
+	if err := e.evalPlan(input); err != nil {
+		return nil, err
+	}
+	out := make([]ast.Object, len(e.results))
+	for i, r := range e.results {
+		out[i] = r.Value.(ast.Object)
+	}
+	return out, nil
+}
+
+// evalPlan runs the plan's blocks with input and data in place.
+func (e *evaluation) evalPlan(input ast.Value) error {
+	locals := e.stack[:e.prog.planSize]
 	if input != nil {
 		locals[0] = ast.NewTerm(input)
 	}
-	locals[1] = p.data
-	for _, b := range p.blocks {
+	locals[1] = e.prog.data
+	for _, b := range e.prog.blocks {
 		if r := e.run(locals, b); r == aborted {
-			return nil, e.err
+			return e.err
 		} else if r > 0 || r == returned {
 			break
 		}
 	}
-	return e.result, nil
+	return nil
 }
 
 // newEvaluation takes an evaluation from the pool: its stack, memo and scratch space are
@@ -101,6 +143,10 @@ func (p *Program) newEvaluation(ctx context.Context) *evaluation {
 		}
 		e.keep = func(t *ast.Term) error {
 			e.out = t
+			return nil
+		}
+		e.collect = func(t *ast.Term) error {
+			e.collected = append(e.collected, t)
 			return nil
 		}
 		e.bctx = topdown.BuiltinContext{Metrics: noMetrics, Seed: rand.Reader, Cache: builtins.Cache{}}
@@ -124,7 +170,9 @@ func (p *Program) release(e *evaluation) {
 	clear(e.args[:cap(e.args)])
 	clear(e.bctx.Cache)
 	e.ctx, e.bctx.Context, e.bctx.Cancel, e.bctx.Time = nil, nil, nil, nil
-	e.ret, e.out, e.result, e.err, e.steps, e.terms = nil, nil, nil, nil, 0, astjson.Terms{}
+	clear(e.results)
+	clear(e.collected)
+	e.ret, e.out, e.results, e.collected, e.err, e.steps, e.terms = nil, nil, e.results[:0], e.collected[:0], nil, 0, astjson.Terms{}
 	p.pool.Put(e)
 }
 
@@ -143,22 +191,18 @@ func (e *evaluation) tick() bool {
 		return true
 	}
 	if err := e.ctx.Err(); err != nil {
-		e.fail(fmt.Errorf("evaluation cancelled: %w", err))
+		e.fail((&topdown.Error{Code: cancelErr, Message: "caller cancelled query execution"}).Wrap(err))
 		return false
 	}
 	return true
 }
 
-// addResult keeps the query's value: the plan adds one object of query variables.
+// addResult keeps one result of the query: the plan adds an object of query variables.
 func (e *evaluation) addResult(t *ast.Term) int {
-	obj, ok := valueOf(t).(ast.Object)
-	if !ok || obj.Len() != 1 {
-		return e.fail(fmt.Errorf("query result %v: want one variable", t))
+	if _, ok := valueOf(t).(ast.Object); !ok {
+		return e.fail(&topdown.Error{Code: internalErr, Message: fmt.Sprintf("query result %v: want an object of variables", t)})
 	}
-	if e.result != nil {
-		return e.fail(errors.New("query produced more than one result"))
-	}
-	obj.Foreach(func(_, v *ast.Term) { e.result = v })
+	e.results = append(e.results, t)
 	return proceed
 }
 
@@ -199,15 +243,36 @@ func (e *evaluation) callFunction(caller []*ast.Term, f *function, args []operan
 	return ret, proceed
 }
 
-// callBuiltin runs one of OPA's built-in functions; nil means undefined.
+// callBuiltin runs one of OPA's built-in functions; nil means undefined. A relation (walk)
+// yields every output, which the plan receives as one array and scans.
 func (e *evaluation) callBuiltin(locals []*ast.Term, s *callBuiltinStmt, args []operand) (*ast.Term, int) {
 	e.args = e.args[:0]
 	for _, a := range args {
 		e.args = append(e.args, a.get(locals))
 	}
+	if s.relation {
+		e.collected = e.collected[:0]
+		if err := s.impl(e.bctx, e.args, e.collect); err != nil {
+			return e.builtinFailed(s, err)
+		}
+		return ast.NewTerm(ast.NewArray(slices.Clone(e.collected)...)), proceed
+	}
 	e.out = nil
 	if err := s.impl(e.bctx, e.args, e.keep); err != nil {
-		return nil, e.fail(fmt.Errorf("%s: %s: %w", e.where(&s.Location), s.Func, err))
+		return e.builtinFailed(s, err)
 	}
 	return e.out, proceed
+}
+
+// builtinFailed handles the error of a built-in. With strict built-in errors (the default)
+// it ends the evaluation; otherwise it makes the call undefined, as OPA's topdown does,
+// except for errors that halt evaluation (a cancelled context, an exceeded limit).
+func (e *evaluation) builtinFailed(s *callBuiltinStmt, err error) (*ast.Term, int) {
+	if halt, ok := errors.AsType[topdown.Halt](err); ok {
+		return nil, e.fail(e.located(&s.Location, halt.Err))
+	}
+	if !e.prog.strictBuiltinErrors {
+		return nil, proceed
+	}
+	return nil, e.fail(e.located(&s.Location, err))
 }

@@ -1,10 +1,7 @@
 package vm
 
 import (
-	"fmt"
-
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/ir"
 )
 
 // run runs compiled statements in order until one of them does not proceed.
@@ -51,13 +48,4 @@ func held(ok bool) int {
 		return proceed
 	}
 	return 0
-}
-
-// where names a statement's place in the policy, for errors.
-func (e *evaluation) where(loc *ir.Location) string {
-	file := "policy"
-	if loc.File >= 0 && loc.File < len(e.prog.files) {
-		file = e.prog.files[loc.File]
-	}
-	return fmt.Sprintf("%s:%d", file, loc.Row)
 }

@@ -3,6 +3,7 @@ package vm
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -19,6 +20,8 @@ type Program struct {
 	blocks   [][]op
 	planSize int
 	funcs    map[string]*function
+	// byPath finds the functions a CallDynamicStmt may call, by their path in data.
+	byPath   map[string]*function
 	builtins map[string]topdown.BuiltinFunc
 	strings  []*ast.Term
 	numbers  []*ast.Term
@@ -30,6 +33,24 @@ type Program struct {
 	pool        sync.Pool
 	// stackHint is the initial capacity of an evaluation's stack of locals.
 	stackHint int
+	// strictBuiltinErrors makes a built-in's error end the evaluation instead of making the
+	// call undefined.
+	strictBuiltinErrors bool
+	// observe, when set, is told the name of every built-in called (the conformance suite
+	// records which built-ins its cases prove).
+	observe func(name string)
+	// anyBuiltin lifts the allowlist, for the conformance suite to measure what it proves.
+	anyBuiltin bool
+}
+
+// Option adjusts how a Program evaluates.
+type Option func(*Program)
+
+// StrictBuiltinErrors sets whether a built-in's error ends the evaluation (true, the default,
+// as podpolicy always evaluates) or makes the call undefined, as OPA's topdown does unless
+// asked for strict errors.
+func StrictBuiltinErrors(strict bool) Option {
+	return func(p *Program) { p.strictBuiltinErrors = strict }
 }
 
 // callFunctionStmt is a CallStmt of a planned function, resolved when the plan is loaded.
@@ -42,11 +63,15 @@ type callFunctionStmt struct {
 type callBuiltinStmt struct {
 	*ir.CallStmt
 	impl topdown.BuiltinFunc
+	// relation is true for a built-in that yields many outputs (walk).
+	relation bool
 }
 
 // function is one planned function; rules are the functions of input and data alone.
 type function struct {
-	fn       *ir.Func
+	fn *ir.Func
+	// rule is the document the function produces, e.g. data.test.p.
+	rule     ast.Ref
 	blocks   [][]op
 	size     int
 	memoSlot int // -1 when the function takes arguments besides input and data
@@ -54,17 +79,27 @@ type function struct {
 
 // Load prepares the first plan of policy for evaluation against data. It fails when the plan
 // uses a statement or built-in this package cannot run.
-func Load(policy *ir.Policy, data ast.Value) (*Program, error) {
+func Load(policy *ir.Policy, data ast.Value, opts ...Option) (*Program, error) {
 	if policy.Plans == nil || len(policy.Plans.Plans) != 1 {
 		return nil, errors.New("load plan: want exactly one plan")
 	}
 	p := &Program{
 		plan:     policy.Plans.Plans[0],
 		funcs:    map[string]*function{},
+		byPath:   map[string]*function{},
 		builtins: map[string]topdown.BuiltinFunc{},
 		data:     ast.NewTerm(data),
 		// Enough for the library's deepest call chains without growing.
-		stackHint: 512,
+		stackHint:           512,
+		strictBuiltinErrors: true,
+	}
+	for _, opt := range opts {
+		opt(p)
+	}
+	if !p.anyBuiltin {
+		if err := CheckBuiltins(policy); err != nil {
+			return nil, fmt.Errorf("load plan: %w", err)
+		}
 	}
 	if policy.Static != nil {
 		for _, s := range policy.Static.Strings {
@@ -81,17 +116,23 @@ func Load(policy *ir.Policy, data ast.Value) (*Program, error) {
 			if impl == nil {
 				return nil, fmt.Errorf("load plan: built-in %s has no implementation", b.Name)
 			}
+			if p.observe != nil {
+				impl = observed(b.Name, impl, p.observe)
+			}
 			p.builtins[b.Name] = impl
 		}
 	}
 	if policy.Funcs != nil {
 		for _, fn := range policy.Funcs.Funcs {
-			f := &function{fn: fn, memoSlot: -1, size: maxLocal(fn.Return, fn.Params...)}
+			f := &function{fn: fn, rule: ruleRef(fn), memoSlot: -1, size: maxLocal(fn.Return, fn.Params...)}
 			if len(fn.Params) == 2 {
 				f.memoSlot = p.memoSize
 				p.memoSize++
 			}
 			p.funcs[fn.Name] = f
+			if fn.Path != nil {
+				p.byPath[pathKey(fn.Path)] = f
+			}
 		}
 		for _, f := range p.funcs {
 			size, err := p.check(f.fn.Blocks)
@@ -110,8 +151,12 @@ func Load(policy *ir.Policy, data ast.Value) (*Program, error) {
 	p.foldConstants(p.plan.Blocks)
 	c := &compiler{Program: p}
 	for _, f := range p.funcs {
+		c.conflict = conflictMessage(f.fn)
+		c.baseRefs = baseRefs(f.fn.Params[1], f.fn.Blocks)
 		f.blocks = c.compileBlocks(f.fn.Blocks)
 	}
+	c.conflict = "complete rules must not produce multiple outputs"
+	c.baseRefs = baseRefs(ir.Data, p.plan.Blocks)
 	p.blocks = c.compileBlocks(p.plan.Blocks)
 	if c.err != nil {
 		return nil, fmt.Errorf("load plan %s: %w", p.plan.Name, c.err)
@@ -119,6 +164,61 @@ func Load(policy *ir.Policy, data ast.Value) (*Program, error) {
 	p.precompute()
 	return p, nil
 }
+
+// CheckBuiltins refuses a plan that declares a built-in outside the compiled evaluator's
+// allowlist (see provenBuiltins), naming it.
+func CheckBuiltins(policy *ir.Policy) error {
+	if policy.Static == nil {
+		return nil
+	}
+	for _, b := range policy.Static.BuiltinFuncs {
+		if reason, excluded := excludedBuiltins[b.Name]; excluded {
+			return fmt.Errorf("built-in %s is not run by the compiled evaluator: %s", b.Name, reason)
+		}
+		if !provenBuiltins[b.Name] {
+			return fmt.Errorf("built-in %s is not among those OPA's conformance suite proves on the compiled evaluator", b.Name)
+		}
+	}
+	return nil
+}
+
+// observed wraps a built-in's implementation so that every call is reported.
+func observed(name string, impl topdown.BuiltinFunc, observe func(string)) topdown.BuiltinFunc {
+	return func(bctx topdown.BuiltinContext, args []*ast.Term, iter func(*ast.Term) error) error {
+		observe(name)
+		return impl(bctx, args, iter)
+	}
+}
+
+// ruleRef is the reference of the document a planned function produces, as OPA names it in
+// errors: its path without the plan's group prefix (g0.data.test.p is data.test.p).
+func ruleRef(fn *ir.Func) ast.Ref {
+	var path []string
+	if fn.Path != nil {
+		path = fn.Path[1:]
+	} else {
+		path = strings.Split(fn.Name, ".")[1:]
+		if len(path) > 0 && path[0] == "data" {
+			path = path[1:]
+		}
+	}
+	ref := ast.Ref{ast.DefaultRootDocument}
+	for _, seg := range path {
+		ref = append(ref, ast.StringTerm(seg))
+	}
+	return ref
+}
+
+// conflictMessage is what OPA says when the function produces two values at once.
+func conflictMessage(fn *ir.Func) string {
+	if len(fn.Params) > 2 {
+		return "function " + ruleRef(fn).String() + " produced conflicting values for the same inputs"
+	}
+	return "rule " + ruleRef(fn).String() + " produced conflicting values"
+}
+
+// pathKey joins a function's path in data into one map key.
+func pathKey(path []string) string { return strings.Join(path, "\x00") }
 
 // resolve replaces a call by one that knows its callee, so evaluation never looks names up.
 func (p *Program) resolve(stmt ir.Stmt) ir.Stmt {
@@ -129,7 +229,8 @@ func (p *Program) resolve(stmt ir.Stmt) ir.Stmt {
 	if f := p.funcs[call.Func]; f != nil {
 		return &callFunctionStmt{CallStmt: call, fn: f}
 	}
-	return &callBuiltinStmt{CallStmt: call, impl: p.builtins[call.Func]}
+	decl := ast.BuiltinMap[call.Func]
+	return &callBuiltinStmt{CallStmt: call, impl: p.builtins[call.Func], relation: decl != nil && decl.Relation}
 }
 
 // maxLocal returns the number of locals needed to hold ls.
@@ -224,6 +325,10 @@ func (p *Program) checkStmt(stmt ir.Stmt, use func(...ir.Local), operand func(ir
 			return fmt.Errorf("call of unknown function %s", s.Func)
 		}
 		return operands(s.Args...)
+	case *ir.CallDynamicStmt:
+		use(s.Result)
+		use(s.Args...)
+		return operands(s.Path...)
 	case *ir.BlockStmt, *ir.NotStmt, *ir.BreakStmt, *ir.NopStmt:
 	case *ir.DotStmt:
 		use(s.Target)

@@ -4,6 +4,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/util"
 )
 
 // valueOf is the value of a possibly undefined term.
@@ -63,18 +64,31 @@ func length(t *ast.Term) (int, bool) {
 	return 0, false
 }
 
-// merge deep-merges two objects; a conflict leaves the result undefined, as in OPA's Wasm
-// runtime.
+// merge deep-merges two documents as OPA's Wasm runtime does (opa_value_merge): where both
+// are objects their members are merged key by key; otherwise the first wins, so a base
+// document's value takes precedence over a virtual one at the same path.
 func merge(a, b *ast.Term) *ast.Term {
+	if a == nil {
+		return b
+	}
 	objA, okA := valueOf(a).(ast.Object)
 	objB, okB := valueOf(b).(ast.Object)
 	if !okA || !okB {
-		return nil
+		return a
 	}
-	merged, ok := objA.Merge(objB)
-	if !ok {
-		return nil
-	}
+	merged := ast.NewObjectWithCapacity(objA.Len() + objB.Len())
+	objA.Foreach(func(k, v *ast.Term) {
+		if other := objB.Get(k); other != nil {
+			merged.Insert(k, merge(v, other))
+		} else {
+			merged.Insert(k, v)
+		}
+	})
+	objB.Foreach(func(k, v *ast.Term) {
+		if objA.Get(k) == nil {
+			merged.Insert(k, v)
+		}
+	})
 	return ast.NewTerm(merged)
 }
 
@@ -169,4 +183,26 @@ func upsert(doc *ast.Term, path []*ast.Term, value *ast.Term) *ast.Term {
 	key := path[0]
 	obj.Insert(key, upsert(obj.Get(key), path[1:], value))
 	return ast.NewTerm(obj)
+}
+
+// baseDot is a lookup in a reference into the base data document (see baseRefs): OPA names
+// every member there by a string path, so data[2] finds the member "2" and data.list["0"]
+// the first element, as OPA's storage does.
+func baseDot(source, key *ast.Term) *ast.Term {
+	if v := dot(source, key); v != nil || source == nil || key == nil {
+		return v
+	}
+	switch k := key.Value.(type) {
+	case ast.Number:
+		if obj, ok := source.Value.(ast.Object); ok {
+			return obj.Get(ast.InternedTerm(string(k)))
+		}
+	case ast.String:
+		if arr, ok := source.Value.(*ast.Array); ok {
+			if i, ok := util.Atoi(string(k)); ok && i >= 0 && i < arr.Len() {
+				return arr.Elem(i)
+			}
+		}
+	}
+	return nil
 }

@@ -122,6 +122,56 @@ n := count([x | some x in numbers.range(1, 100000000); x % 7 == 3])
 	}
 }
 
+// TestDeadlineStopsALoopOfPlainStatements: a long evaluation that calls no built-in (which
+// might watch the context itself) stops at its deadline because the evaluator counts its
+// own steps and checks the context.
+func TestDeadlineStopsALoopOfPlainStatements(t *testing.T) {
+	program := load(t, `package p
+pairs := count([1 | some x in input.a; some y in input.a; x != y])
+`, "data.p.pairs")
+	elems := make([]*ast.Term, 4000)
+	for i := range elems {
+		elems[i] = ast.InternedTerm(i)
+	}
+	input := ast.NewObject([2]*ast.Term{ast.StringTerm("a"), ast.ArrayTerm(elems...)})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	got, err := program.Eval(ctx, input)
+	if err == nil {
+		t.Fatalf("the evaluation ran past its deadline to the end (pairs = %v, %v)", got, time.Since(start))
+	}
+	if !strings.Contains(err.Error(), "eval_cancel_error") {
+		t.Errorf("error %v: want a cancellation", err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("the evaluation stopped %v after it started, with a 20ms deadline", took)
+	}
+}
+
+// TestWalkYieldsEveryPathAndValue: walk is a relation, every one of its outputs is a result.
+func TestWalkYieldsEveryPathAndValue(t *testing.T) {
+	program := load(t, `package p
+privileged contains path if {
+	walk(input.pod.spec, [path, value])
+	path[count(path) - 1] == "privileged"
+	value == true
+}
+`, "data.p.privileged")
+	input := ast.MustParseTerm(`{"pod": {"spec": {"containers": [
+		{"name": "a", "securityContext": {"privileged": true}},
+		{"name": "b", "securityContext": {"privileged": false}},
+		{"name": "c", "securityContext": {"privileged": true}}]}}}`)
+	got, err := program.Eval(context.Background(), input.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ast.MustParseTerm(`{["containers", 0, "securityContext", "privileged"], ["containers", 2, "securityContext", "privileged"]}`)
+	if !got.Equal(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
 func TestLoadRefusesWhatItCannotRun(t *testing.T) {
 	plan := func(stmt ir.Stmt) *ir.Policy {
 		return &ir.Policy{
@@ -129,13 +179,39 @@ func TestLoadRefusesWhatItCannotRun(t *testing.T) {
 			Plans:  &ir.Plans{Plans: []*ir.Plan{{Name: "p", Blocks: []*ir.Block{{Stmts: []ir.Stmt{stmt}}}}}},
 		}
 	}
-	for name, stmt := range map[string]ir.Stmt{
-		"dynamic call":     &ir.CallDynamicStmt{},
-		"unknown function": &ir.CallStmt{Func: "g0.data.nowhere"},
-		"bad string index": &ir.AssignVarStmt{Source: ir.Operand{Value: ir.StringIndex(7)}},
+	for name, tc := range map[string]struct {
+		stmt ir.Stmt
+		want string
+	}{
+		"future statement": {&futureStmt{}, "statement *vm.futureStmt is not supported"},
+		"unknown function": {&ir.CallStmt{Func: "g0.data.nowhere"}, "call of unknown function g0.data.nowhere"},
+		"bad string index": {&ir.AssignVarStmt{Source: ir.Operand{Value: ir.StringIndex(7)}}, "string constant 7 out of range"},
 	} {
-		if _, err := Load(plan(stmt), ast.NewObject()); err == nil {
-			t.Errorf("%s: loaded", name)
+		_, err := Load(plan(tc.stmt), ast.NewObject())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", name, err, tc.want)
+		}
+	}
+}
+
+// futureStmt stands for a statement a later OPA's planner may emit.
+type futureStmt struct{ ir.Location }
+
+// TestLoadRefusesBuiltinsOutsideTheAllowlist: a plan that declares a built-in the
+// conformance suite does not prove is refused, naming it, before anything runs.
+func TestLoadRefusesBuiltinsOutsideTheAllowlist(t *testing.T) {
+	for source, want := range map[string]string{
+		`package p
+x := http.send({"method": "GET", "url": input.url})`: "built-in http.send is not run by the compiled evaluator",
+		`package p
+x := opa.runtime()`: "built-in opa.runtime is not run by the compiled evaluator",
+	} {
+		plan, err := Plan(context.Background(), compile(t, source), "data.p.x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(plan, ast.NewObject()); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want %q", err, want)
 		}
 	}
 }
