@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/open-policy-agent/opa/v1/ast"
-
-	"github.com/podpolicy/podpolicy/policies/astjson"
+	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
 // typicalPod is the fixed example of the article's Pod: two containers, every rule passing.
@@ -26,11 +24,11 @@ func typicalPod(b *testing.B) []byte {
 // evaluateRaw decodes an object's JSON straight into OPA values, normalises it and evaluates
 // it, as one admission request does.
 func evaluateRaw(tb testing.TB, e *Engine, raw []byte, phases Phase) {
-	obj, err := astjson.DecodeWithoutNullFields(raw)
+	obj, err := normalize.Decode(raw)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	in, err := NewInputFromValue(obj.(ast.Object), "CREATE")
+	in, err := normalize.NewInput(obj, "CREATE")
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -9,12 +9,10 @@
 //
 // By default the engine runs OPA's query plan of those two queries (package vm) rather than
 // OPA's topdown interpreter: the planner, the built-ins and the semantics are OPA's, the loop
-// over statements is podpolicy's, and it is several times faster. Options.Evaluator selects
-// topdown instead. Objects from the API server are decoded once, straight into OPA values
-// (package astjson, NewInputFromValue); NewInput takes Go-decoded objects such as YAML.
+// over statements is podpolicy's, and it is several times faster. A policy set the compiled
+// evaluator refuses runs on topdown instead; Options.Evaluator can force either.
 //
-// The engine is shared by `podpolicy check` and `podpolicy serve`: both normalise an object
-// with NewInput or NewInputFromValue (picking the pod spec out of a workload and applying the
-// Kubernetes defaulting the rules depend on) and call Engine.Evaluate, so the CLI and the
-// cluster cannot disagree.
+// The engine is shared by `podpolicy check` and `podpolicy serve`: both decode and normalise
+// an object with package normalize (a manifest's JSON and an AdmissionReview's object alike)
+// and call Engine.Evaluate, so the CLI and the cluster cannot disagree.
 package policies

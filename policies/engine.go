@@ -9,6 +9,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/podpolicy/podpolicy/policies/astjson"
+	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
 // DefaultEvalTimeout bounds one evaluation when Options.EvalTimeout is zero. It stays well
@@ -125,7 +126,7 @@ func build(ctx context.Context, opts Options) (*policySet, *library, error) {
 
 // Evaluate runs the library on one normalised object. An error means the object could not be
 // judged; callers must never treat it as "no violations".
-func (e *Engine) Evaluate(ctx context.Context, in *Input, phases Phase) (*Result, error) {
+func (e *Engine) Evaluate(ctx context.Context, in *normalize.Input, phases Phase) (*Result, error) {
 	set := e.current.Load()
 	if set.config.Exempt(in.Namespace) {
 		return &Result{Exempt: true}, nil
@@ -167,7 +168,7 @@ var (
 		for _, s := range []string{"CREATE", "UPDATE", "DELETE"} {
 			terms[s] = ast.StringTerm(s)
 		}
-		for kind := range workloads {
+		for _, kind := range normalize.Kinds() {
 			terms[kind] = ast.StringTerm(kind)
 		}
 		return terms
@@ -184,7 +185,7 @@ func inputString(s string) *ast.Term {
 }
 
 // inputValue builds the Rego input document of an Input.
-func inputValue(in *Input) (ast.Value, error) {
+func inputValue(in *normalize.Input) (ast.Value, error) {
 	labels := make([][2]*ast.Term, 0, len(in.NamespaceLabels))
 	for k, v := range in.NamespaceLabels {
 		labels = append(labels, [2]*ast.Term{ast.StringTerm(k), ast.StringTerm(v)})

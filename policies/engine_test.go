@@ -52,7 +52,7 @@ func articlePod() map[string]any {
 
 func evaluate(t *testing.T, e *Engine, obj map[string]any, namespace string) *Result {
 	t.Helper()
-	in, err := NewInput(obj, "CREATE")
+	in, err := newInput(t, obj, "CREATE")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestReloadFailureKeepsLastGoodSet(t *testing.T) {
 
 func TestEvaluationDeadlineFailsTheRequest(t *testing.T) {
 	e := newTestEngine(t, Options{PolicyDirs: []string{"testdata/policy-slow"}, EvalTimeout: 50 * time.Millisecond})
-	in, err := NewInput(articlePod(), "CREATE")
+	in, err := newInput(t, articlePod(), "CREATE")
 	if err != nil {
 		t.Fatal(err)
 	}

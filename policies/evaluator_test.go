@@ -84,7 +84,7 @@ func TestCompiledEvaluatorAgreesWithTopdown(t *testing.T) {
 		topdown := newTestEngine(t, Options{ConfigFile: config, Evaluator: Topdown})
 		for _, obj := range objects {
 			for _, op := range []string{"CREATE", "UPDATE"} {
-				in, err := NewInput(deepCopy(obj).(map[string]any), op)
+				in, err := newInput(t, deepCopy(obj).(map[string]any), op)
 				if err != nil {
 					t.Fatal(err)
 				}

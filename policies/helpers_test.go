@@ -2,10 +2,13 @@ package policies
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
 // newTestEngine builds an engine or fails the test.
@@ -16,6 +19,20 @@ func newTestEngine(t testing.TB, opts Options) *Engine {
 		t.Fatalf("New: %v", err)
 	}
 	return e
+}
+
+// newInput normalises obj as check and serve do: as JSON, decoded by normalize.Decode.
+func newInput(t testing.TB, obj map[string]any, operation string) (*normalize.Input, error) {
+	t.Helper()
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded, err := normalize.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return normalize.NewInput(decoded, operation)
 }
 
 // readYAML decodes a testdata file into a generic value.

@@ -74,7 +74,7 @@ func TestMutationPatchesMatchGoldenAndAreIdempotent(t *testing.T) {
 
 func mutate(t *testing.T, e *Engine, obj map[string]any) []PatchOperation {
 	t.Helper()
-	in, err := NewInput(obj, "CREATE")
+	in, err := newInput(t, obj, "CREATE")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
 // violations turns the raw violations of the entry point (rule package -> set of
 // {container, path, message, fix}) into Violations: metadata from the catalog, action from the
 // config, paths made relative to the object, exceptions applied, sorted.
-func (s *policySet) violations(found map[string]any, in *Input, now time.Time) []Violation {
+func (s *policySet) violations(found map[string]any, in *normalize.Input, now time.Time) []Violation {
 	var out []Violation
 	for pkg, raw := range found {
 		rule := s.catalog.byPackage[pkg]
@@ -48,14 +50,14 @@ func (s *policySet) violations(found map[string]any, in *Input, now time.Time) [
 
 // objectPath turns a path relative to the pod spec into one relative to the object the user
 // wrote. A path under "metadata" (a field PodSpec does not have) is the pod's own metadata.
-func objectPath(in *Input, rel string) string {
+func objectPath(in *normalize.Input, rel string) string {
 	if rel == "metadata" || strings.HasPrefix(rel, "metadata.") {
 		return joinField(strings.TrimSuffix(strings.TrimSuffix(in.SpecPath, "spec"), "."), rel)
 	}
 	return joinField(in.SpecPath, rel)
 }
 
-func (s *policySet) excepted(v *Violation, in *Input, now time.Time) bool {
+func (s *policySet) excepted(v *Violation, in *normalize.Input, now time.Time) bool {
 	if len(s.config.Exceptions) == 0 {
 		return false
 	}
@@ -73,13 +75,13 @@ func containerImage(pod ast.Object, name string) string {
 	if name == "" {
 		return ""
 	}
-	spec, _ := valueAt(pod, "spec").(ast.Object)
-	for _, field := range containerFields {
-		containers, _ := valueAt(spec, field).(*ast.Array)
+	spec, _ := normalize.Value(pod, "spec").(ast.Object)
+	for _, field := range normalize.ContainerFields {
+		containers, _ := normalize.Value(spec, field).(*ast.Array)
 		for i := range lengthOf(containers) {
 			container, _ := containers.Elem(i).Value.(ast.Object)
-			if n, _ := valueAt(container, "name").(ast.String); string(n) == name {
-				image, _ := valueAt(container, "image").(ast.String)
+			if n, _ := normalize.Value(container, "name").(ast.String); string(n) == name {
+				image, _ := normalize.Value(container, "image").(ast.String)
 				return string(image)
 			}
 		}

@@ -3,7 +3,6 @@ package webhook
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -26,20 +25,7 @@ func reviewOf(b *testing.B, manifest string) []byte {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var meta struct{ Kind string }
-	_ = json.Unmarshal(object, &meta)
-	body, err := json.Marshal(map[string]any{
-		"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-		"request": map[string]any{
-			"uid": "b5c5a1e2-0000-4000-8000-000000000001", "operation": "CREATE", "namespace": "shop", "name": "web",
-			"kind": map[string]any{"version": "v1", "kind": meta.Kind}, "resource": map[string]any{"version": "v1", "resource": "pods"},
-			"object": json.RawMessage(object),
-		},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return body
+	return createReview(b, object, "shop")
 }
 
 // BenchmarkValidateRequest measures one in-process decision: AdmissionReview bytes in,

@@ -3,7 +3,7 @@
 // default-container annotation to new Pods.
 //
 // A handler is decode → evaluate → translate: it decodes the AdmissionReview once, normalises
-// the object with policies.NewInput and asks an Evaluator, then maps the outcome to a response
+// the object with normalize.NewInput and asks an Evaluator, then maps the outcome to a response
 // by a fixed table: a request it cannot judge is a 400, an evaluation failure a 500 (so the
 // webhook's failurePolicy decides), violations a 403 carrying every reason, and otherwise an
 // admission with warnings or a JSON patch.

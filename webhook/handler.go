@@ -11,11 +11,12 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
 // Evaluator judges a normalised object; *policies.Engine is the real one.
 type Evaluator interface {
-	Evaluate(ctx context.Context, in *policies.Input, phases policies.Phase) (*policies.Result, error)
+	Evaluate(ctx context.Context, in *normalize.Input, phases policies.Phase) (*policies.Result, error)
 }
 
 // outcome describes how a request was decided, for metrics and the log.

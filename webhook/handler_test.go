@@ -15,6 +15,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 
 	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
 // fakeEngine answers with canned results, chosen by the Pod's first image.
@@ -24,7 +25,7 @@ type fakeEngine struct {
 	calls   int
 }
 
-func (f *fakeEngine) Evaluate(_ context.Context, in *policies.Input, _ policies.Phase) (*policies.Result, error) {
+func (f *fakeEngine) Evaluate(_ context.Context, in *normalize.Input, _ policies.Phase) (*policies.Result, error) {
 	f.calls++
 	if f.err != nil {
 		return nil, f.err

@@ -12,8 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/podpolicy/podpolicy/policies"
-	"github.com/podpolicy/podpolicy/policies/astjson"
+	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
 // maxReviewBytes bounds a request body. The API server caps an object at 3 MiB and a review
@@ -105,97 +104,33 @@ func decodeReview(r *http.Request) (*admissionReview, error) {
 }
 
 // parseReview decodes a review body in one pass: the object and old object become OPA values
-// and the fields around them Go values. Null fields count as absent, and the fields the
-// policies never see (managedFields) are checked for syntax but not built.
+// exactly as normalize.Decode makes them of a manifest, and the fields around them Go values.
+// Null fields count as absent, and the fields the policies never see (managedFields) are
+// checked for syntax but not built.
 func parseReview(body []byte) (*admissionReview, error) {
-	value, err := astjson.DecodeWith(body, policies.DecodeOptions)
+	root, err := normalize.Decode(body)
 	if err != nil {
 		return nil, err
 	}
-	root, ok := value.(ast.Object)
-	if !ok {
-		return nil, fmt.Errorf("expected an object, got %s", astjson.TypeName(value))
-	}
-	var f fieldReader
-	review := &admissionReview{APIVersion: f.string(root, "apiVersion", ""), Kind: f.string(root, "kind", "")}
-	if req := f.object(root, "request", ""); req != nil {
-		kind := f.object(req, "kind", "request")
-		resource := f.object(req, "resource", "request")
+	var f normalize.Reader
+	review := &admissionReview{APIVersion: f.String(root, "apiVersion", ""), Kind: f.String(root, "kind", "")}
+	if req := f.Object(root, "request", ""); req != nil {
+		kind := f.Object(req, "kind", "request")
+		resource := f.Object(req, "resource", "request")
 		review.Request = &admissionRequest{
-			UID:         types.UID(f.string(req, "uid", "request")),
-			Kind:        metav1.GroupVersionKind{Group: f.string(kind, "group", "request.kind"), Version: f.string(kind, "version", "request.kind"), Kind: f.string(kind, "kind", "request.kind")},
-			Resource:    metav1.GroupVersionResource{Group: f.string(resource, "group", "request.resource"), Version: f.string(resource, "version", "request.resource"), Resource: f.string(resource, "resource", "request.resource")},
-			SubResource: f.string(req, "subResource", "request"),
-			Name:        f.string(req, "name", "request"),
-			Namespace:   f.string(req, "namespace", "request"),
-			Operation:   admissionv1.Operation(f.string(req, "operation", "request")),
-			Object:      f.object(req, "object", "request"),
-			OldObject:   f.object(req, "oldObject", "request"),
-			DryRun:      f.boolean(req, "dryRun", "request"),
+			UID:         types.UID(f.String(req, "uid", "request")),
+			Kind:        metav1.GroupVersionKind{Group: f.String(kind, "group", "request.kind"), Version: f.String(kind, "version", "request.kind"), Kind: f.String(kind, "kind", "request.kind")},
+			Resource:    metav1.GroupVersionResource{Group: f.String(resource, "group", "request.resource"), Version: f.String(resource, "version", "request.resource"), Resource: f.String(resource, "resource", "request.resource")},
+			SubResource: f.String(req, "subResource", "request"),
+			Name:        f.String(req, "name", "request"),
+			Namespace:   f.String(req, "namespace", "request"),
+			Operation:   admissionv1.Operation(f.String(req, "operation", "request")),
+			Object:      f.Object(req, "object", "request"),
+			OldObject:   f.Object(req, "oldObject", "request"),
+			DryRun:      f.Bool(req, "dryRun", "request"),
 		}
 	}
-	return review, f.err
-}
-
-// fieldReader reads typed fields of OPA objects and keeps the first type error, naming the
-// field's path.
-type fieldReader struct{ err error }
-
-func (f *fieldReader) get(obj ast.Object, key string) ast.Value {
-	if obj == nil {
-		return nil
-	}
-	if t := obj.Get(astjson.Key(key)); t != nil {
-		return t.Value
-	}
-	return nil
-}
-
-func (f *fieldReader) wrongType(v ast.Value, key, parent, want string) {
-	if f.err == nil {
-		path := key
-		if parent != "" {
-			path = parent + "." + key
-		}
-		f.err = fmt.Errorf("%s: expected %s, got %s", path, want, astjson.TypeName(v))
-	}
-}
-
-func (f *fieldReader) string(obj ast.Object, key, parent string) string {
-	switch v := f.get(obj, key).(type) {
-	case nil:
-		return ""
-	case ast.String:
-		return string(v)
-	default:
-		f.wrongType(v, key, parent, "a string")
-		return ""
-	}
-}
-
-func (f *fieldReader) object(obj ast.Object, key, parent string) ast.Object {
-	switch v := f.get(obj, key).(type) {
-	case nil:
-		return nil
-	case ast.Object:
-		return v
-	default:
-		f.wrongType(v, key, parent, "an object")
-		return nil
-	}
-}
-
-func (f *fieldReader) boolean(obj ast.Object, key, parent string) *bool {
-	switch v := f.get(obj, key).(type) {
-	case nil:
-		return nil
-	case ast.Boolean:
-		b := bool(v)
-		return &b
-	default:
-		f.wrongType(v, key, parent, "a boolean")
-		return nil
-	}
+	return review, f.Err
 }
 
 func orNone(s string) string {

@@ -13,6 +13,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 
 	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
 // deps are what both webhooks decide with.
@@ -129,7 +130,7 @@ func soften(violations []policies.Violation, mode string) []policies.Violation {
 	return out
 }
 
-func (v *validator) respond(req *admissionRequest, in *policies.Input, violations []policies.Violation) (*admissionv1.AdmissionResponse, outcome, error) {
+func (v *validator) respond(req *admissionRequest, in *normalize.Input, violations []policies.Violation) (*admissionv1.AdmissionResponse, outcome, error) {
 	var warnings, audit []string
 	var denials []policies.Violation
 	var rules []string
@@ -169,12 +170,12 @@ func (v *validator) respond(req *admissionRequest, in *policies.Input, violation
 
 // normalise builds the Input of a request object. The namespace of the request is
 // authoritative: the object may not carry one.
-func normalise(obj ast.Object, field string, req *admissionRequest) (*policies.Input, error) {
+func normalise(obj ast.Object, field string, req *admissionRequest) (*normalize.Input, error) {
 	if obj == nil {
 		return nil, badRequest("request.%s is missing", field)
 	}
-	in, err := policies.NewInputFromValue(obj, string(req.Operation))
-	if errors.Is(err, policies.ErrUnsupportedKind) {
+	in, err := normalize.NewInput(obj, string(req.Operation))
+	if errors.Is(err, normalize.ErrUnsupportedKind) {
 		return nil, badRequest("kind %s of %s is not handled by podpolicy", req.Kind.Kind, req.Kind.Group+"/"+req.Kind.Version)
 	}
 	if err != nil {
@@ -186,7 +187,7 @@ func normalise(obj ast.Object, field string, req *admissionRequest) (*policies.I
 
 // deleting reports whether a Pod is being deleted: nothing it carries can still change what
 // runs, and denying its updates would only block its finalizers.
-func deleting(in *policies.Input) bool {
+func deleting(in *normalize.Input) bool {
 	if in.Kind != "Pod" {
 		return false
 	}

@@ -6,8 +6,11 @@ import (
 	"context"
 	"errors"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/podpolicy/podpolicy/policies"
 	"github.com/podpolicy/podpolicy/policies/manifest"
+	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
 // Operation is the admission operation manifests are checked as: what `kubectl apply` of a
@@ -45,8 +48,11 @@ type Summary struct {
 
 // Report is the outcome of a check run.
 type Report struct {
-	Results []ObjectResult `json:"results"`
-	Skipped []Skipped      `json:"skipped,omitempty"`
+	// Evaluator is how the policies ran: compiled, or topdown when the compiled evaluator
+	// refused the policy set.
+	Evaluator policies.Evaluator `json:"evaluator"`
+	Results   []ObjectResult     `json:"results"`
+	Skipped   []Skipped          `json:"skipped,omitempty"`
 	// Errors are inputs that could not be read or judged, each naming file and line.
 	Errors  []error `json:"-"`
 	Summary Summary `json:"summary"`
@@ -73,19 +79,25 @@ func (r *Report) ExitCode() int {
 }
 
 // Run evaluates every document with the engine. readErrs, the errors of reading the inputs,
-// are carried into the report so the run can report them alongside the verdicts.
+// are carried into the report so the run can report them alongside the verdicts. Each
+// document is decoded and normalised as the webhook decodes an AdmissionReview's object.
 func Run(ctx context.Context, engine *policies.Engine, docs []manifest.Document, readErrs []error) *Report {
-	r := &Report{Errors: append([]error(nil), readErrs...), Results: []ObjectResult{}}
+	r := &Report{Errors: append([]error(nil), readErrs...), Results: []ObjectResult{}, Evaluator: engine.Evaluator()}
 	for i := range docs {
 		doc := &docs[i]
-		in, err := policies.NewInput(doc.Object, Operation)
-		if errors.Is(err, policies.ErrUnsupportedKind) {
-			skipped := skippedOf(doc)
-			if err := unknownKind(skipped.APIVersion, skipped.Kind); err != nil {
+		obj, err := normalize.Decode(doc.JSON)
+		if err != nil {
+			r.Errors = append(r.Errors, &manifest.InputError{File: doc.File, Line: doc.Line, Err: err})
+			continue
+		}
+		identity := skippedOf(doc, obj)
+		in, err := normalize.NewInput(obj, Operation)
+		if errors.Is(err, normalize.ErrUnsupportedKind) {
+			if err := unknownKind(identity.APIVersion, identity.Kind); err != nil {
 				r.Errors = append(r.Errors, &manifest.InputError{File: doc.File, Line: doc.LineOf("kind"), Err: err})
 				continue
 			}
-			r.Skipped = append(r.Skipped, skipped)
+			r.Skipped = append(r.Skipped, identity)
 			continue
 		}
 		if err != nil {
@@ -105,7 +117,7 @@ func Run(ctx context.Context, engine *policies.Engine, docs []manifest.Document,
 	return r
 }
 
-func (r *Report) add(doc *manifest.Document, in *policies.Input, result *policies.Result) {
+func (r *Report) add(doc *manifest.Document, in *normalize.Input, result *policies.Result) {
 	obj := ObjectResult{
 		Source: doc.Source, APIVersion: in.APIVersion, Kind: in.Kind, Namespace: in.Namespace, Name: in.Name,
 		Exempt: result.Exempt, Violations: result.Violations, Mutations: result.Mutations, doc: doc,
@@ -126,20 +138,21 @@ func (r *Report) add(doc *manifest.Document, in *policies.Input, result *policie
 	}
 }
 
-func skippedOf(doc *manifest.Document) Skipped {
-	s := Skipped{Source: doc.Source}
-	s.APIVersion, _ = doc.Object["apiVersion"].(string)
-	s.Kind, _ = doc.Object["kind"].(string)
-	if meta, ok := doc.Object["metadata"].(map[string]any); ok {
-		s.Name, _ = meta["name"].(string)
+// skippedOf names an object by its apiVersion, kind and name, as far as they are strings.
+func skippedOf(doc *manifest.Document, obj ast.Object) Skipped {
+	var r normalize.Reader
+	return Skipped{
+		Source:     doc.Source,
+		APIVersion: r.String(obj, "apiVersion", ""),
+		Kind:       r.String(obj, "kind", ""),
+		Name:       r.String(r.Object(obj, "metadata", ""), "name", "metadata"),
 	}
-	return s
 }
 
 // inputError places an object that cannot be normalised at the line of the offending field.
 func inputError(doc *manifest.Document, err error) error {
 	line := doc.Line
-	if fe, ok := errors.AsType[*policies.FieldError](err); ok {
+	if fe, ok := errors.AsType[*normalize.FieldError](err); ok {
 		line = doc.LineOf(fe.Path)
 	}
 	return &manifest.InputError{File: doc.File, Line: line, Err: err}

@@ -28,8 +28,8 @@ type Document struct {
 	File string
 	// Line is the line the object starts on.
 	Line int
-	// Object is the decoded object.
-	Object map[string]any
+	// JSON is the object as kubectl would send it to the API server.
+	JSON []byte
 
 	node *yaml.Node
 }
@@ -144,12 +144,7 @@ func documents(file, source string, root *yaml.Node) ([]Document, []error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, []error{&InputError{File: file, Line: root.Line, Err: fmt.Errorf("document %s is not a Kubernetes object (a mapping) but %s", source, describe(root))}}
 	}
-	value, err := toValue(root)
-	if err != nil {
-		return nil, []error{&InputError{File: file, Line: root.Line, Err: fmt.Errorf("document %s: %w", source, err)}}
-	}
-	obj := value.(map[string]any)
-	kind, _ := obj["kind"].(string)
+	kind := scalarValue(child(root, "kind"))
 	if items := child(root, "items"); strings.HasSuffix(kind, "List") && items != nil && items.Kind == yaml.SequenceNode {
 		var docs []Document
 		var errs []error
@@ -159,10 +154,25 @@ func documents(file, source string, root *yaml.Node) ([]Document, []error) {
 		}
 		return docs, errs
 	}
+	data, err := toJSON(root)
+	if err != nil {
+		return nil, []error{&InputError{File: file, Line: root.Line, Err: fmt.Errorf("document %s: %w", source, err)}}
+	}
 	if kind == "" {
 		return nil, []error{&InputError{File: file, Line: root.Line, Err: fmt.Errorf("document %s has no kind", source)}}
 	}
-	return []Document{{Source: source, File: file, Line: root.Line, Object: obj, node: root}}, nil
+	return []Document{{Source: source, File: file, Line: root.Line, JSON: data, node: root}}, nil
+}
+
+// scalarValue is the string a scalar node resolves to; "" for anything else.
+func scalarValue(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	if s := resolveScalar(n); s.kind == scalarString {
+		return s.str
+	}
+	return ""
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -45,7 +46,11 @@ func TestReadKeepsSourcesAndLines(t *testing.T) {
 			t.Errorf("LineOf(%s) = %d, want %d", path, got, want)
 		}
 	}
-	created := pod.Object["metadata"].(map[string]any)["annotations"].(map[string]any)["created"]
+	var obj map[string]any
+	if err := json.Unmarshal(pod.JSON, &obj); err != nil {
+		t.Fatalf("document JSON %s: %v", pod.JSON, err)
+	}
+	created := obj["metadata"].(map[string]any)["annotations"].(map[string]any)["created"]
 	if created != "2024-01-02" {
 		t.Errorf("a YAML timestamp became %T %v, want the string the API server sees", created, created)
 	}

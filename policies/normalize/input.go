@@ -1,4 +1,4 @@
-package policies
+package normalize
 
 import (
 	"errors"
@@ -47,17 +47,13 @@ var workloads = map[string]workload{
 	"CronJob":               {group: "batch", template: []string{"spec", "jobTemplate", "spec", "template"}},
 }
 
-// FieldError is a field of the object that does not have the shape the API requires.
-type FieldError struct {
-	// Path is the field path in the object, e.g. spec.containers[0].ports.
-	Path   string
-	Detail string
-}
-
-func (e *FieldError) Error() string { return e.Path + ": " + e.Detail }
-
-func fieldError(path, format string, args ...any) error {
-	return &FieldError{Path: path, Detail: fmt.Sprintf(format, args...)}
+// Kinds returns the kinds podpolicy evaluates.
+func Kinds() []string {
+	kinds := make([]string, 0, len(workloads))
+	for kind := range workloads {
+		kinds = append(kinds, kind)
+	}
+	return kinds
 }
 
 // ErrUnsupportedKind is returned by NewInput for an object podpolicy does not evaluate.
@@ -77,30 +73,17 @@ func groupOf(apiVersion string) string {
 	return group
 }
 
-// NewInput normalises a decoded object for evaluation. It takes ownership of obj. Fields of
-// the wrong type are reported with their path; a missing pod spec is not an error (the rules
-// report what it lacks).
-func NewInput(obj map[string]any, operation string) (*Input, error) {
-	dropUnread(obj)
-	value, err := ast.InterfaceToValue(obj)
-	if err != nil {
-		return nil, fmt.Errorf("object: %w", err)
-	}
-	return NewInputFromValue(value.(ast.Object), operation)
-}
-
-// NewInputFromValue normalises an object already decoded into OPA values with DecodeOptions
-// (null fields and IgnoredFields left out): the webhook decodes a request's object once,
-// straight into the values the policies read. It takes ownership of obj: defaults are written
-// into it.
-func NewInputFromValue(obj ast.Object, operation string) (*Input, error) {
+// NewInput normalises an object decoded with Decode (or with DecodeOptions, as part of an
+// AdmissionReview). It takes ownership of obj: defaults are written into it. Fields of the
+// wrong type are reported as a *FieldError with their path; a missing pod spec is not an
+// error (the rules report what it lacks).
+func NewInput(obj ast.Object, operation string) (*Input, error) {
 	in := &Input{Operation: operation}
-	var err error
-	if in.APIVersion, err = stringField(obj, "apiVersion", "apiVersion"); err != nil {
-		return nil, err
-	}
-	if in.Kind, err = stringField(obj, "kind", "kind"); err != nil {
-		return nil, err
+	var r Reader
+	in.APIVersion = r.String(obj, "apiVersion", "")
+	in.Kind = r.String(obj, "kind", "")
+	if r.Err != nil {
+		return nil, r.Err
 	}
 	if in.Kind == "" {
 		return nil, fieldError("kind", "the object has no kind")
@@ -112,15 +95,13 @@ func NewInputFromValue(obj ast.Object, operation string) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
-	if in.Name, err = stringField(meta, "name", "metadata.name"); err != nil {
-		return nil, err
-	}
+	in.Name = r.String(meta, "name", "metadata")
 	if in.Name == "" {
-		generated, _ := stringField(meta, "generateName", "metadata.generateName")
-		in.Name = generated
+		in.Name = r.String(meta, "generateName", "metadata")
 	}
-	if in.Namespace, err = stringField(meta, "namespace", "metadata.namespace"); err != nil {
-		return nil, err
+	in.Namespace = r.String(meta, "namespace", "metadata")
+	if r.Err != nil {
+		return nil, r.Err
 	}
 
 	podMeta, spec, specPath, err := podOf(obj, meta, workloads[in.Kind].template)
@@ -140,8 +121,8 @@ func NewInputFromValue(obj ast.Object, operation string) (*Input, error) {
 
 // PodMetadata returns a field of the pod's metadata; nil when it is not set.
 func (in *Input) PodMetadata(key string) ast.Value {
-	meta, _ := valueAt(in.Pod, "metadata").(ast.Object)
-	return valueAt(meta, key)
+	meta, _ := Value(in.Pod, "metadata").(ast.Object)
+	return Value(meta, key)
 }
 
 // podOf returns the pod metadata and spec of obj, and the path of the spec.
@@ -167,41 +148,4 @@ func podOf(obj, meta ast.Object, template []string) (ast.Object, ast.Object, str
 		return nil, nil, "", err
 	}
 	return meta, spec, specPath, nil
-}
-
-// valueAt returns obj[key]; nil when obj is nil or has no such key.
-func valueAt(obj ast.Object, key string) ast.Value {
-	if obj == nil {
-		return nil
-	}
-	if t := obj.Get(astjson.Key(key)); t != nil {
-		return t.Value
-	}
-	return nil
-}
-
-// mapField returns obj[key] as an object, creating an empty one when it is missing or null.
-func mapField(obj ast.Object, key, path string) (ast.Object, error) {
-	switch v := valueAt(obj, key).(type) {
-	case ast.Object:
-		return v, nil
-	case nil, ast.Null:
-		created := ast.NewObject()
-		obj.Insert(astjson.Key(key), ast.NewTerm(created))
-		return created, nil
-	default:
-		return nil, fieldError(path, "expected an object, got %s", astjson.TypeName(v))
-	}
-}
-
-// stringField returns obj[key] as a string; "" when missing or null.
-func stringField(obj ast.Object, key, path string) (string, error) {
-	switch v := valueAt(obj, key).(type) {
-	case ast.String:
-		return string(v), nil
-	case nil, ast.Null:
-		return "", nil
-	default:
-		return "", fieldError(path, "expected a string, got %s", astjson.TypeName(v))
-	}
 }

@@ -1,8 +1,7 @@
-package policies
+package normalize
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
@@ -15,8 +14,8 @@ var (
 	protocolTCP   = ast.StringTerm("TCP")
 )
 
-// containerFields are the pod spec's container lists.
-var containerFields = []string{"containers", "initContainers", "ephemeralContainers"}
+// ContainerFields are the pod spec's container lists, in the order the rules report them.
+var ContainerFields = []string{"containers", "initContainers", "ephemeralContainers"}
 
 // objectLists are the lists of objects the rules iterate over below a container or the pod
 // spec; an element of another type is reported rather than silently skipped.
@@ -31,7 +30,7 @@ var (
 // defaulted from limits. (Null fields were dropped when the object was decoded.) It also checks
 // that the fields the rules walk have the right shape, naming the path of any that does not.
 func applyDefaults(kind string, spec ast.Object, specPath string) error {
-	if valueAt(spec, "restartPolicy") == nil && kind != "Job" && kind != "CronJob" {
+	if Value(spec, "restartPolicy") == nil && kind != "Job" && kind != "CronJob" {
 		spec.Insert(astjson.Key("restartPolicy"), restartAlways)
 	}
 	for _, field := range specObjectLists {
@@ -39,12 +38,12 @@ func applyDefaults(kind string, spec ast.Object, specPath string) error {
 			return err
 		}
 	}
-	if sc := valueAt(spec, "securityContext"); sc != nil {
+	if sc := Value(spec, "securityContext"); sc != nil {
 		if _, isObject := sc.(ast.Object); !isObject {
 			return fieldError(specPath+".securityContext", "expected an object, got %s", astjson.TypeName(sc))
 		}
 	}
-	for _, field := range containerFields {
+	for _, field := range ContainerFields {
 		containers, err := objectList(spec, specPath, field)
 		if err != nil {
 			return err
@@ -73,7 +72,7 @@ func (p containerPath) String() string {
 // container-level defaults.
 func defaultContainer(c ast.Object, path containerPath) error {
 	for _, field := range containerObjects {
-		if v := valueAt(c, field); v != nil {
+		if v := Value(c, field); v != nil {
 			if _, isObject := v.(ast.Object); !isObject {
 				return fieldError(path.String()+"."+field, "expected an object, got %s", astjson.TypeName(v))
 			}
@@ -84,11 +83,11 @@ func defaultContainer(c ast.Object, path containerPath) error {
 		return err
 	}
 	for _, p := range ports {
-		if valueAt(p, "protocol") == nil {
+		if Value(p, "protocol") == nil {
 			p.Insert(astjson.Key("protocol"), protocolTCP)
 		}
 	}
-	resources, ok := valueAt(c, "resources").(ast.Object)
+	resources, ok := Value(c, "resources").(ast.Object)
 	if !ok {
 		return nil
 	}
@@ -116,7 +115,7 @@ func defaultContainer(c ast.Object, path containerPath) error {
 // objectList returns obj[key] as a list of objects; nil when missing. Errors name the list
 // as parent.key.
 func objectList[P string | containerPath](obj ast.Object, parent P, key string) ([]ast.Object, error) {
-	v := valueAt(obj, key)
+	v := Value(obj, key)
 	if v == nil {
 		return nil, nil
 	}
@@ -138,7 +137,7 @@ func objectList[P string | containerPath](obj ast.Object, parent P, key string) 
 
 // optionalObject returns resources[key] of a container as an object; nil when missing.
 func optionalObject(resources ast.Object, container containerPath, key string) (ast.Object, error) {
-	v := valueAt(resources, key)
+	v := Value(resources, key)
 	if v == nil {
 		return nil, nil
 	}
@@ -147,32 +146,4 @@ func optionalObject(resources ast.Object, container containerPath, key string) (
 		return nil, fieldError(container.String()+".resources."+key, "expected an object, got %s", astjson.TypeName(v))
 	}
 	return o, nil
-}
-
-// IgnoredFields are object members, at any depth, that are not part of the policy input:
-// metadata.managedFields records which client owns which field, not what should run, and is
-// often the largest part of an admission request.
-var IgnoredFields = []string{"managedFields"}
-
-// DecodeOptions are how an object's JSON is decoded into the policy input: null fields and
-// IgnoredFields left out.
-var DecodeOptions = astjson.Options{DropNullFields: true, SkipFields: IgnoredFields}
-
-// dropUnread removes, in place, the object fields set to null (the API server's typed view of
-// an object has no such fields) and the IgnoredFields, as decoding with DecodeOptions does.
-func dropUnread(v any) {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, child := range x {
-			if child == nil || slices.Contains(IgnoredFields, k) {
-				delete(x, k)
-				continue
-			}
-			dropUnread(child)
-		}
-	case []any:
-		for _, child := range x {
-			dropUnread(child)
-		}
-	}
 }

@@ -1,14 +1,13 @@
 package policies
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/podpolicy/podpolicy/policies/astjson"
+	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
 // native converts an OPA value back to Go values for inspection.
@@ -21,34 +20,10 @@ func native(t *testing.T, v ast.Value) map[string]any {
 	return x.(map[string]any)
 }
 
-// bothWays normalises obj through NewInput and, from its JSON decoded by astjson, through
-// NewInputFromValue as the webhook does; the two must agree, and the test goes on with the
-// first.
-func bothWays(t *testing.T, obj map[string]any) (*Input, error) {
-	t.Helper()
-	raw, err := json.Marshal(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := NewInput(obj, "CREATE")
-	value, decodeErr := astjson.DecodeWith(raw, DecodeOptions)
-	if decodeErr != nil {
-		t.Fatal(decodeErr)
-	}
-	decoded, decodeErr := NewInputFromValue(value.(ast.Object), "CREATE")
-	if (err == nil) != (decodeErr == nil) || (err != nil && err.Error() != decodeErr.Error()) {
-		t.Fatalf("NewInput error %v, NewInputFromValue error %v", err, decodeErr)
-	}
-	if err == nil && (in.Pod.Compare(decoded.Pod) != 0 || in.SpecPath != decoded.SpecPath || in.Name != decoded.Name) {
-		t.Fatalf("NewInput and NewInputFromValue disagree:\n%v\n%v", in.Pod, decoded.Pod)
-	}
-	return in, err
-}
-
 func TestNewInputLocatesPodSpecOfEveryKind(t *testing.T) {
 	spec := readYAML(t, "testdata/pod-spec.yaml")
 	for i, k := range kinds {
-		in, err := bothWays(t, object(i, spec))
+		in, err := newInput(t, object(i, spec), "CREATE")
 		if err != nil {
 			t.Fatalf("%s: %v", k.kind, err)
 		}
@@ -75,7 +50,7 @@ func TestNewInputAppliesAPIServerDefaults(t *testing.T) {
 			}},
 		},
 	}
-	in, err := bothWays(t, obj)
+	in, err := newInput(t, obj, "CREATE")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +84,7 @@ func TestNewInputLeavesJobRestartPolicyAlone(t *testing.T) {
 	spec := readYAML(t, "testdata/pod-spec.yaml")
 	obj := object(6, spec) // Job
 	delete(at(obj, "spec", "template", "spec"), "restartPolicy")
-	in, err := NewInput(obj, "CREATE")
+	in, err := newInput(t, obj, "CREATE")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,8 +112,8 @@ func TestNewInputRejectsMalformedObjects(t *testing.T) {
 			"spec.containers[0].resources.limits: expected an object, got a list"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := bothWays(t, tc.obj)
-			var fe *FieldError
+			_, err := newInput(t, tc.obj, "CREATE")
+			var fe *normalize.FieldError
 			if !errors.As(err, &fe) || err.Error() != tc.want {
 				t.Errorf("error %v, want field error %q", err, tc.want)
 			}
@@ -151,8 +126,8 @@ func TestNewInputSkipsOtherKinds(t *testing.T) {
 		{"apiVersion": "v1", "kind": "ConfigMap"},
 		{"apiVersion": "example.com/v1", "kind": "Deployment"},
 	} {
-		_, err := NewInput(obj, "CREATE")
-		if !errors.Is(err, ErrUnsupportedKind) || !strings.Contains(err.Error(), obj["kind"].(string)) {
+		_, err := newInput(t, obj, "CREATE")
+		if !errors.Is(err, normalize.ErrUnsupportedKind) || !strings.Contains(err.Error(), obj["kind"].(string)) {
 			t.Errorf("%v: error %v, want ErrUnsupportedKind", obj, err)
 		}
 	}

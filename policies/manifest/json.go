@@ -1,0 +1,231 @@
+package manifest
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Limits on a document: a hostile manifest could nest without end, or expand aliases to
+// billions of nodes ("billion laughs").
+const (
+	maxDepth = 1000
+	maxNodes = 1_000_000
+)
+
+// toJSON writes a YAML node as the JSON kubectl would send for it (sigs.k8s.io/yaml): scalars
+// resolved as YAML 1.1 (resolve.go), aliases and merge keys (<<) expanded, keys turned into
+// strings. It reports keys JSON cannot hold, numbers it cannot represent, recursive aliases
+// and documents past the size limits, with their line.
+func toJSON(n *yaml.Node) ([]byte, error) {
+	e := &encoder{budget: maxNodes}
+	if err := e.value(n, 0); err != nil {
+		return nil, err
+	}
+	return e.buf, nil
+}
+
+type encoder struct {
+	buf    []byte
+	budget int
+}
+
+func (e *encoder) value(n *yaml.Node, depth int) error {
+	e.budget--
+	if e.budget < 0 {
+		return fmt.Errorf("line %d: the document expands to more than %d nodes", n.Line, maxNodes)
+	}
+	if depth > maxDepth {
+		return fmt.Errorf("line %d: the document nests deeper than %d levels", n.Line, maxDepth)
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			e.buf = append(e.buf, "null"...)
+			return nil
+		}
+		return e.value(n.Content[0], depth+1)
+	case yaml.AliasNode:
+		return e.value(n.Alias, depth+1)
+	case yaml.MappingNode:
+		e.buf = append(e.buf, '{')
+		first := true
+		if err := e.members(n, depth, &first); err != nil {
+			return err
+		}
+		e.buf = append(e.buf, '}')
+		return nil
+	case yaml.SequenceNode:
+		e.buf = append(e.buf, '[')
+		for i, item := range n.Content {
+			if i > 0 {
+				e.buf = append(e.buf, ',')
+			}
+			if err := e.value(item, depth+1); err != nil {
+				return err
+			}
+		}
+		e.buf = append(e.buf, ']')
+		return nil
+	default:
+		return e.scalar(n)
+	}
+}
+
+// members writes the members of a mapping. A merge key (<<) lays the members of the mapping,
+// or mappings, it names over the ones before it, and the members after it over those, as
+// go-yaml v2 does (JSON keeps the last member of a repeated key, as Kubernetes decoding does).
+func (e *encoder) members(n *yaml.Node, depth int, first *bool) error {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, value := n.Content[i], n.Content[i+1]
+		if isMergeKey(key) {
+			if err := e.merge(value, depth+1, first); err != nil {
+				return err
+			}
+			continue
+		}
+		name, err := keyString(key)
+		if err != nil {
+			return err
+		}
+		if !*first {
+			e.buf = append(e.buf, ',')
+		}
+		*first = false
+		e.buf = appendString(e.buf, name)
+		e.buf = append(e.buf, ':')
+		if err := e.value(value, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func isMergeKey(key *yaml.Node) bool {
+	return key.Kind == yaml.ScalarNode && key.Value == "<<" && key.Style&(yaml.TaggedStyle|yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0
+}
+
+// merge writes the members a merge key names: a mapping, or a list of mappings of which the
+// first takes precedence.
+func (e *encoder) merge(n *yaml.Node, depth int, first *bool) error {
+	e.budget--
+	if e.budget < 0 {
+		return fmt.Errorf("line %d: the document expands to more than %d nodes", n.Line, maxNodes)
+	}
+	if depth > maxDepth {
+		return fmt.Errorf("line %d: the document nests deeper than %d levels", n.Line, maxDepth)
+	}
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		return e.members(n, depth, first)
+	case yaml.SequenceNode:
+		for i := len(n.Content) - 1; i >= 0; i-- {
+			item := n.Content[i]
+			for item.Kind == yaml.AliasNode {
+				item = item.Alias
+			}
+			if item.Kind != yaml.MappingNode {
+				return fmt.Errorf("line %d: a merge key (<<) must name mappings", item.Line)
+			}
+			if err := e.members(item, depth+1, first); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("line %d: a merge key (<<) must name a mapping or a list of mappings", n.Line)
+}
+
+// keyString turns a mapping key into the string sigs.k8s.io/yaml makes of it.
+func keyString(key *yaml.Node) (string, error) {
+	for key.Kind == yaml.AliasNode {
+		key = key.Alias
+	}
+	if key.Kind != yaml.ScalarNode {
+		return "", fmt.Errorf("line %d: a mapping key must be a string", key.Line)
+	}
+	s := resolveScalar(key)
+	switch s.kind {
+	case scalarString:
+		return s.str, nil
+	case scalarBool:
+		return strconv.FormatBool(s.b), nil
+	case scalarInt:
+		return strconv.FormatInt(s.i, 10), nil
+	case scalarFloat:
+		switch {
+		case math.IsInf(s.f, 1):
+			return ".inf", nil
+		case math.IsInf(s.f, -1):
+			return "-.inf", nil
+		case math.IsNaN(s.f):
+			return ".nan", nil
+		}
+		return strconv.FormatFloat(s.f, 'g', -1, 32), nil
+	}
+	return "", fmt.Errorf("line %d: the mapping key %q cannot be a JSON object key", key.Line, key.Value)
+}
+
+func (e *encoder) scalar(n *yaml.Node) error {
+	s := resolveScalar(n)
+	switch s.kind {
+	case scalarNull:
+		e.buf = append(e.buf, "null"...)
+	case scalarBool:
+		e.buf = strconv.AppendBool(e.buf, s.b)
+	case scalarInt:
+		e.buf = strconv.AppendInt(e.buf, s.i, 10)
+	case scalarUint:
+		e.buf = strconv.AppendUint(e.buf, s.u, 10)
+	case scalarFloat:
+		if math.IsInf(s.f, 0) || math.IsNaN(s.f) {
+			return fmt.Errorf("line %d: %s is not a number JSON can hold", n.Line, n.Value)
+		}
+		// encoding/json's form of a float, as kubectl sends it.
+		text, err := json.Marshal(s.f)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		e.buf = append(e.buf, text...)
+	default:
+		e.buf = appendString(e.buf, s.str)
+	}
+	return nil
+}
+
+// appendString appends s as a JSON string; invalid UTF-8 becomes U+FFFD, as encoding/json
+// writes it.
+func appendString(buf []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	buf = append(buf, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				buf = append(buf, '\\', c)
+			case c < 0x20:
+				buf = append(buf, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				buf = append(buf, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			buf = append(buf, `\ufffd`...)
+		} else {
+			buf = append(buf, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(buf, '"')
+}
