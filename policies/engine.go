@@ -25,7 +25,7 @@ type Options struct {
 	ConfigFile string
 	// EvalTimeout bounds one evaluation; DefaultEvalTimeout when zero.
 	EvalTimeout time.Duration
-	// Evaluator selects how the library runs: Compiled (the default) or Topdown.
+	// Evaluator selects how the library runs: Auto (the default), Compiled or Topdown.
 	Evaluator Evaluator
 	// Now returns the current time, for exception expiry; time.Now when nil.
 	Now func() time.Time
@@ -51,10 +51,9 @@ type Engine struct {
 
 // policySet is one compiled generation of policies and config.
 type policySet struct {
-	catalog  *catalog
-	config   *Config
-	validate query
-	mutate   query
+	catalog *catalog
+	config  *Config
+	queries
 }
 
 // New loads, compiles and prepares the policies and config of opts.
@@ -86,13 +85,12 @@ func (e *Engine) Reload(ctx context.Context) error {
 // Rules returns the metadata of the loaded rules, sorted by ID.
 func (e *Engine) Rules() []Rule { return e.current.Load().catalog.sorted() }
 
-// Evaluator returns how the policies run.
-func (e *Engine) Evaluator() Evaluator {
-	if e.opts.Evaluator == "" {
-		return Compiled
-	}
-	return e.opts.Evaluator
-}
+// Evaluator returns how the policies in force run: Compiled or Topdown.
+func (e *Engine) Evaluator() Evaluator { return e.current.Load().evaluator }
+
+// EvaluatorFallback says why the policies in force run on topdown although the compiled
+// evaluator was wanted (Auto); empty when they run as asked.
+func (e *Engine) EvaluatorFallback() string { return e.current.Load().fallback }
 
 // Config returns the config in force.
 func (e *Engine) Config() *Config { return e.current.Load().config }
@@ -118,7 +116,7 @@ func build(ctx context.Context, opts Options) (*policySet, *library, error) {
 	}
 	data := map[string]any{"podpolicy": map[string]any{"config": cfg.data}}
 	set := &policySet{catalog: cat, config: cfg}
-	if set.validate, set.mutate, err = prepareQueries(ctx, compiler, data, opts.Evaluator); err != nil {
+	if set.queries, err = prepareQueries(ctx, compiler, data, opts.Evaluator); err != nil {
 		return nil, nil, err
 	}
 	return set, lib, nil

@@ -15,11 +15,24 @@ import (
 type Evaluator string
 
 const (
-	// Compiled runs OPA's query plan of the library (package vm). It is the default.
+	// Auto runs the policies on the compiled evaluator when it accepts them, and on topdown
+	// when it refuses them (a built-in it does not run, a statement it does not know). It is
+	// the default: a policy set never fails to load because of the evaluator.
+	Auto Evaluator = "auto"
+	// Compiled runs OPA's query plan of the library (package vm), and fails to load a policy
+	// set it refuses.
 	Compiled Evaluator = "compiled"
 	// Topdown runs the library through OPA's topdown evaluator, as `opa eval` does.
 	Topdown Evaluator = "topdown"
 )
+
+// queries are the two prepared entry points of a policy set and the evaluator that runs them.
+type queries struct {
+	validate, mutate query
+	evaluator        Evaluator
+	// fallback says why the policies run on topdown when the compiled evaluator was wanted.
+	fallback string
+}
 
 // entryPoints are the two queries every evaluation runs, both in the entry-point package.
 const (
@@ -32,23 +45,45 @@ type query interface {
 	eval(ctx context.Context, input ast.Value) (map[string]any, error)
 }
 
-// prepareQueries prepares both entry points with the requested evaluator.
-func prepareQueries(ctx context.Context, compiler *ast.Compiler, data map[string]any, evaluator Evaluator) (validate, mutate query, err error) {
-	prepare := prepareTopdown
+// prepareQueries prepares both entry points with the requested evaluator. With Auto, a
+// policy set the compiled evaluator refuses runs on topdown, and fallback says why.
+func prepareQueries(ctx context.Context, compiler *ast.Compiler, data map[string]any, evaluator Evaluator) (queries, error) {
 	switch evaluator {
-	case Compiled, "":
-		prepare = prepareCompiled
+	case Auto, "", Compiled:
+		q, err := prepareWith(ctx, compiler, data, prepareCompiled)
+		if err == nil {
+			q.evaluator = Compiled
+			return q, nil
+		}
+		if evaluator == Compiled {
+			return queries{}, fmt.Errorf("%w (--evaluator=%s or %s runs them on topdown)", err, Auto, Topdown)
+		}
+		q, topdownErr := prepareWith(ctx, compiler, data, prepareTopdown)
+		if topdownErr != nil {
+			return queries{}, topdownErr
+		}
+		q.evaluator, q.fallback = Topdown, err.Error()
+		return q, nil
 	case Topdown:
-	default:
-		return nil, nil, fmt.Errorf("unknown evaluator %q (want %s or %s)", evaluator, Compiled, Topdown)
+		q, err := prepareWith(ctx, compiler, data, prepareTopdown)
+		q.evaluator = Topdown
+		return q, err
 	}
-	if validate, err = prepare(ctx, compiler, data, violationsQuery); err != nil {
-		return nil, nil, fmt.Errorf("prepare validation query: %w", err)
+	return queries{}, fmt.Errorf("unknown evaluator %q (want %s, %s or %s)", evaluator, Auto, Compiled, Topdown)
+}
+
+type prepareFunc func(ctx context.Context, compiler *ast.Compiler, data map[string]any, q string) (query, error)
+
+func prepareWith(ctx context.Context, compiler *ast.Compiler, data map[string]any, prepare prepareFunc) (queries, error) {
+	var q queries
+	var err error
+	if q.validate, err = prepare(ctx, compiler, data, violationsQuery); err != nil {
+		return q, fmt.Errorf("prepare validation query: %w", err)
 	}
-	if mutate, err = prepare(ctx, compiler, data, mutationsQuery); err != nil {
-		return nil, nil, fmt.Errorf("prepare mutation query: %w", err)
+	if q.mutate, err = prepare(ctx, compiler, data, mutationsQuery); err != nil {
+		return q, fmt.Errorf("prepare mutation query: %w", err)
 	}
-	return validate, mutate, nil
+	return q, nil
 }
 
 // compiledQuery runs OPA's plan of the query.
@@ -65,7 +100,7 @@ func prepareCompiled(ctx context.Context, compiler *ast.Compiler, data map[strin
 	}
 	program, err := vm.Load(plan, value)
 	if err != nil {
-		return nil, fmt.Errorf("%w (the policies can run with --evaluator=%s instead)", err, Topdown)
+		return nil, fmt.Errorf("the compiled evaluator refuses the policies: %w", err)
 	}
 	return compiledQuery{program}, nil
 }

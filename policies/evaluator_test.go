@@ -6,58 +6,28 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/open-policy-agent/opa/v1/ast"
-
-	"github.com/podpolicy/podpolicy/policies/vm"
 )
 
 // TestLibraryTestsPassOnTheCompiledEvaluator runs every Rego unit test of the library (they
-// use `with`, fixtures and every rule, denying and allowing) through the compiled evaluator:
-// a test whose result is not true means the evaluator and OPA's topdown disagree.
+// use `with`, fixtures and every rule, denying and allowing) through the compiled evaluator,
+// as `podpolicy test` does: a test that does not pass means the evaluator and OPA's topdown
+// disagree.
 func TestLibraryTestsPassOnTheCompiledEvaluator(t *testing.T) {
-	lib, err := loadLibrary(nil)
+	set, lib, err := build(context.Background(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	compiler := ast.NewCompiler().WithStrict(true)
-	if compiler.Compile(lib.withTests()); compiler.Failed() {
-		t.Fatal(compiler.Errors)
-	}
-	data, err := ast.InterfaceToValue(map[string]any{"podpolicy": map[string]any{"config": newTestEngine(t, Options{}).Config().data}})
+	results, err := runCompiledTests(context.Background(), set, lib, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ran := 0
-	for _, m := range lib.tests {
-		for _, r := range m.Rules {
-			name := r.Head.Name.String()
-			if !strings.HasPrefix(name, "test_") {
-				continue
-			}
-			query := m.Package.Path.String() + "." + name
-			t.Run(strings.TrimPrefix(query, "data.podpolicy."), func(t *testing.T) {
-				plan, err := vm.Plan(context.Background(), compiler, query)
-				if err != nil {
-					t.Fatal(err)
-				}
-				program, err := vm.Load(plan, data)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := program.Eval(context.Background(), nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got == nil || !got.Equal(ast.BooleanTerm(true)) {
-					t.Errorf("%s is %v on the compiled evaluator, want true", query, got)
-				}
-			})
-			ran++
+	for _, r := range results {
+		if outcomeOf(r) != outcomePass {
+			t.Errorf("%s is %s on the compiled evaluator (%v, %s)", testName(r), outcomeOf(r), r.Error, r.Output)
 		}
 	}
-	if ran < 100 {
-		t.Errorf("ran %d library tests, want all 100 or more", ran)
+	if len(results) < 100 {
+		t.Errorf("ran %d library tests, want all 100 or more", len(results))
 	}
 }
 
@@ -112,5 +82,61 @@ func TestUnknownEvaluatorIsRefused(t *testing.T) {
 	_, err := New(context.Background(), Options{Evaluator: "wasm"})
 	if err == nil || !strings.Contains(err.Error(), `"wasm"`) {
 		t.Fatalf("New with evaluator wasm: %v", err)
+	}
+}
+
+// TestPolicySetTheCompiledEvaluatorRefusesRunsOnTopdown: a policy directory whose rule calls
+// a built-in outside the compiled evaluator's allowlist loads on topdown by default, saying
+// why; forcing the compiled evaluator fails to load it, naming the built-in.
+func TestPolicySetTheCompiledEvaluatorRefusesRunsOnTopdown(t *testing.T) {
+	dirs := []string{filepath.Join("testdata", "policy-topdown")}
+	e := newTestEngine(t, Options{PolicyDirs: dirs})
+	if e.Evaluator() != Topdown || !strings.Contains(e.EvaluatorFallback(), "built-in opa.runtime") {
+		t.Errorf("evaluator %s, fallback %q: want topdown because of opa.runtime", e.Evaluator(), e.EvaluatorFallback())
+	}
+	in, err := newInput(t, map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "a", "labels": map[string]any{"stage": "prod"}}}, "CREATE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Evaluate(context.Background(), in, Validate|Mutate); err != nil {
+		t.Errorf("evaluate on topdown: %v", err)
+	}
+	_, err = New(context.Background(), Options{PolicyDirs: dirs, Evaluator: Compiled})
+	if err == nil || !strings.Contains(err.Error(), "built-in opa.runtime") || !strings.Contains(err.Error(), "--evaluator=auto") {
+		t.Errorf("forced compiled evaluator: error %v, want the refusal naming opa.runtime", err)
+	}
+	if library := newTestEngine(t, Options{}); library.Evaluator() != Compiled || library.EvaluatorFallback() != "" {
+		t.Errorf("the library runs on %s (%q), want compiled", library.Evaluator(), library.EvaluatorFallback())
+	}
+}
+
+// TestWalkPolicyFiresOnBothEvaluators: a custom rule built on the relation built-in walk
+// finds every privileged container on either evaluator.
+func TestWalkPolicyFiresOnBothEvaluators(t *testing.T) {
+	obj := map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": "web"},
+		"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
+			"containers":     []any{map[string]any{"name": "a", "securityContext": map[string]any{"privileged": true}}},
+			"initContainers": []any{map[string]any{"name": "b"}, map[string]any{"name": "c", "securityContext": map[string]any{"privileged": true}}},
+		}}}}
+	want := []string{"spec.template.spec.containers[0].securityContext.privileged", "spec.template.spec.initContainers[1].securityContext.privileged"}
+	for _, evaluator := range []Evaluator{Compiled, Topdown} {
+		e := newTestEngine(t, Options{PolicyDirs: []string{filepath.Join("testdata", "policy-walk")}, Evaluator: evaluator})
+		in, err := newInput(t, deepCopy(obj).(map[string]any), "CREATE")
+		if err != nil {
+			t.Fatal(err)
+		}
+		result, err := e.Evaluate(context.Background(), in, Validate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, v := range result.Violations {
+			if v.Rule == "privileged-anywhere" {
+				got = append(got, v.Path)
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: privileged-anywhere at %v, want %v", evaluator, got, want)
+		}
 	}
 }

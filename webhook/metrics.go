@@ -1,7 +1,10 @@
 package webhook
 
 import (
+	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/podpolicy/podpolicy/policies"
 )
 
 // Metrics are podpolicy's Prometheus metrics (DESIGN §5).
@@ -11,6 +14,7 @@ type Metrics struct {
 	Violations   *prometheus.CounterVec
 	Reloads      *prometheus.CounterVec
 	RulesLoaded  prometheus.Gauge
+	Evaluator    *prometheus.GaugeVec
 	NamespaceErr prometheus.Counter
 }
 
@@ -49,15 +53,37 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "podpolicy_policy_rules_loaded",
 			Help: "Rules in the policy set in force.",
 		}),
+		Evaluator: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "podpolicy_policy_evaluator",
+			Help: "1 for the evaluator that runs the policy set in force (compiled or topdown), 0 for the other.",
+		}, []string{"evaluator"}),
 		NamespaceErr: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "podpolicy_namespace_lookup_errors_total",
 			Help: "Namespace lookups that failed; the request was then judged with no namespace labels (mode deny).",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.Violations, m.Reloads, m.RulesLoaded, m.NamespaceErr} {
+	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.Violations, m.Reloads, m.RulesLoaded, m.Evaluator, m.NamespaceErr} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
+}
+
+// policiesLoaded records a policy set that came into force: its rules, its evaluator, and in
+// the log why it runs on topdown when the compiled evaluator refused it.
+func (m *Metrics) policiesLoaded(engine *policies.Engine, log logr.Logger, msg string) {
+	m.RulesLoaded.Set(float64(len(engine.Rules())))
+	for _, e := range []policies.Evaluator{policies.Compiled, policies.Topdown} {
+		running := 0.0
+		if engine.Evaluator() == e {
+			running = 1
+		}
+		m.Evaluator.WithLabelValues(string(e)).Set(running)
+	}
+	keysAndValues := []any{"rules", len(engine.Rules()), "evaluator", engine.Evaluator()}
+	if fallback := engine.EvaluatorFallback(); fallback != "" {
+		keysAndValues = append(keysAndValues, "evaluatorFallback", fallback)
+	}
+	log.Info(msg, keysAndValues...)
 }

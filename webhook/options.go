@@ -36,7 +36,7 @@ type Options struct {
 	ShutdownDelay time.Duration
 	// EnablePprof serves /debug/pprof/ on the metrics address.
 	EnablePprof bool
-	// Evaluator selects how the policies run; policies.Compiled when empty.
+	// Evaluator selects how the policies run; policies.Auto when empty.
 	Evaluator policies.Evaluator
 	// TLS, when non-nil, makes podpolicy manage its own CA and serving certificate.
 	TLS *SelfManagedTLS

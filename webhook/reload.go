@@ -47,8 +47,7 @@ func (r *reloader) run(ctx context.Context) {
 			continue
 		}
 		r.metrics.Reloads.WithLabelValues("success").Inc()
-		r.metrics.RulesLoaded.Set(float64(len(r.engine.Rules())))
-		r.log.Info("policies reloaded", "rules", len(r.engine.Rules()))
+		r.metrics.policiesLoaded(r.engine, r.log, "policies reloaded")
 	}
 }
 

@@ -42,8 +42,7 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	if err != nil {
 		return fmt.Errorf("register metrics: %w", err)
 	}
-	metrics.RulesLoaded.Set(float64(len(engine.Rules())))
-	log.Info("policies loaded", "rules", len(engine.Rules()), "config", opts.ConfigFile, "policyDirs", opts.PolicyDirs, "evaluator", engine.Evaluator())
+	metrics.policiesLoaded(engine, log.WithValues("config", opts.ConfigFile, "policyDirs", opts.PolicyDirs), "policies loaded")
 
 	// Servers run under serveCtx, which outlives ctx by the shutdown delay.
 	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))

@@ -16,7 +16,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.Var(&files, "f", "manifest file, directory (walked for .yaml, .yml, .json) or - for stdin; repeatable")
 	fs.Var(&policyDirs, "policy-dir", "directory of extra or overriding Rego policies; repeatable")
 	configFile := fs.String("config", "", "config file (rule actions and settings, exceptions, mutation settings)")
-	evaluator := fs.String("evaluator", string(policies.Compiled), "how the policies run: compiled (OPA's query plan, fast) or topdown (OPA's interpreter)")
+	evaluator := fs.String("evaluator", string(policies.Auto), evaluatorUsage)
 	output := fs.String("o", "text", "output format: text, json or sarif")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -34,6 +34,9 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		fmt.Fprintf(stderr, "podpolicy check: %v\n", err)
 		return check.ExitError
+	}
+	if fallback := engine.EvaluatorFallback(); fallback != "" && *output == "text" {
+		fmt.Fprintf(stderr, "podpolicy check: the policies run on OPA's topdown: %s\n", fallback)
 	}
 	docs, readErrs := manifest.Read(files, stdin)
 	report := check.Run(ctx, engine, docs, readErrs)

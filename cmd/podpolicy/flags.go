@@ -27,3 +27,6 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	}
 	return fs
 }
+
+// evaluatorUsage documents --evaluator, shared by serve and check.
+const evaluatorUsage = "how the policies run: auto (the compiled evaluator, or OPA's topdown for a policy set it refuses), compiled (OPA's query plan, fast; refuses to load what it cannot run) or topdown (OPA's interpreter)"

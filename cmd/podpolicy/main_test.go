@@ -88,3 +88,79 @@ func TestVersion(t *testing.T) {
 		t.Errorf("exit %d: %s", code, stdout)
 	}
 }
+
+// privilegedDeployment is a Deployment with a privileged container and init container.
+const privilegedDeployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+      - {name: a, image: registry.example.com/a:1.0, securityContext: {privileged: true}}
+      initContainers:
+      - {name: b, image: registry.example.com/b:1.0}
+      - {name: c, image: registry.example.com/c:1.0, securityContext: {privileged: true}}
+`
+
+// TestWalkPolicyFiresIdenticallyInCheckAndTest: a policy-dir rule built on walk reports both
+// privileged containers with the compiled evaluator (the default) and with topdown, and its
+// Rego tests pass on both.
+func TestWalkPolicyFiresIdenticallyInCheckAndTest(t *testing.T) {
+	outputs := map[string]string{}
+	for _, evaluator := range []string{"auto", "topdown"} {
+		code, stdout, stderr := runCLI(t, privilegedDeployment, "check", "-f", "-", "-o", "json", "--evaluator", evaluator, "--policy-dir", "../../policies/testdata/policy-walk")
+		var out struct {
+			Evaluator string
+			Results   []struct {
+				Violations []struct{ Rule, Path string }
+			}
+		}
+		if err := json.Unmarshal([]byte(stdout), &out); err != nil || code != 1 || len(out.Results) != 1 {
+			t.Fatalf("%s: exit %d, %v: %s %s", evaluator, code, err, stdout, stderr)
+		}
+		var paths []string
+		for _, v := range out.Results[0].Violations {
+			if v.Rule == "privileged-anywhere" {
+				paths = append(paths, v.Path)
+			}
+		}
+		want := "spec.template.spec.containers[0].securityContext.privileged spec.template.spec.initContainers[1].securityContext.privileged"
+		if strings.Join(paths, " ") != want {
+			t.Errorf("%s: privileged-anywhere at %v, want %s", evaluator, paths, want)
+		}
+		if wantEvaluator := map[string]string{"auto": "compiled", "topdown": "topdown"}[evaluator]; out.Evaluator != wantEvaluator {
+			t.Errorf("--evaluator %s: report says %q, want %q", evaluator, out.Evaluator, wantEvaluator)
+		}
+		outputs[evaluator] = strings.Replace(stdout, `"evaluator": "`+out.Evaluator+`"`, "", 1)
+	}
+	if outputs["auto"] != outputs["topdown"] {
+		t.Errorf("the reports differ beyond the evaluator:\n%s\n%s", outputs["auto"], outputs["topdown"])
+	}
+	code, stdout, _ := runCLI(t, "", "test", "../../policies/testdata/policy-walk")
+	if code != 0 || !strings.Contains(stdout, "tests run on the compiled evaluator") || !strings.Contains(stdout, "OPA's topdown agrees on all") {
+		t.Errorf("podpolicy test: exit %d\n%s", code, stdout)
+	}
+}
+
+// TestCheckSaysWhichEvaluatorRuns: a policy directory the compiled evaluator refuses runs on
+// topdown, and -o json says so and why; forcing the compiled evaluator fails to load it.
+func TestCheckSaysWhichEvaluatorRuns(t *testing.T) {
+	dir := "../../policies/testdata/policy-topdown"
+	code, stdout, stderr := runCLI(t, "", "check", "-f", "../../examples/web-server-pod-fixed.yaml", "-o", "json", "--policy-dir", dir)
+	var out struct{ Evaluator, EvaluatorFallback string }
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil || code != 0 {
+		t.Fatalf("exit %d, %v: %s %s", code, err, stdout, stderr)
+	}
+	if out.Evaluator != "topdown" || !strings.Contains(out.EvaluatorFallback, "built-in opa.runtime") {
+		t.Errorf("report: evaluator %q, fallback %q", out.Evaluator, out.EvaluatorFallback)
+	}
+	code, _, stderr = runCLI(t, "", "check", "-f", "../../examples/web-server-pod-fixed.yaml", "--policy-dir", dir, "--evaluator", "compiled")
+	if code != 2 || !strings.Contains(stderr, "built-in opa.runtime") {
+		t.Errorf("--evaluator compiled: exit %d, %s", code, stderr)
+	}
+	code, stdout, _ = runCLI(t, "", "test", dir)
+	if code != 0 || !strings.Contains(stdout, "tests run on OPA's topdown") || !strings.Contains(stdout, "opa.runtime") {
+		t.Errorf("podpolicy test: exit %d\n%s", code, stdout)
+	}
+}

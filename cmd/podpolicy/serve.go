@@ -32,7 +32,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.DurationVar(&opts.EvalTimeout, "eval-timeout", 2*time.Second, "deadline of one policy evaluation; keep it below the webhook timeout")
 	fs.DurationVar(&opts.ShutdownDelay, "shutdown-delay", 0, "after SIGTERM, keep serving (not ready) this long before draining")
 	fs.BoolVar(&opts.EnablePprof, "enable-pprof", false, "serve /debug/pprof/ on the metrics address")
-	fs.StringVar((*string)(&opts.Evaluator), "evaluator", string(policies.Compiled), "how the policies run: compiled (OPA's query plan, fast) or topdown (OPA's interpreter)")
+	fs.StringVar((*string)(&opts.Evaluator), "evaluator", string(policies.Auto), evaluatorUsage)
 
 	var tls webhook.SelfManagedTLS
 	var selfManaged bool

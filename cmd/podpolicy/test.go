@@ -15,17 +15,20 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&opts.Coverage, "coverage", false, "print the share of policy lines the tests evaluate")
 	fs.Float64Var(&opts.Threshold, "threshold", 0, "fail when total coverage (percent) is below this; implies --coverage")
 	fs.StringVar(&opts.Run, "run", "", "run only the tests whose names match this regular expression")
+	fs.StringVar((*string)(&opts.Evaluator), "evaluator", string(policies.Auto), "the evaluator the tests run on: auto (the one podpolicy serve would use for these policies), compiled or topdown")
+	compare := fs.Bool("compare-topdown", true, "also run the tests on OPA's topdown and fail every test whose outcome differs")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
 	opts.PolicyDirs = fs.Args()
+	opts.SkipTopdownComparison = !*compare
 	summary, err := policies.RunTests(ctx, opts, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "podpolicy test: %v\n", err)
 		return exitUsage
 	}
 	if !summary.OK(opts.Threshold) {
-		if summary.Passed+summary.Failed+summary.Errored == 0 {
+		if summary.Passed+summary.Failed+summary.Errored+summary.Differ == 0 {
 			fmt.Fprintln(stderr, "podpolicy test: no tests ran")
 		}
 		return 1

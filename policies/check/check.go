@@ -51,8 +51,11 @@ type Report struct {
 	// Evaluator is how the policies ran: compiled, or topdown when the compiled evaluator
 	// refused the policy set.
 	Evaluator policies.Evaluator `json:"evaluator"`
-	Results   []ObjectResult     `json:"results"`
-	Skipped   []Skipped          `json:"skipped,omitempty"`
+	// EvaluatorFallback says why the policies ran on topdown although the compiled evaluator
+	// was wanted.
+	EvaluatorFallback string         `json:"evaluatorFallback,omitempty"`
+	Results           []ObjectResult `json:"results"`
+	Skipped           []Skipped      `json:"skipped,omitempty"`
 	// Errors are inputs that could not be read or judged, each naming file and line.
 	Errors  []error `json:"-"`
 	Summary Summary `json:"summary"`
@@ -82,7 +85,7 @@ func (r *Report) ExitCode() int {
 // are carried into the report so the run can report them alongside the verdicts. Each
 // document is decoded and normalised as the webhook decodes an AdmissionReview's object.
 func Run(ctx context.Context, engine *policies.Engine, docs []manifest.Document, readErrs []error) *Report {
-	r := &Report{Errors: append([]error(nil), readErrs...), Results: []ObjectResult{}, Evaluator: engine.Evaluator()}
+	r := &Report{Errors: append([]error(nil), readErrs...), Results: []ObjectResult{}, Evaluator: engine.Evaluator(), EvaluatorFallback: engine.EvaluatorFallback()}
 	for i := range docs {
 		doc := &docs[i]
 		obj, err := normalize.Decode(doc.JSON)
