@@ -60,6 +60,10 @@ func newCatalog(compiler *ast.Compiler) (*catalog, error) {
 			errs = append(errs, err)
 			continue
 		}
+		if err := checkContract(compiler, module); err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		if existing, ok := c.byPackage[name]; ok {
 			mergeRuleType(existing, rule.Type)
 			continue

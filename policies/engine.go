@@ -142,7 +142,9 @@ func (e *Engine) Evaluate(ctx context.Context, in *normalize.Input, phases Phase
 		if err != nil {
 			return nil, fmt.Errorf("evaluate validation rules: %w", err)
 		}
-		result.Violations = set.violations(found, in, e.opts.Now())
+		if result.Violations, err = set.violations(found, in, e.opts.Now()); err != nil {
+			return nil, err
+		}
 	}
 	if phases&Mutate != 0 {
 		found, err := set.mutate.eval(ctx, value)

@@ -44,6 +44,8 @@ type PatchOperation struct {
 	Op    string `json:"op"`
 	Path  string `json:"path"`
 	Value any    `json:"value,omitempty"`
+	// From is the source of a move or copy.
+	From string `json:"from,omitempty"`
 }
 
 // Mutation is the patch one mutation rule asks for.

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -13,8 +14,9 @@ import (
 
 // violations turns the raw violations of the entry point (rule package -> set of
 // {container, path, message, fix}) into Violations: metadata from the catalog, action from the
-// config, paths made relative to the object, exceptions applied, sorted.
-func (s *policySet) violations(found map[string]any, in *normalize.Input, now time.Time) []Violation {
+// config, paths made relative to the object, exceptions applied, sorted. A violation of the
+// wrong shape, which the load-time check could not see, fails the evaluation.
+func (s *policySet) violations(found map[string]any, in *normalize.Input, now time.Time) ([]Violation, error) {
 	var out []Violation
 	for pkg, raw := range found {
 		rule := s.catalog.byPackage[pkg]
@@ -23,7 +25,10 @@ func (s *policySet) violations(found map[string]any, in *normalize.Input, now ti
 		}
 		action := s.config.Action(rule.ID)
 		for _, item := range asList(raw) {
-			fields, _ := item.(map[string]any)
+			fields, err := itemFields(rule, "violation", item, violationFields)
+			if err != nil {
+				return nil, err
+			}
 			v := Violation{
 				Rule:        rule.ID,
 				Action:      action,
@@ -45,7 +50,29 @@ func (s *policySet) violations(found map[string]any, in *normalize.Input, now ti
 		}
 	}
 	sortViolations(out)
-	return out
+	return out, nil
+}
+
+// itemFields checks one element a rule produced against its contract.
+func itemFields(rule *Rule, doc string, item any, fields fieldSet) (map[string]any, error) {
+	obj, ok := item.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("rule %s: %s %v is not an object %s", rule.ID, doc, item, fields.describe())
+	}
+	for name, value := range obj {
+		if !fields.known(name) {
+			return nil, fmt.Errorf("rule %s: %s %v has the field %s; its fields are %s", rule.ID, doc, item, name, fields.describe())
+		}
+		if _, isString := value.(string); slices.Contains(fields.strings, name) && !isString {
+			return nil, fmt.Errorf("rule %s: %s %v: field %s must be a string", rule.ID, doc, item, name)
+		}
+	}
+	for _, name := range fields.required {
+		if _, ok := obj[name]; !ok {
+			return nil, fmt.Errorf("rule %s: %s %v lacks the field %s", rule.ID, doc, item, name)
+		}
+	}
+	return obj, nil
 }
 
 // objectPath turns a path relative to the pod spec into one relative to the object the user
@@ -108,12 +135,11 @@ func (s *policySet) mutations(found map[string]any) ([]Mutation, error) {
 		}
 		m := Mutation{Rule: rule.ID}
 		for _, item := range asList(raw) {
-			op, _ := item.(map[string]any)
-			p := PatchOperation{Op: stringOf(op["op"]), Path: stringOf(op["path"]), Value: op["value"]}
-			if p.Op == "" || p.Path == "" {
-				return nil, fmt.Errorf("rule %s: patch operation without op or path: %v", rule.ID, item)
+			op, err := itemFields(rule, "patch", item, patchFields)
+			if err != nil {
+				return nil, err
 			}
-			m.Patch = append(m.Patch, p)
+			m.Patch = append(m.Patch, PatchOperation{Op: op["op"].(string), Path: op["path"].(string), Value: op["value"], From: stringOf(op["from"])})
 		}
 		out = append(out, m)
 	}
