@@ -19,13 +19,20 @@ default namespace_labels := {}
 
 namespace_labels := input.namespaceLabels
 
-wanted[key] := value if {
-	some key, value in config.mutation.labels
-	not key in object.keys(namespace_labels)
+# copied holds the labels named in mutation.namespaceLabels that the Namespace carries.
+copied[key] := namespace_labels[key] if {
+	some key in config.mutation.namespaceLabels
 }
 
-wanted[key] := namespace_labels[key] if {
-	some key in config.mutation.namespaceLabels
+# wanted holds the labels the Pod should carry: the configured ones, except where a label
+# copied from the Namespace has the same key and wins.
+wanted[key] := value if {
+	some key, value in config.mutation.labels
+	not key in object.keys(copied)
+}
+
+wanted[key] := value if {
+	some key, value in copied
 }
 
 missing[key] := value if {

@@ -43,3 +43,13 @@ test_allow_absent_namespace_label_is_skipped if {
 test_allow_default_config_adds_nothing if {
 	count(inject_labels.patch) == 0 with input as pod_with_labels({})
 }
+
+test_allow_namespace_label_not_copied_leaves_configured_label if {
+	ops := inject_labels.patch with input as pod_with_labels({})
+		with data.podpolicy.config.mutation.labels as {"team": "platform", "owner": "sre"}
+		with data.podpolicy.config.mutation.namespaceLabels as []
+	ops == {
+		{"op": "add", "path": "/metadata/labels/owner", "value": "sre"},
+		{"op": "add", "path": "/metadata/labels/team", "value": "platform"},
+	}
+}
