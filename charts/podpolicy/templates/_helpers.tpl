@@ -157,3 +157,11 @@ values. Included by deployment.yaml (always rendered) and pdb.yaml.
 {{- fail "metrics.serviceMonitor.enabled=true needs metrics.enabled=true (the ServiceMonitor scrapes the metrics port)" }}
 {{- end }}
 {{- end }}
+
+{{/*
+The IDs of podpolicy's built-in rules, separated by spaces (the rules of values.schema.json;
+a unit test keeps both equal to the rules podpolicy embeds).
+*/}}
+{{- define "podpolicy.builtinRules" -}}
+containers-required container-ports-unique resources-requests-required resources-limits-required probes-required probe-port-declared security-privileged security-privilege-escalation security-run-as-non-root security-read-only-root-filesystem security-capabilities security-seccomp host-namespaces host-ports sysctls-safe host-path-volumes image-tag-pinned share-process-namespace inject-labels default-container-annotation
+{{- end }}

@@ -5,6 +5,8 @@ package chart
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -99,7 +101,9 @@ func TestInvalidValuesFailNamingTheValue(t *testing.T) {
 		{"webhok.timeoutSeconds=3", "additional properties 'webhok' not allowed"},
 		{"replicaCount=0", "replicaCount=0"},
 		{"replicaCount=1", "replicaCount=1 with podDisruptionBudget.minAvailable=1"},
-		{"config.rules.image-tag-pined.action=warn", "additional properties 'image-tag-pined' not allowed"},
+		{"config.rules.image-tag-pined.action=warn", "config.rules.image-tag-pined: unknown rule ID"},
+		{"config.exceptions[0].rule=imag-tag-pinned,config.exceptions[0].reason=x", "config.exceptions[0].rule: unknown rule ID imag-tag-pinned"},
+		{"config.rules.Team_Label.action=warn", "/config/rules"},
 		{"webhook.timeoutSeconds=abc", "/webhook/timeoutSeconds"},
 		{"config.rules.host-ports.action=block", "/config/rules/host-ports/action"},
 		{"webhook.validating.failurePolicy=Sometimes", "/webhook/validating/failurePolicy"},
@@ -111,6 +115,46 @@ func TestInvalidValuesFailNamingTheValue(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCustomRulesCanBeTunedAndExcepted: the ID of a rule added through extraPolicies is
+// accepted in config.rules and config.exceptions, and rendered into the config.
+func TestCustomRulesCanBeTunedAndExcepted(t *testing.T) {
+	values := filepath.Join(t.TempDir(), "values.yaml")
+	if err := os.WriteFile(values, []byte(`config:
+  rules:
+    team-label: {action: warn}
+  exceptions:
+    - {rule: team-label, namespaces: [legacy], reason: "the legacy shop has no teams"}
+extraPolicies:
+  team_label.rego: |
+    # METADATA
+    # title: Team label required
+    # custom:
+    #   id: team-label
+    #   severity: low
+    #   remediation: add a team label
+    package podpolicy.rules.team_label
+
+    violation contains {"path": "metadata.labels.team", "message": "the pod has no team label"} if {
+    	not input.pod.metadata.labels.team
+    }
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, objects := render(t, "-f", values)
+	for _, obj := range objects {
+		meta, _ := obj["metadata"].(map[string]any)
+		if obj["kind"] != "ConfigMap" || meta["name"] != fullname {
+			continue
+		}
+		config, _ := obj["data"].(map[string]any)["config.yaml"].(string)
+		if !strings.Contains(config, "team-label:") || !strings.Contains(config, "rule: team-label") {
+			t.Errorf("config.yaml lacks the custom rule's settings and exception:\n%s", config)
+		}
+		return
+	}
+	t.Error("no config ConfigMap rendered")
 }
 
 // TestUninstallHookCanRemoveTheWebhookConfigurations runs the pre-delete hook's kubectl

@@ -1,0 +1,56 @@
+package policies
+
+import (
+	"encoding/json"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestChartKnowsEveryBuiltinRule: the chart's schema (which validates each built-in rule's
+// settings) and its list of built-in rule IDs (against which config.rules and exceptions are
+// checked when it renders) both name exactly the rules podpolicy embeds.
+func TestChartKnowsEveryBuiltinRule(t *testing.T) {
+	var embedded []string
+	for _, r := range newTestEngine(t, Options{}).Rules() {
+		embedded = append(embedded, r.ID)
+	}
+	raw, err := os.ReadFile("../charts/podpolicy/values.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema struct {
+		Properties struct {
+			Config struct {
+				Properties struct {
+					Rules struct {
+						Properties map[string]json.RawMessage
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &schema); err != nil {
+		t.Fatal(err)
+	}
+	var inSchema []string
+	for id := range schema.Properties.Config.Properties.Rules.Properties {
+		inSchema = append(inSchema, id)
+	}
+	helpers, err := os.ReadFile("../charts/podpolicy/templates/_helpers.tpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?s)define "podpolicy.builtinRules" -}}\n(.*?)\n\{\{- end`).FindSubmatch(helpers)
+	if m == nil {
+		t.Fatal(`_helpers.tpl has no "podpolicy.builtinRules"`)
+	}
+	listed := strings.Fields(string(m[1]))
+	slices.Sort(inSchema)
+	slices.Sort(listed)
+	if !slices.Equal(inSchema, embedded) || !slices.Equal(listed, embedded) {
+		t.Errorf("rules embedded %v\nin values.schema.json %v\nin podpolicy.builtinRules %v", embedded, inSchema, listed)
+	}
+}
