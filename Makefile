@@ -35,7 +35,8 @@ test: lint unit rego-test fuzz e2e
 unit:
 	$(GO) test -race -count=1 ./...
 
-## rego-test: the Rego unit tests of the library, run by podpolicy's own engine
+## rego-test: the Rego unit tests of the library with coverage, through `podpolicy test`: on the
+## evaluator serve uses (the compiled one) and on OPA's topdown, failing any test whose outcome differs
 rego-test: build
 	$(BIN)/podpolicy test --coverage --threshold $(REGO_COVERAGE)
 

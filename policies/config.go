@@ -31,7 +31,7 @@ const (
 
 var actions = []Action{Deny, Warn, Audit, Off}
 
-// Config is podpolicy's configuration (the config file of DESIGN §5) merged over the defaults
+// Config is podpolicy's configuration (the config file of the README's Configuration section) merged over the defaults
 // of rego/podpolicy/config/data.yaml. The rules read it as data.podpolicy.config.
 type Config struct {
 	// ExemptNamespaces are admitted untouched.

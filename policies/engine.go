@@ -21,7 +21,8 @@ const DefaultEvalTimeout = 2 * time.Second
 type Options struct {
 	// PolicyDirs hold extra Rego files, laid over the embedded library in order.
 	PolicyDirs []string
-	// ConfigFile is the config file (DESIGN §5); empty for the defaults.
+	// ConfigFile is the config file (see the README's Configuration section); empty for the
+	// defaults.
 	ConfigFile string
 	// EvalTimeout bounds one evaluation; DefaultEvalTimeout when zero.
 	EvalTimeout time.Duration

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// designRules are the rule IDs of DESIGN §4.
+// designRules are the rule IDs the README's rule table documents.
 var designRules = []string{
 	"container-ports-unique", "containers-required", "default-container-annotation", "host-namespaces",
 	"host-path-volumes", "host-ports", "image-tag-pinned", "inject-labels", "probe-port-declared",

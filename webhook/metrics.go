@@ -7,7 +7,7 @@ import (
 	"github.com/podpolicy/podpolicy/policies"
 )
 
-// Metrics are podpolicy's Prometheus metrics (DESIGN §5).
+// Metrics are podpolicy's Prometheus metrics, as the README's "Running the webhook" lists them.
 type Metrics struct {
 	Requests     *prometheus.CounterVec
 	Duration     *prometheus.HistogramVec

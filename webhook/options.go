@@ -11,7 +11,7 @@ import (
 	"github.com/podpolicy/podpolicy/policies"
 )
 
-// Options configure `podpolicy serve`; the flags of DESIGN §5 fill them.
+// Options configure `podpolicy serve`; its flags fill them.
 type Options struct {
 	// WebhookHost and WebhookPort are where the HTTPS webhook listens.
 	WebhookHost string

@@ -10,7 +10,7 @@ type jsonError struct {
 	Message string `json:"message"`
 }
 
-// WriteJSON writes the report as one JSON object (DESIGN §5), with the input errors under
+// WriteJSON writes the report as one JSON object (shown in the README), with the input errors under
 // "errors".
 func (r *Report) WriteJSON(w io.Writer) error {
 	out := struct {
