@@ -40,13 +40,17 @@ unit:
 rego-test: build
 	$(BIN)/podpolicy test --coverage --threshold $(REGO_COVERAGE)
 
-## fuzz: a short coverage-guided run of each fuzz target (FUZZTIME each); a crash fails the
-## build and leaves its input under testdata/fuzz/, where it becomes a regression test
+## fuzz: a short coverage-guided run of each fuzz target (FUZZTIME each): AdmissionReview
+## handling, manifest reading, JSON decoding, manifests against kubectl's YAML conversion, and
+## random objects judged by both evaluators; a crash or a disagreement fails the build and
+## leaves its input under testdata/fuzz/, where it becomes a regression test
 FUZZTIME ?= 20s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzAdmissionReview$$' -fuzztime $(FUZZTIME) ./webhook
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./policies/manifest
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./policies/astjson
+	$(GO) test -run '^$$' -fuzz '^FuzzJSONMatchesKubectl$$' -fuzztime $(FUZZTIME) ./policies/manifest
+	$(GO) test -run '^$$' -fuzz '^FuzzEvaluatorsAgree$$' -fuzztime $(FUZZTIME) ./policies
 
 ## e2e: the end-to-end suites on a real kube-apiserver + etcd with the real kubectl and helm:
 ## the webhook (test/e2e), the Helm chart with certificate management (test/e2e/chart), and
