@@ -16,7 +16,7 @@ REGO := policies/rego
 # Minimum share of Rego policy lines the Rego tests must evaluate.
 REGO_COVERAGE ?= 95
 
-.PHONY: all build tools test unit rego-test fuzz lint e2e demo bench clean
+.PHONY: all build tools test unit conformance rego-test fuzz lint e2e demo bench clean
 
 all: build
 
@@ -28,12 +28,19 @@ build:
 tools:
 	test/tools/build.sh
 
-## test: lint, Go unit tests, Rego tests with coverage, a short fuzz run, e2e suites on a real API server
-test: lint unit rego-test fuzz e2e
+## test: lint, Go unit tests, OPA's conformance suite on the compiled evaluator, Rego tests with
+## coverage, a short fuzz run, e2e suites on a real API server
+test: lint unit conformance rego-test fuzz e2e
 
 ## unit: Go unit tests (race detector on)
 unit:
 	$(GO) test -race -count=1 ./...
+
+## conformance: OPA's own conformance suite (the pinned module's Rego v1 cases) on the compiled
+## evaluator, printing agree / refused / total and why each refused case is refused (it also
+## runs, silently, in unit)
+conformance:
+	$(GO) test -count=1 -run '^TestConformance$$' -v ./policies/vm | grep -E '^(---|ok|FAIL)|conformance:|refused|built-ins|conformance_test.go'
 
 ## rego-test: the Rego unit tests of the library with coverage, through `podpolicy test`: on the
 ## evaluator serve uses (the compiled one) and on OPA's topdown, failing any test whose outcome differs
