@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	yaml3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 )
 
@@ -102,6 +103,11 @@ func FuzzJSONMatchesKubectl(f *testing.F) {
 		if len(errs) > 0 || len(docs) != 1 || strings.HasSuffix(string(decodeJSONKind(t, docs[0].JSON)), "List") {
 			return
 		}
+		if keysOfTwoTypes(docs[0].node) {
+			// 9 and 00009 (an int and a float) are two keys in go-yaml v2 and one in JSON: which
+			// value kubectl keeps depends on Go's map order.
+			return
+		}
 		want, err := kubectlJSON(t, doc)
 		if err != nil {
 			return
@@ -126,6 +132,35 @@ func hasBareTag(doc string) bool {
 			continue
 		}
 		if i+1 == len(doc) || strings.IndexByte(" \t\r\n,]}", doc[i+1]) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// keysOfTwoTypes reports whether a mapping of n has two keys of different types that become
+// the same JSON key.
+func keysOfTwoTypes(n *yaml3.Node) bool {
+	if n == nil {
+		return false
+	}
+	if n.Kind == yaml3.MappingNode {
+		kinds := map[string]scalarKind{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i]
+			name, err := keyString(key)
+			if err != nil || key.Kind != yaml3.ScalarNode {
+				continue
+			}
+			kind := resolveScalar(key).kind
+			if seen, ok := kinds[name]; ok && seen != kind {
+				return true
+			}
+			kinds[name] = kind
+		}
+	}
+	for _, child := range n.Content {
+		if keysOfTwoTypes(child) {
 			return true
 		}
 	}
