@@ -102,7 +102,9 @@ func TestConfigActionsSettingsAndExceptions(t *testing.T) {
 	for _, v := range result.Violations {
 		got[v.Rule] = v.Action
 	}
-	want := map[string]Action{"share-process-namespace": Deny, "image-tag-pinned": Warn, "probes-required": Audit}
+	// Under hostNetwork the API server sets each containerPort's hostPort to it, and 8080 is
+	// not among the allowed host ports: that is host-ports denying, not host-namespaces (off).
+	want := map[string]Action{"share-process-namespace": Deny, "image-tag-pinned": Warn, "probes-required": Audit, "host-ports": Deny}
 	if len(got) != len(want) {
 		t.Errorf("violations by action: got %v, want %v", got, want)
 	}

@@ -1,7 +1,9 @@
 package policies
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -130,5 +132,110 @@ func TestNewInputSkipsOtherKinds(t *testing.T) {
 		if !errors.Is(err, normalize.ErrUnsupportedKind) || !strings.Contains(err.Error(), obj["kind"].(string)) {
 			t.Errorf("%v: error %v, want ErrUnsupportedKind", obj, err)
 		}
+	}
+}
+
+// TestNewInputDefaultsHostPortsOfHostNetworkTemplates: under hostNetwork the API server sets
+// each unset (or 0) hostPort of a Pod to its containerPort; podpolicy does the same to pod
+// templates, so a host-network DaemonSet gets the verdict its Pods will get.
+func TestNewInputDefaultsHostPortsOfHostNetworkTemplates(t *testing.T) {
+	ds := map[string]any{"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": map[string]any{"name": "ne-prometheus-node-exporter"},
+		"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
+			"hostNetwork": true,
+			"containers": []any{map[string]any{"name": "node-exporter", "ports": []any{
+				map[string]any{"name": "metrics", "containerPort": 9100},
+				map[string]any{"containerPort": 9101, "hostPort": 0},
+				map[string]any{"containerPort": 9102, "hostPort": 19102},
+			}}},
+			"initContainers": []any{map[string]any{"name": "init", "ports": []any{map[string]any{"containerPort": 8080}}}},
+		}}}}
+	in, err := newInput(t, ds, "CREATE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := at(native(t, in.Pod), "spec")
+	for _, tc := range []struct {
+		path []any
+		want any
+	}{
+		{[]any{"containers", 0, "ports", 0}, json.Number("9100")},
+		{[]any{"containers", 0, "ports", 1}, json.Number("9101")},
+		{[]any{"containers", 0, "ports", 2}, json.Number("19102")},
+		{[]any{"initContainers", 0, "ports", 0}, json.Number("8080")},
+	} {
+		if got := at(spec, tc.path...)["hostPort"]; fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%v: hostPort %v, want %v", tc.path, got, tc.want)
+		}
+	}
+
+	delete(at(ds, "spec", "template", "spec"), "hostNetwork")
+	in, err = newInput(t, ds, "CREATE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := at(native(t, in.Pod), "spec", "containers", 0, "ports", 0)["hostPort"]; ok {
+		t.Errorf("without hostNetwork the hostPort became %v", got)
+	}
+}
+
+// TestNewInputDefaultsPodLevelRequestsFromLimits: pod-level spec.resources limits become its
+// requests where none is set, as for containers.
+func TestNewInputDefaultsPodLevelRequestsFromLimits(t *testing.T) {
+	in, err := newInput(t, map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "a"}, "spec": map[string]any{
+		"resources":  map[string]any{"limits": map[string]any{"cpu": "2", "memory": "1Gi"}, "requests": map[string]any{"cpu": "500m"}},
+		"containers": []any{map[string]any{"name": "a"}},
+	}}, "CREATE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	requests := at(native(t, in.Pod), "spec", "resources", "requests")
+	if requests["cpu"] != "500m" || requests["memory"] != "1Gi" {
+		t.Errorf("pod-level requests %v, want cpu 500m (kept) and memory 1Gi (from limits)", requests)
+	}
+}
+
+// TestNewInputRefusesWhatItCannotDefault: a field podpolicy defaults from, of the wrong shape,
+// is an error naming its path, never judged as written.
+func TestNewInputRefusesWhatItCannotDefault(t *testing.T) {
+	for _, tc := range []struct {
+		spec map[string]any
+		want string
+	}{
+		{map[string]any{"hostNetwork": "true", "containers": []any{}}, "spec.hostNetwork: expected a boolean, got a string"},
+		{map[string]any{"hostNetwork": true, "containers": []any{map[string]any{"name": "a", "ports": []any{map[string]any{"containerPort": "9100"}}}}},
+			"spec.containers[0].ports[0].containerPort: expected a number, got a string: under hostNetwork the API server sets hostPort to it"},
+		{map[string]any{"resources": "2 cpus", "containers": []any{}}, "spec.resources: expected an object, got a string"},
+		{map[string]any{"resources": map[string]any{"limits": []any{}}, "containers": []any{}}, "spec.resources.limits: expected an object, got a list"},
+	} {
+		_, err := newInput(t, map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "a"}, "spec": tc.spec}, "CREATE")
+		var fe *normalize.FieldError
+		if !errors.As(err, &fe) || err.Error() != tc.want {
+			t.Errorf("%v: error %v, want %q", tc.spec, err, tc.want)
+		}
+	}
+}
+
+// TestNewInputRefusesWorkloadsAtVersionsNoLongerServed: a Deployment of extensions/v1beta1
+// (or another removed version) would be refused by the API server; it is an input error
+// naming the served version, not an object of another kind skipped.
+func TestNewInputRefusesWorkloadsAtVersionsNoLongerServed(t *testing.T) {
+	for _, tc := range []struct{ apiVersion, kind, want string }{
+		{"extensions/v1beta1", "Deployment", "apiVersion: extensions/v1beta1 Deployment is no longer served (removed in Kubernetes 1.16); use apiVersion apps/v1"},
+		{"extensions/v1beta1", "DaemonSet", "apiVersion: extensions/v1beta1 DaemonSet is no longer served (removed in Kubernetes 1.16); use apiVersion apps/v1"},
+		{"apps/v1beta2", "StatefulSet", "apiVersion: apps/v1beta2 StatefulSet is no longer served (removed in Kubernetes 1.16); use apiVersion apps/v1"},
+		{"batch/v1beta1", "CronJob", "apiVersion: batch/v1beta1 CronJob is no longer served (removed in Kubernetes 1.25); use apiVersion batch/v1"},
+		{"apps/v2", "Deployment", "apiVersion: apps/v2 Deployment is not served; use apiVersion apps/v1"},
+		{"v2", "Pod", "apiVersion: v2 Pod is not served; use apiVersion v1"},
+	} {
+		_, err := newInput(t, map[string]any{"apiVersion": tc.apiVersion, "kind": tc.kind, "metadata": map[string]any{"name": "a"}}, "CREATE")
+		var fe *normalize.FieldError
+		if !errors.As(err, &fe) || err.Error() != tc.want {
+			t.Errorf("%s %s: error %v, want %q", tc.apiVersion, tc.kind, err, tc.want)
+		}
+	}
+	// A kind of the same name in another group is another kind, and is skipped.
+	_, err := newInput(t, map[string]any{"apiVersion": "example.com/v1", "kind": "Deployment", "metadata": map[string]any{"name": "a"}}, "CREATE")
+	if !errors.Is(err, normalize.ErrUnsupportedKind) {
+		t.Errorf("example.com/v1 Deployment: %v, want it skipped", err)
 	}
 }

@@ -37,6 +37,7 @@ func TestCheckExitCodes(t *testing.T) {
 		{"bad config", []string{"check", "-f", "../../examples", "--config", bad}, 2, `config.yaml:2: rules.no-such-rule: unknown rule ID`},
 		{"bad policy dir", []string{"check", "-f", "../../examples", "--policy-dir", "../../policies/testdata/policy-broken"}, 2, "broken.rego:5"},
 		{"unknown command", []string{"chekc"}, 2, `unknown command "chekc"`},
+		{"removed apiVersion", []string{"check", "-f", "testdata/removed-version.yaml", "-o", "json"}, 2, "removed-version.yaml:1: apiVersion: extensions/v1beta1 Deployment is no longer served (removed in Kubernetes 1.16); use apiVersion apps/v1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := runCLI(t, "", tc.args...)

@@ -30,21 +30,32 @@ type Input struct {
 
 // workload locates the pod template inside an object of a supported kind.
 type workload struct {
-	group    string
-	template []string
+	// apiVersion is the one version the API server serves the kind at.
+	apiVersion string
+	template   []string
 }
 
-// workloads are the kinds podpolicy evaluates, by kind, with the API group they must belong to
+// workloads are the kinds podpolicy evaluates, by kind, with the apiVersion they are served at
 // and the path of their pod template (none for a Pod).
 var workloads = map[string]workload{
-	"Pod":                   {group: "", template: nil},
-	"ReplicationController": {group: "", template: []string{"spec", "template"}},
-	"Deployment":            {group: "apps", template: []string{"spec", "template"}},
-	"StatefulSet":           {group: "apps", template: []string{"spec", "template"}},
-	"DaemonSet":             {group: "apps", template: []string{"spec", "template"}},
-	"ReplicaSet":            {group: "apps", template: []string{"spec", "template"}},
-	"Job":                   {group: "batch", template: []string{"spec", "template"}},
-	"CronJob":               {group: "batch", template: []string{"spec", "jobTemplate", "spec", "template"}},
+	"Pod":                   {apiVersion: "v1", template: nil},
+	"ReplicationController": {apiVersion: "v1", template: []string{"spec", "template"}},
+	"Deployment":            {apiVersion: "apps/v1", template: []string{"spec", "template"}},
+	"StatefulSet":           {apiVersion: "apps/v1", template: []string{"spec", "template"}},
+	"DaemonSet":             {apiVersion: "apps/v1", template: []string{"spec", "template"}},
+	"ReplicaSet":            {apiVersion: "apps/v1", template: []string{"spec", "template"}},
+	"Job":                   {apiVersion: "batch/v1", template: []string{"spec", "template"}},
+	"CronJob":               {apiVersion: "batch/v1", template: []string{"spec", "jobTemplate", "spec", "template"}},
+}
+
+// removedVersions are the API versions the workload kinds were once served at, with the
+// Kubernetes release that stopped serving them.
+var removedVersions = map[string]string{
+	"extensions/v1beta1": "1.16",
+	"apps/v1beta1":       "1.16",
+	"apps/v1beta2":       "1.16",
+	"batch/v1beta1":      "1.25",
+	"batch/v2alpha1":     "1.21",
 }
 
 // Kinds returns the kinds podpolicy evaluates.
@@ -62,9 +73,28 @@ var ErrUnsupportedKind = errors.New("kind is not evaluated by podpolicy")
 // Supported reports whether podpolicy evaluates objects of this apiVersion and kind.
 func Supported(apiVersion, kind string) bool {
 	w, ok := workloads[kind]
-	return ok && groupOf(apiVersion) == w.group
+	return ok && w.apiVersion == apiVersion
 }
 
+// unserved returns the error for a workload kind at an apiVersion of its own group (or of
+// extensions, where Deployments once were) that the API server does not serve: such a manifest
+// would be refused, it is not an object of another kind to skip. nil for anything else.
+func unserved(apiVersion, kind string) error {
+	w, ok := workloads[kind]
+	if !ok || w.apiVersion == apiVersion {
+		return nil
+	}
+	group := groupOf(apiVersion)
+	if release, removed := removedVersions[apiVersion]; removed && (group == groupOf(w.apiVersion) || group == "extensions") {
+		return fieldError("apiVersion", "%s %s is no longer served (removed in Kubernetes %s); use apiVersion %s", apiVersion, kind, release, w.apiVersion)
+	}
+	if group == groupOf(w.apiVersion) {
+		return fieldError("apiVersion", "%s %s is not served; use apiVersion %s", apiVersion, kind, w.apiVersion)
+	}
+	return nil
+}
+
+// groupOf is the API group of an apiVersion: "" for the core group (v1).
 func groupOf(apiVersion string) string {
 	group, _, found := strings.Cut(apiVersion, "/")
 	if !found {
@@ -87,6 +117,9 @@ func NewInput(obj ast.Object, operation string) (*Input, error) {
 	}
 	if in.Kind == "" {
 		return nil, fieldError("kind", "the object has no kind")
+	}
+	if err := unserved(in.APIVersion, in.Kind); err != nil {
+		return nil, err
 	}
 	if !Supported(in.APIVersion, in.Kind) {
 		return nil, fmt.Errorf("%s %s: %w", in.APIVersion, in.Kind, ErrUnsupportedKind)
