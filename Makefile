@@ -10,19 +10,25 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
 BIN := $(CURDIR)/bin
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The version is the chart's appVersion, the one place it is set: `podpolicy version` of make
+# build and the chart's default image tag both use it.
+VERSION := $(shell sed -n 's/^appVersion:[[:space:]]*"\{0,1\}\([^"]*\)"\{0,1\}[[:space:]]*$$/\1/p' charts/podpolicy/Chart.yaml)
 LDFLAGS := -X main.buildVersion=$(VERSION)
 REGO := policies/rego
 # Minimum share of Rego policy lines the Rego tests must evaluate.
 REGO_COVERAGE ?= 95
 
-.PHONY: all build tools test unit rego-test fuzz lint e2e demo bench clean
+.PHONY: all build version tools test unit rego-test fuzz lint e2e demo bench clean
 
 all: build
 
 ## build: compile bin/podpolicy
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/podpolicy ./cmd/podpolicy
+
+## version: print the version (the chart's appVersion)
+version:
+	@echo $(VERSION)
 
 ## tools: build kube-apiserver, kubectl, etcd, helm and opa into bin/ (cached by pinned version)
 tools:
