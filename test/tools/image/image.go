@@ -7,6 +7,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
@@ -96,10 +97,26 @@ func imageIndex(images map[string]v1.Image, archs []string, m metadata) v1.Image
 	var adds []mutate.IndexAddendum
 	for _, arch := range archs {
 		adds = append(adds, mutate.IndexAddendum{
-			Add:        images[arch],
+			Add:        noArtifactType{images[arch]},
 			Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: arch}},
 		})
 	}
 	idx := mutate.IndexMediaType(mutate.AppendManifests(empty.Index, adds...), types.OCIImageIndex)
 	return mutate.Annotations(idx, m.labels()).(v1.ImageIndex)
+}
+
+// noArtifactType is an image whose descriptor in an index has no artifactType. go-containerregistry
+// sets it to the config's media type, which the OCI spec allows but no image builder does, and
+// tools built on image-spec 1.0 then rewrite the index when they copy it, changing its digest
+// (skopeo 1.9 of Debian 12 does, even with --preserve-digests it refuses to copy).
+type noArtifactType struct{ v1.Image }
+
+// Descriptor returns the image's descriptor without artifactType.
+func (i noArtifactType) Descriptor() (*v1.Descriptor, error) {
+	d, err := partial.Descriptor(i.Image)
+	if err != nil {
+		return nil, err
+	}
+	d.ArtifactType = ""
+	return d, nil
 }
