@@ -71,7 +71,7 @@ func build(ctx context.Context, o options) (result, error) {
 	}
 	binDir, err := os.MkdirTemp("", "podpolicy-image-")
 	if err != nil {
-		return result{}, err
+		return result{}, fmt.Errorf("directory for the binaries: %w", err)
 	}
 	defer os.RemoveAll(binDir)
 	images := map[string]v1.Image{}
@@ -109,7 +109,7 @@ func archImage(ctx context.Context, o options, binDir, arch string, base v1.Laye
 	}
 	data, err := os.ReadFile(bin)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("linux/%s: %w", arch, err)
 	}
 	layer, err := newLayer(binaryFiles(data), meta.Created)
 	if err != nil {

@@ -101,7 +101,7 @@ func repoRoot(dir string) (string, error) {
 	}
 	wd, err := os.Getwd()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("working directory: %w", err)
 	}
 	for d := wd; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, chartDir, "Chart.yaml")); err == nil {

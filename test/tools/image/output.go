@@ -104,7 +104,7 @@ func writeLayoutTar(dir, file string, mtime time.Time) error {
 		}
 		rel, err := filepath.Rel(dir, p)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", p, err)
 		}
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
@@ -117,6 +117,9 @@ func writeLayoutTar(dir, file string, mtime time.Time) error {
 		return fmt.Errorf("read the OCI layout %s: %w", dir, err)
 	}
 	slices.Sort(names)
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", file, err)
+	}
 	tmp := file + ".tmp"
 	out, err := os.Create(tmp)
 	if err != nil {
