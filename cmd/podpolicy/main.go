@@ -4,6 +4,7 @@
 //	podpolicy serve    run the validating and mutating webhook
 //	podpolicy check    evaluate manifests offline, with the webhook's engine
 //	podpolicy test     run the Rego unit tests of the library and of policy directories
+//	podpolicy uninstall-webhooks  delete the webhook configurations (the chart's pre-delete hook)
 //	podpolicy version  print the version
 package main
 
@@ -22,6 +23,8 @@ Usage:
   podpolicy serve   [flags]            run the admission webhook
   podpolicy check   -f FILE|DIR|- ...  evaluate manifests offline (exit 0 ok, 1 denied, 2 error)
   podpolicy test    [DIR ...]          run the Rego unit tests of the library and of DIRs
+  podpolicy uninstall-webhooks --validating-webhook-configuration NAME --mutating-webhook-configuration NAME
+                                       delete the webhook configurations (before helm uninstall)
   podpolicy version                    print the version
 
 Run "podpolicy COMMAND -h" for the flags of a command.
@@ -50,6 +53,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runCheck(ctx, args[1:], stdin, stdout, stderr)
 	case "test":
 		return runTest(ctx, args[1:], stdout, stderr)
+	case "uninstall-webhooks":
+		return runUninstallWebhooks(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		return runVersion(stdout)
 	case "help", "-h", "--help":

@@ -62,7 +62,7 @@ The ServiceAccount the webhook pods run as.
 {{- end }}
 
 {{/*
-The webhook image: repository:tag, the tag defaulting to the chart's appVersion. A tag given as a
+podpolicy's image, run by the webhook Deployment and the pre-delete cleanup Job: repository:tag, the tag defaulting to the chart's appVersion. A tag given as a
 digest (sha256:...) is joined with "@" instead.
 */}}
 {{- define "podpolicy.image" -}}
@@ -146,9 +146,6 @@ values. Included by deployment.yaml (always rendered) and pdb.yaml.
 {{- end }}
 {{- if eq (toString .Values.image.tag) "latest" }}
 {{- fail "image.tag=latest: podpolicy's own image-tag-pinned rule denies an unpinned image; set a version tag (empty means the chart's appVersion) or a sha256: digest" }}
-{{- end }}
-{{- if hasSuffix ":latest" .Values.cleanupJob.image }}
-{{- fail (printf "cleanupJob.image=%s: the tag latest is not pinned (podpolicy's image-tag-pinned rule); use a version tag or a digest" .Values.cleanupJob.image) }}
 {{- end }}
 {{- if has (int .Values.metrics.port) (list 9443 8081) }}
 {{- fail (printf "metrics.port=%v clashes with the webhook port (9443) or the health port (8081); choose another port" .Values.metrics.port) }}

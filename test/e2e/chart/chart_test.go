@@ -157,38 +157,47 @@ extraPolicies:
 	t.Error("no config ConfigMap rendered")
 }
 
-// TestUninstallHookCanRemoveTheWebhookConfigurations runs the pre-delete hook's kubectl
-// command with the hook's own ServiceAccount permissions (impersonated, as there is no kubelet
-// to run the Job): it must delete both configurations and nothing else.
+// TestUninstallHookCanRemoveTheWebhookConfigurations runs the pre-delete hook's command (the
+// Job's args to the entrypoint of podpolicy's image, the image the webhook runs) with a token of
+// the hook's own ServiceAccount, as there is no kubelet to run the Job: it must delete both
+// configurations and nothing else, and succeed again once they are gone (a retried Job).
 func TestUninstallHookCanRemoveTheWebhookConfigurations(t *testing.T) {
 	ensureNamespace(t, namespace)
 	path, objects := render(t)
 	if r := kubectl(t, "apply", "-n", namespace, "-f", path); r.ExitCode != 0 {
 		t.Fatalf("apply: %s", r.Output())
 	}
+	t.Cleanup(func() { kubectl(t, "delete", "-n", namespace, "-f", path, "--ignore-not-found", "--wait=false") })
 	job := find(t, objects, "Job", fullname+"-cleanup")
 	container := dig(job, "spec", "template", "spec", "containers", 0).(map[string]any)
-	var command []string
-	for _, part := range append(asStrings(container["command"]), asStrings(container["args"])...) {
-		command = append(command, part)
+	webhookImage := dig(find(t, objects, "Deployment", fullname), "spec", "template", "spec", "containers", 0, "image")
+	if container["image"] != webhookImage {
+		t.Errorf("the hook runs image %v, the webhook %v: want podpolicy's one image", container["image"], webhookImage)
 	}
-	if len(command) == 0 || !strings.HasSuffix(command[0], "kubectl") {
-		t.Fatalf("the hook does not run kubectl: %v", command)
+	if command, ok := container["command"]; ok {
+		t.Errorf("the hook overrides the image's entrypoint with %v", command)
+	}
+	args := asStrings(container["args"])
+	if len(args) == 0 || args[0] != "uninstall-webhooks" {
+		t.Fatalf("the hook does not run podpolicy uninstall-webhooks: %v", args)
 	}
 	as := "--as=system:serviceaccount:" + namespace + ":" + fullname + "-cleanup"
 	if r := kubectl(t, as, "delete", "secret", fullname+"-tls", "-n", namespace); r.ExitCode == 0 {
 		t.Error("the hook's ServiceAccount may delete other objects")
 	}
-	r := kubectl(t, append([]string{as}, command[1:]...)...)
-	if r.ExitCode != 0 {
-		t.Fatalf("the hook's command failed with its own permissions: %s", r.Output())
+	kubeconfig := serviceAccountKubeconfig(t, fullname+"-cleanup")
+	for _, run := range []string{"first", "second"} {
+		r := harness.Command(context.Background(), binary, append(args, "--kubeconfig="+kubeconfig)...)
+		if r.ExitCode != 0 {
+			t.Fatalf("%s run: the hook's command failed with its own permissions: %s", run, r.Output())
+		}
+		t.Logf("%s run:\n%s", run, r.Stdout)
 	}
 	for _, kind := range []string{"validatingwebhookconfiguration", "mutatingwebhookconfiguration"} {
 		if got := kubectl(t, "get", kind, fullname); got.ExitCode == 0 {
 			t.Errorf("%s %s survived the hook", kind, fullname)
 		}
 	}
-	kubectl(t, "delete", "-n", namespace, "-f", path, "--ignore-not-found", "--wait=false")
 }
 
 func asStrings(v any) []string {

@@ -58,7 +58,7 @@ func TestSelfManagedTLS(t *testing.T) {
 	}
 
 	args, configFile := deploymentArgs(t, objects)
-	kubeconfig := serviceAccountKubeconfig(t)
+	kubeconfig := serviceAccountKubeconfig(t, fullname)
 	var replicas []*harness.Webhook
 	for i, port := range ports {
 		w, err := harness.StartWebhook(ctx, harness.WebhookOptions{
@@ -162,11 +162,11 @@ func deploymentArgs(t *testing.T, objects []map[string]any) ([]string, string) {
 	return args, configFile
 }
 
-// serviceAccountKubeconfig writes a kubeconfig with a token of the chart's ServiceAccount, so
-// podpolicy runs with exactly the permissions the chart grants.
-func serviceAccountKubeconfig(t *testing.T) string {
+// serviceAccountKubeconfig writes a kubeconfig with a token of one of the chart's
+// ServiceAccounts, so podpolicy runs with exactly the permissions the chart grants it.
+func serviceAccountKubeconfig(t *testing.T, serviceAccount string) string {
 	t.Helper()
-	r := kubectl(t, "create", "token", fullname, "-n", namespace, "--duration=2h")
+	r := kubectl(t, "create", "token", serviceAccount, "-n", namespace, "--duration=2h")
 	if r.ExitCode != 0 {
 		t.Fatalf("create token: %s", r.Output())
 	}
