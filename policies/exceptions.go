@@ -46,16 +46,27 @@ func (e *Exception) Expired(now time.Time) bool {
 
 // matches reports whether the exception waives violation v of an object in namespace ns;
 // image is the image of the violating container ("" for a pod-level violation, which an
-// exception with images never matches).
-func (e *Exception) matches(v *Violation, ns, image string, now time.Time) bool {
+// exception with images never matches), owners the verified names of the controllers above
+// the object: names match the object's own name or one of theirs.
+func (e *Exception) matches(v *Violation, ns, image string, owners []string, now time.Time) bool {
 	if e.Rule != v.Rule || e.Expired(now) {
 		return false
 	}
 	if len(e.Images) > 0 && (image == "" || !anyGlob(e.Images, image)) {
 		return false
 	}
-	return (len(e.Namespaces) == 0 || anyGlob(e.Namespaces, ns)) &&
-		(len(e.Names) == 0 || anyGlob(e.Names, v.Name))
+	if len(e.Namespaces) > 0 && !anyGlob(e.Namespaces, ns) {
+		return false
+	}
+	if len(e.Names) == 0 || anyGlob(e.Names, v.Name) {
+		return true
+	}
+	for _, owner := range owners {
+		if anyGlob(e.Names, owner) {
+			return true
+		}
+	}
+	return false
 }
 
 func anyGlob(patterns []string, s string) bool {

@@ -90,7 +90,7 @@ func (s *policySet) excepted(v *Violation, in *normalize.Input, now time.Time) b
 	}
 	image := containerImage(in.Pod, v.Container)
 	for i := range s.config.Exceptions {
-		if s.config.Exceptions[i].matches(v, in.Namespace, image, now) {
+		if s.config.Exceptions[i].matches(v, in.Namespace, image, in.Owners, now) {
 			return true
 		}
 	}

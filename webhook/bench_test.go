@@ -45,7 +45,7 @@ func BenchmarkValidateRequest(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			body := reviewOf(b, tc.manifest)
-			h := NewValidatingHandler(engine, nil, nil, logr.Discard())
+			h := NewValidatingHandler(engine, Cluster{}, nil, logr.Discard())
 			// The request is built once and its body rewound each time, and the response
 			// goes to a reused buffer: what is measured is the handler, not httptest's parsing
 			// of a request line and its recorder's allocations.

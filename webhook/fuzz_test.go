@@ -23,8 +23,8 @@ func FuzzAdmissionReview(f *testing.F) {
 		f.Fatal(err)
 	}
 	handlers := []http.Handler{
-		NewValidatingHandler(engine, nil, nil, logr.Discard()),
-		NewMutatingHandler(engine, nil, nil, logr.Discard()),
+		NewValidatingHandler(engine, Cluster{}, nil, logr.Discard()),
+		NewMutatingHandler(engine, Cluster{}, nil, logr.Discard()),
 	}
 	b := &testing.B{}
 	for _, manifest := range []string{"../examples/web-server-pod.yaml", "../examples/web-server-pod-fixed.yaml", "../examples/deployment.yaml", "../examples/cronjob.yaml"} {

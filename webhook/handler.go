@@ -56,7 +56,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.observe(string(req.Operation), req.Kind.Kind, out.decision, start)
 	log := h.log.V(1)
-	if out.decision == decisionDenied || out.decision == decisionWarned {
+	if out.decision == decisionDenied || out.decision == decisionWarned || out.decision == decisionAudited {
 		log = h.log
 	}
 	if !log.Enabled() {

@@ -99,7 +99,7 @@ func TestValidateMapsOutcomesToResponses(t *testing.T) {
 		"exempt": {Exempt: true},
 	}}
 	namespaces := fakeNamespaces{"shop": {}, "soft": {ModeLabel: "warn"}, "quiet": {ModeLabel: "audit"}}
-	h := NewValidatingHandler(engine, namespaces, nil, logr.Discard())
+	h := NewValidatingHandler(engine, Cluster{Namespaces: namespaces}, nil, logr.Discard())
 
 	status, resp := serve(t, h, reviewBody(t, "CREATE", "shop", pod("deny"), nil))
 	if status != 200 || resp.Allowed || resp.Result.Code != 403 || resp.UID != "u-1" {
@@ -111,11 +111,11 @@ func TestValidateMapsOutcomesToResponses(t *testing.T) {
 	}
 
 	_, resp = serve(t, h, reviewBody(t, "CREATE", "shop", pod("warn"), nil))
-	if !resp.Allowed || len(resp.Warnings) != 1 || resp.Warnings[0] != warnShare.String() {
+	if !resp.Allowed || len(resp.Warnings) != 1 || resp.Warnings[0] != `Pod "web": `+warnShare.String() {
 		t.Errorf("warn: %+v", resp)
 	}
 	_, resp = serve(t, h, reviewBody(t, "CREATE", "shop", pod("audit"), nil))
-	if !resp.Allowed || len(resp.Warnings) != 0 || resp.AuditAnnotations["violations"] != auditHost.String() {
+	if !resp.Allowed || len(resp.Warnings) != 0 || resp.AuditAnnotations["violations"] != `Pod "web": `+auditHost.String() {
 		t.Errorf("audit: %+v", resp)
 	}
 	_, resp = serve(t, h, reviewBody(t, "CREATE", "soft", pod("deny"), nil))
@@ -142,7 +142,7 @@ func TestValidateUpdateJudgesOnlyNewViolations(t *testing.T) {
 		"same":   {Violations: []policies.Violation{denyProbe}},
 		"latest": {Violations: []policies.Violation{denyProbe, denyImage}},
 	}}
-	h := NewValidatingHandler(engine, nil, nil, logr.Discard())
+	h := NewValidatingHandler(engine, Cluster{}, nil, logr.Discard())
 	_, resp := serve(t, h, reviewBody(t, "UPDATE", "shop", pod("same"), pod("old")))
 	if !resp.Allowed {
 		t.Errorf("an update adding no violation was denied: %+v", resp.Result)
@@ -158,7 +158,7 @@ func TestValidateUpdateJudgesOnlyNewViolations(t *testing.T) {
 }
 
 func TestEngineErrorFailsTheCall(t *testing.T) {
-	h := NewValidatingHandler(&fakeEngine{err: context.DeadlineExceeded}, nil, nil, logr.Discard())
+	h := NewValidatingHandler(&fakeEngine{err: context.DeadlineExceeded}, Cluster{}, nil, logr.Discard())
 	status, resp := serve(t, h, reviewBody(t, "CREATE", "shop", pod("x"), nil))
 	if status != http.StatusInternalServerError || resp.Allowed || resp.Result.Code != 500 {
 		t.Errorf("engine error answered %d %+v; want HTTP 500 so failurePolicy decides", status, resp)
@@ -167,7 +167,7 @@ func TestEngineErrorFailsTheCall(t *testing.T) {
 
 func TestBadRequestsAreNeverEvaluated(t *testing.T) {
 	engine := &fakeEngine{}
-	h := NewValidatingHandler(engine, nil, nil, logr.Discard())
+	h := NewValidatingHandler(engine, Cluster{}, nil, logr.Discard())
 	for _, body := range [][]byte{
 		[]byte("{"),
 		[]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":""}}`),
@@ -188,7 +188,7 @@ func TestBadRequestsAreNeverEvaluated(t *testing.T) {
 func TestMutateReturnsAJSONPatchAndSkipsMirrorPods(t *testing.T) {
 	ops := []policies.PatchOperation{{Op: "add", Path: "/metadata/labels/team", Value: "payments"}}
 	engine := &fakeEngine{results: map[string]*policies.Result{"app:1": {Mutations: []policies.Mutation{{Rule: "inject-labels", Patch: ops}}}}}
-	h := NewMutatingHandler(engine, fakeNamespaces{"shop": {"team": "payments"}}, nil, logr.Discard())
+	h := NewMutatingHandler(engine, Cluster{Namespaces: fakeNamespaces{"shop": {"team": "payments"}}}, nil, logr.Discard())
 	_, resp := serve(t, h, reviewBody(t, "CREATE", "shop", pod("app:1"), nil))
 	if !resp.Allowed || resp.PatchType == nil || *resp.PatchType != admissionv1.PatchTypeJSONPatch ||
 		string(resp.Patch) != `[{"op":"add","path":"/metadata/labels/team","value":"payments"}]` {

@@ -16,12 +16,14 @@ type Metrics struct {
 	RulesLoaded  prometheus.Gauge
 	Evaluator    *prometheus.GaugeVec
 	NamespaceErr prometheus.Counter
+	OwnerErr     prometheus.Counter
 }
 
 // Decisions counted by podpolicy_admission_requests_total.
 const (
 	decisionAllowed    = "allowed"
 	decisionWarned     = "warned"
+	decisionAudited    = "audited"
 	decisionDenied     = "denied"
 	decisionMutated    = "mutated"
 	decisionExempt     = "exempt"
@@ -62,7 +64,11 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Namespace lookups that failed; the request was then judged with no namespace labels (mode deny).",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.Violations, m.Reloads, m.RulesLoaded, m.Evaluator, m.NamespaceErr} {
+	m.OwnerErr = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "podpolicy_owner_lookup_errors_total",
+		Help: "Pods created by a controller whose owners could not be verified; the Pod was then judged on its own, with no exception by owner.",
+	})
+	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.Violations, m.Reloads, m.RulesLoaded, m.Evaluator, m.NamespaceErr, m.OwnerErr} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

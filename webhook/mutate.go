@@ -20,10 +20,9 @@ const mirrorPodAnnotation = "kubernetes.io/config.mirror"
 // mutator decides /mutate requests.
 type mutator struct{ deps }
 
-// NewMutatingHandler returns the handler of POST /mutate. namespaces may be nil, which turns
-// the copying of Namespace labels off.
-func NewMutatingHandler(engine Evaluator, namespaces NamespaceLabels, metrics *Metrics, log logr.Logger) http.Handler {
-	m := &mutator{deps{engine: engine, namespaces: namespaces, metrics: metrics, log: log}}
+// NewMutatingHandler returns the handler of POST /mutate.
+func NewMutatingHandler(engine Evaluator, cluster Cluster, metrics *Metrics, log logr.Logger) http.Handler {
+	m := &mutator{deps{engine: engine, namespaces: cluster.Namespaces, metrics: metrics, log: log}}
 	return &handler{name: "mutate", decide: m.decide, metrics: metrics, log: log}
 }
 

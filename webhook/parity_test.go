@@ -52,7 +52,7 @@ func TestManifestAndReviewGiveIdenticalVerdicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	handler := NewValidatingHandler(engine, nil, nil, logr.Discard())
+	handler := NewValidatingHandler(engine, Cluster{}, nil, logr.Discard())
 	compared := 0
 	for _, doc := range parityManifests(t) {
 		docs, errs := manifest.Read([]string{manifest.Stdin}, strings.NewReader(doc))

@@ -34,11 +34,8 @@ func denied(kind, name string, violations []policies.Violation) *admissionv1.Adm
 		b.WriteString(` "` + name + `"`)
 	}
 	b.WriteString(" breaks ")
-	if len(violations) == 1 {
-		b.WriteString("1 rule:")
-	} else {
-		b.WriteString(strconv.Itoa(len(violations)) + " rules:")
-	}
+	b.WriteString(countRules(violations))
+	b.WriteString(":")
 	for i := range min(len(violations), maxListed) {
 		b.WriteString("\n")
 		b.WriteString(violations[i].String())
@@ -55,6 +52,33 @@ func denied(kind, name string, violations []policies.Violation) *admissionv1.Adm
 			Message: b.String(),
 		},
 	}
+}
+
+// countRules says how many rules violations break, and in how many places when that differs:
+// "1 rule", "9 rules (12 violations)".
+func countRules(violations []policies.Violation) string {
+	rules := map[string]bool{}
+	for _, v := range violations {
+		rules[v.Rule] = true
+	}
+	text := "1 rule"
+	if len(rules) != 1 {
+		text = strconv.Itoa(len(rules)) + " rules"
+	}
+	if len(violations) != len(rules) {
+		text += " (" + strconv.Itoa(len(violations)) + " violations)"
+	}
+	return text
+}
+
+// objectLine prefixes a violation with the object it was found in, as a warning or an audit
+// entry must say: kubectl and helm print warnings without naming the object of a release
+// that produced them.
+func objectLine(kind, name string, v *policies.Violation) string {
+	if name == "" {
+		return kind + ": " + v.String()
+	}
+	return kind + ` "` + name + `": ` + v.String()
 }
 
 // writeReview answers with an AdmissionReview carrying resp.

@@ -52,6 +52,14 @@ type admissionRequest struct {
 	Object    ast.Object
 	OldObject ast.Object
 	DryRun    *bool
+	// UserInfo is who asked: the user and their groups.
+	UserInfo userInfo
+}
+
+// userInfo is the part of an AdmissionRequest's userInfo podpolicy reads.
+type userInfo struct {
+	Username string
+	Groups   []string
 }
 
 // decodeReview reads and checks an AdmissionReview request.
@@ -128,9 +136,23 @@ func parseReview(body []byte) (*admissionReview, error) {
 			Object:      f.Object(req, "object", "request"),
 			OldObject:   f.Object(req, "oldObject", "request"),
 			DryRun:      f.Bool(req, "dryRun", "request"),
+			UserInfo:    readUserInfo(&f, f.Object(req, "userInfo", "request")),
 		}
 	}
 	return review, f.Err
+}
+
+// readUserInfo reads the username and groups of a request's userInfo.
+func readUserInfo(f *normalize.Reader, info ast.Object) userInfo {
+	u := userInfo{Username: f.String(info, "username", "request.userInfo")}
+	if groups, ok := normalize.Value(info, "groups").(*ast.Array); ok {
+		groups.Foreach(func(g *ast.Term) {
+			if name, ok := g.Value.(ast.String); ok {
+				u.Groups = append(u.Groups, string(name))
+			}
+		})
+	}
+	return u
 }
 
 func orNone(s string) string {

@@ -29,7 +29,7 @@ func TestBodyAndContentTypeAreReadAsSent(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			engine := &fakeEngine{}
-			h := NewValidatingHandler(engine, nil, nil, logr.Discard())
+			h := NewValidatingHandler(engine, Cluster{}, nil, logr.Discard())
 			req := httptest.NewRequest(http.MethodPost, "/validate", bytes.NewReader(body))
 			req.Header.Set("Content-Type", tc.contentType)
 			req.ContentLength = tc.contentLength

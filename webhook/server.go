@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -25,6 +26,7 @@ import (
 	crwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/owners"
 )
 
 // Run serves the webhooks until ctx is cancelled, then reports not ready, waits
@@ -52,10 +54,10 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	if err != nil {
 		return err
 	}
-	var namespaces NamespaceLabels
+	var cluster Cluster
 	if cfg == nil {
-		log.Info("no Kubernetes API configured (no --kubeconfig, not in a cluster): Namespace-dependent features are off (namespace labels, podpolicy.io/mode)")
-	} else if namespaces, err = startNamespaceCache(serveCtx, cfg); err != nil {
+		log.Info("no Kubernetes API configured (no --kubeconfig, not in a cluster): the features that read the cluster are off (namespace labels, podpolicy.io/mode, exceptions by owner)")
+	} else if cluster, err = startCache(serveCtx, cfg); err != nil {
 		return err
 	}
 
@@ -72,8 +74,8 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		serverOpts.TLSOpts = append(serverOpts.TLSOpts, func(c *tls.Config) { c.GetCertificate = manager.GetCertificate })
 	}
 	server := crwebhook.NewServer(serverOpts)
-	server.Register("/validate", NewValidatingHandler(engine, namespaces, metrics, log.WithName("validate")))
-	server.Register("/mutate", NewMutatingHandler(engine, namespaces, metrics, log.WithName("mutate")))
+	server.Register("/validate", NewValidatingHandler(engine, cluster, metrics, log.WithName("validate")))
+	server.Register("/mutate", NewMutatingHandler(engine, cluster, metrics, log.WithName("mutate")))
 
 	var shuttingDown atomic.Bool
 	var wg sync.WaitGroup
@@ -167,21 +169,32 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 	return cfg, nil
 }
 
-// startNamespaceCache starts an informer cache of Namespaces and returns a reader over it.
-func startNamespaceCache(ctx context.Context, cfg *rest.Config) (NamespaceLabels, error) {
-	c, err := cache.New(cfg, cache.Options{ByObject: map[client.Object]cache.ByObject{&corev1.Namespace{}: {}}})
+// startCache starts an informer cache of Namespaces, and of the metadata of the kinds that own
+// Pods (owners.Kinds), and returns the readers over it.
+func startCache(ctx context.Context, cfg *rest.Config) (Cluster, error) {
+	watched := []client.Object{&corev1.Namespace{}}
+	for kind, apiVersion := range owners.Kinds {
+		watched = append(watched, &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}})
+	}
+	byObject := map[client.Object]cache.ByObject{}
+	for _, obj := range watched {
+		byObject[obj] = cache.ByObject{}
+	}
+	c, err := cache.New(cfg, cache.Options{ByObject: byObject})
 	if err != nil {
-		return nil, fmt.Errorf("namespace cache: %w", err)
+		return Cluster{}, fmt.Errorf("informer cache: %w", err)
 	}
 	live, err := client.New(cfg, client.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("API client: %w", err)
+		return Cluster{}, fmt.Errorf("API client: %w", err)
 	}
-	if _, err := c.GetInformer(ctx, &corev1.Namespace{}, cache.BlockUntilSynced(false)); err != nil {
-		return nil, fmt.Errorf("namespace informer: %w", err)
+	for _, obj := range watched {
+		if _, err := c.GetInformer(ctx, obj, cache.BlockUntilSynced(false)); err != nil {
+			return Cluster{}, fmt.Errorf("informer of %T: %w", obj, err)
+		}
 	}
 	go func() { _ = c.Start(ctx) }()
-	return NewNamespaceLabels(c, live), nil
+	return Cluster{Namespaces: NewNamespaceLabels(c, live), Owners: NewOwnerLookup(c, live)}, nil
 }
 
 // healthServer serves /healthz (the process is alive) and /readyz (the webhook listener is up

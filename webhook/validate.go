@@ -16,10 +16,20 @@ import (
 	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
+// Cluster is what the webhooks read from the API server; a nil field turns the feature that
+// needs it off.
+type Cluster struct {
+	// Namespaces reads Namespace labels (podpolicy.io/mode, copied labels).
+	Namespaces NamespaceLabels
+	// Owners reads the owners of Pods, for exceptions that name a workload.
+	Owners OwnerLookup
+}
+
 // deps are what both webhooks decide with.
 type deps struct {
 	engine     Evaluator
 	namespaces NamespaceLabels
+	owners     OwnerLookup
 	metrics    *Metrics
 	log        logr.Logger
 }
@@ -27,10 +37,9 @@ type deps struct {
 // validator decides /validate requests.
 type validator struct{ deps }
 
-// NewValidatingHandler returns the handler of POST /validate. namespaces may be nil, which
-// turns the podpolicy.io/mode namespace label off.
-func NewValidatingHandler(engine Evaluator, namespaces NamespaceLabels, metrics *Metrics, log logr.Logger) http.Handler {
-	v := &validator{deps{engine: engine, namespaces: namespaces, metrics: metrics, log: log}}
+// NewValidatingHandler returns the handler of POST /validate.
+func NewValidatingHandler(engine Evaluator, cluster Cluster, metrics *Metrics, log logr.Logger) http.Handler {
+	v := &validator{deps{engine: engine, namespaces: cluster.Namespaces, owners: cluster.Owners, metrics: metrics, log: log}}
 	return &handler{name: "validate", decide: v.decide, metrics: metrics, log: log}
 }
 
@@ -48,6 +57,7 @@ func (v *validator) decide(ctx context.Context, req *admissionRequest) (*admissi
 	if deleting(in) {
 		return allowed(), outcome{decision: decisionAllowed}, nil
 	}
+	in.Owners = v.ownerNames(ctx, req, in)
 	result, err := v.engine.Evaluate(ctx, in, policies.Validate)
 	if err != nil {
 		return nil, outcome{}, err
@@ -80,6 +90,7 @@ func (v *validator) onlyNew(ctx context.Context, req *admissionRequest, violatio
 		v.log.Info("old object not judged; all violations count as new", "uid", req.UID, "reason", err.Error())
 		return violations, nil
 	}
+	old.Owners = v.ownerNames(ctx, req, old)
 	before, err := v.engine.Evaluate(ctx, old, policies.Validate)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate old object: %w", err)
@@ -147,10 +158,10 @@ func (v *validator) respond(req *admissionRequest, in *normalize.Input, violatio
 			denials = append(denials, *vi)
 		case policies.Warn:
 			if len(warnings) < maxListed {
-				warnings = append(warnings, vi.String())
+				warnings = append(warnings, objectLine(in.Kind, in.Name, vi))
 			}
 		case policies.Audit:
-			audit = append(audit, vi.String())
+			audit = append(audit, objectLine(in.Kind, in.Name, vi))
 		}
 	}
 	if len(denials) > 0 {
@@ -162,8 +173,11 @@ func (v *validator) respond(req *admissionRequest, in *normalize.Input, violatio
 		resp.AuditAnnotations = map[string]string{"violations": strings.Join(audit, "\n")}
 	}
 	decision := decisionAllowed
-	if len(warnings) > 0 {
+	switch {
+	case len(warnings) > 0:
 		decision = decisionWarned
+	case len(audit) > 0:
+		decision = decisionAudited
 	}
 	return resp, outcome{decision: decision, rules: rules}, nil
 }

@@ -26,6 +26,10 @@ type Input struct {
 	Pod ast.Object
 	// NamespaceLabels are the labels of the object's Namespace, when known.
 	NamespaceLabels map[string]string
+	// Owners are the names of the controllers above the object (a Pod's ReplicaSet and its
+	// Deployment), verified by the caller through their ownerReferences: an exception naming
+	// one of them covers the object.
+	Owners []string
 }
 
 // workload locates the pod template inside an object of a supported kind.

@@ -23,7 +23,7 @@ func TestArticlePodIsDeniedWithEveryReason(t *testing.T) {
 	t.Logf("kubectl apply -f examples/web-server-pod.yaml:\n%s", r.Stderr)
 	mustContain(t, "denial", r.Stderr, append(articleRules,
 		`admission webhook "validate.podpolicy.io" denied the request`,
-		`Pod "web-server-pod" breaks 12 rules:`,
+		`Pod "web-server-pod" breaks 9 rules (12 violations):`,
 		`[resources-limits-required] container "web-server": resources.limits.memory is not set (spec.containers[0].resources.limits.memory); fix: set a memory limit such as 256Mi`,
 	)...)
 	if got := kubectl(t, "get", "pod", "web-server-pod", "-n", ns); got.ExitCode == 0 {

@@ -1,0 +1,113 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/podpolicy/podpolicy/policies/normalize"
+	"github.com/podpolicy/podpolicy/policies/owners"
+)
+
+// OwnerLookup reads the UID and owner references of an object that may own Pods.
+type OwnerLookup func(ctx context.Context, namespace string, ref owners.Ref) (types.UID, []metav1.OwnerReference, error)
+
+// ownerLookupTimeout bounds the lookups of one request's owners, well inside the evaluation
+// deadline: a Pod whose owners cannot be read in time is judged on its own.
+const ownerLookupTimeout = 500 * time.Millisecond
+
+// podCreators are the identities Kubernetes' controllers create and update Pods as: the
+// controller manager's own, or the service accounts of its controllers. Only for them does a
+// Pod's ownerReference stand for how the Pod came to be; anyone else could name any owner.
+var podCreators = []string{"replicaset-controller", "replication-controller", "daemon-set-controller", "statefulset-controller", "job-controller"}
+
+func createdByController(username string) bool {
+	if username == "system:kube-controller-manager" {
+		return true
+	}
+	sa, ok := strings.CutPrefix(username, "system:serviceaccount:kube-system:")
+	return ok && slices.Contains(podCreators, sa)
+}
+
+// NewOwnerLookup reads owners of the kinds owners.Kinds names through cache (metadata-only
+// informers), and from the API server when the cache does not hold one yet: a ReplicaSet
+// created a moment before the first of its Pods.
+func NewOwnerLookup(cache, live client.Reader) OwnerLookup {
+	return func(ctx context.Context, namespace string, ref owners.Ref) (types.UID, []metav1.OwnerReference, error) {
+		obj := &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: ref.APIVersion, Kind: ref.Kind}}
+		key := client.ObjectKey{Namespace: namespace, Name: ref.Name}
+		err := cache.Get(ctx, key, obj)
+		if apierrors.IsNotFound(err) {
+			err = live.Get(ctx, key, obj)
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		return obj.UID, obj.OwnerReferences, nil
+	}
+}
+
+// ownerNames resolves the names of the controllers above a Pod that one of Kubernetes'
+// controllers creates or updates, so that an exception naming its workload covers it. A Pod
+// created by anyone else, without a controller, or whose owners cannot be verified in time,
+// gets none and is judged on its own.
+func (d *deps) ownerNames(ctx context.Context, req *admissionRequest, in *normalize.Input) []string {
+	if d.owners == nil || in.Kind != "Pod" || !createdByController(req.UserInfo.Username) {
+		return nil
+	}
+	refs, err := ownerReferences(in)
+	if err != nil {
+		d.log.Info("owner references not read; judging the Pod on its own", "uid", req.UID, "reason", err.Error())
+		return nil
+	}
+	first, ok := owners.Controller(refs)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, ownerLookupTimeout)
+	defer cancel()
+	chain, err := owners.Chain(ctx, owners.Lookup(d.owners), req.Namespace, first)
+	if err != nil {
+		d.log.Info("owners not verified; judging the Pod on its own", "uid", req.UID, "namespace", req.Namespace, "reason", err.Error())
+		if d.metrics != nil {
+			d.metrics.OwnerErr.Inc()
+		}
+		return nil
+	}
+	names := make([]string, len(chain))
+	for i, r := range chain {
+		names[i] = r.Name
+	}
+	return names
+}
+
+// ownerReferences reads metadata.ownerReferences of a normalised Pod.
+func ownerReferences(in *normalize.Input) ([]metav1.OwnerReference, error) {
+	list, ok := in.PodMetadata("ownerReferences").(*ast.Array)
+	if !ok {
+		return nil, nil
+	}
+	var r normalize.Reader
+	refs := make([]metav1.OwnerReference, 0, list.Len())
+	for i := range list.Len() {
+		parent := fmt.Sprintf("metadata.ownerReferences[%d]", i)
+		item, ok := list.Elem(i).Value.(ast.Object)
+		if !ok {
+			return nil, fmt.Errorf("%s: expected an object", parent)
+		}
+		refs = append(refs, metav1.OwnerReference{
+			APIVersion: r.String(item, "apiVersion", parent), Kind: r.String(item, "kind", parent),
+			Name: r.String(item, "name", parent), UID: types.UID(r.String(item, "uid", parent)),
+			Controller: r.Bool(item, "controller", parent),
+		})
+	}
+	return refs, r.Err
+}
