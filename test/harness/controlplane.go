@@ -21,9 +21,12 @@ import (
 
 var quietLogger sync.Once
 
-// ControlPlane is a running kube-apiserver and etcd, with a kubeconfig for kubectl.
+// ControlPlane is a running kube-apiserver, etcd and kube-controller-manager, with Node objects
+// for the DaemonSet controller and a kubeconfig for kubectl.
 type ControlPlane struct {
 	env *envtest.Environment
+	// Controllers is the running kube-controller-manager.
+	Controllers *Controllers
 	// Config is an admin client config.
 	Config *rest.Config
 	// Client is an admin clientset.
@@ -35,7 +38,8 @@ type ControlPlane struct {
 }
 
 // StartControlPlane starts kube-apiserver and etcd from bin/, installs the CRDs of crdPaths
-// (files or directories) and writes an admin kubeconfig into dir.
+// (files or directories), writes an admin kubeconfig into dir, starts kube-controller-manager
+// and registers the Nodes of NodeNames.
 func StartControlPlane(dir string, crdPaths ...string) (*ControlPlane, error) {
 	bin, err := BinDir()
 	if err != nil {
@@ -73,12 +77,20 @@ func StartControlPlane(dir string, crdPaths ...string) (*ControlPlane, error) {
 	if err := os.WriteFile(cp.Kubeconfig, kubeconfig, 0o600); err != nil {
 		return nil, errors.Join(err, cp.Stop())
 	}
+	ctx := context.Background()
+	saKey := filepath.Join(env.ControlPlane.APIServer.CertDir, "sa-signer.key")
+	if cp.Controllers, err = startControllers(ctx, bin, dir, cp.Kubeconfig, saKey, cp.Config.CAData, cp.Client); err != nil {
+		return nil, errors.Join(err, cp.Stop())
+	}
+	if err := registerNodes(ctx, cp.Client, NodeNames); err != nil {
+		return nil, errors.Join(err, cp.Stop())
+	}
 	return cp, nil
 }
 
-// Stop stops the API server and etcd.
+// Stop stops kube-controller-manager, the API server and etcd.
 func (cp *ControlPlane) Stop() error {
-	return cp.env.Stop()
+	return errors.Join(cp.Controllers.Stop(), cp.env.Stop())
 }
 
 // Result is the outcome of a kubectl run.

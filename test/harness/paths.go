@@ -41,7 +41,7 @@ func BinDir() (string, error) {
 		return "", err
 	}
 	dir := filepath.Join(root, "bin")
-	for _, tool := range []string{"kube-apiserver", "etcd", "kubectl"} {
+	for _, tool := range []string{"kube-apiserver", "kube-controller-manager", "etcd", "kubectl"} {
 		if _, err := os.Stat(filepath.Join(dir, tool)); err != nil {
 			return "", fmt.Errorf("%s is missing from %s: run `make tools` first", tool, dir)
 		}

@@ -41,7 +41,7 @@ func StartSuite(ctx context.Context, name string, crdPaths ...string) (*Suite, e
 	if s.CP, err = StartControlPlane(filepath.Join(dir, "control-plane"), crdPaths...); err != nil {
 		return nil, errors.Join(err, os.RemoveAll(dir))
 	}
-	fmt.Printf("%s: podpolicy built, kube-apiserver and etcd up in %v\n", name, time.Since(start).Round(time.Millisecond))
+	fmt.Printf("%s: podpolicy built, kube-apiserver, etcd and kube-controller-manager up in %v\n", name, time.Since(start).Round(time.Millisecond))
 	return s, nil
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the binaries the tests and the demo run, from the Go module proxy, into bin/:
-# kube-apiserver and kubectl (k8s.io/kubernetes), etcd, helm and opa, each from its module
+# kube-apiserver, kube-controller-manager and kubectl (k8s.io/kubernetes), etcd, helm and opa,
+# each from its module
 # under test/tools. A binary is rebuilt only when its module's go.mod/go.sum (the pinned
 # versions) or the Go version change; builds are also kept in a cache outside the checkout
 # ($PODPOLICY_TOOLS_CACHE, default ~/.cache/podpolicy/tools), so a fresh clone on a machine
@@ -45,12 +46,21 @@ build() {
   echo "$key" > "$bin/.$name.key"
 }
 
+# Every Kubernetes binary reports the version of the pinned k8s.io/kubernetes, through the
+# variables the upstream build sets (hack/lib/version.sh): without them the API server says
+# v0.0.0-master+$Format:%H$ and `helm install` of any chart with a kubeVersion constraint fails.
+kube_version=$(awk '$1 == "k8s.io/kubernetes" { print $2 }' "$root/test/tools/go.mod")
+[[ $kube_version =~ ^v([0-9]+)\.([0-9]+)\. ]] || { echo "tools: no k8s.io/kubernetes version in test/tools/go.mod" >&2; exit 1; }
+kube_ldflags=""
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  kube_ldflags+=" -X $pkg.gitVersion=$kube_version -X $pkg.gitMajor=${BASH_REMATCH[1]} -X $pkg.gitMinor=${BASH_REMATCH[2]} -X $pkg.gitTreeState=clean"
+done
+
 want=("$@")
-[[ ${#want[@]} -gt 0 ]] || want=(opa etcd kube-apiserver kubectl helm)
+[[ ${#want[@]} -gt 0 ]] || want=(opa etcd kube-apiserver kube-controller-manager kubectl helm)
 for tool in "${want[@]}"; do
   case $tool in
-    kube-apiserver) build kube-apiserver . k8s.io/kubernetes/cmd/kube-apiserver ;;
-    kubectl) build kubectl . k8s.io/kubernetes/cmd/kubectl ;;
+    kube-apiserver|kube-controller-manager|kubectl) build "$tool" . "k8s.io/kubernetes/cmd/$tool" "$kube_ldflags" ;;
     # Helm learns the Kubernetes version it assumes for `helm template` (and charts'
     # kubeVersion checks) from link-time variables; without them it assumes v1.20.
     helm) build helm . helm.sh/helm/v3/cmd/helm \

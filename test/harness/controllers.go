@@ -1,0 +1,139 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
+)
+
+// NodeNames are the Node objects the control plane registers, so that the DaemonSet
+// controller has nodes to create Pods for. No kubelet runs them: their Pods stay Pending.
+var NodeNames = []string{"node-a", "node-b"}
+
+// Controllers is a running kube-controller-manager.
+type Controllers struct {
+	LogPath string
+	cmd     *exec.Cmd
+	done    chan struct{}
+}
+
+// startControllers runs kube-controller-manager from bin/ with its default controllers,
+// except the node lifecycle controller (no kubelet renews the Nodes' heartbeats, and it would
+// taint them unreachable), and waits until it works: the default ServiceAccount of the
+// default namespace exists.
+func startControllers(ctx context.Context, bin, dir, kubeconfig, saKey string, caPEM []byte, client kubernetes.Interface) (*Controllers, error) {
+	rootCA := filepath.Join(dir, "root-ca.crt")
+	if err := os.WriteFile(rootCA, caPEM, 0o644); err != nil {
+		return nil, err
+	}
+	c := &Controllers{LogPath: filepath.Join(dir, "kube-controller-manager.log")}
+	logFile, err := os.Create(c.LogPath)
+	if err != nil {
+		return nil, err
+	}
+	c.cmd = exec.Command(filepath.Join(bin, "kube-controller-manager"),
+		"--kubeconfig="+kubeconfig,
+		"--leader-elect=false",
+		"--secure-port=0",
+		"--controllers=*,-node-lifecycle-controller",
+		"--service-account-private-key-file="+saKey,
+		"--root-ca-file="+rootCA,
+		"--use-service-account-credentials=false",
+		"--concurrent-deployment-syncs=10", "--concurrent-replicaset-syncs=10",
+		"--v=1",
+	)
+	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
+	if err := c.cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("start kube-controller-manager: %w", err)
+	}
+	c.done = make(chan struct{})
+	go func() {
+		_ = c.cmd.Wait()
+		logFile.Close()
+		close(c.done)
+	}()
+	if err := c.waitWorking(ctx, client); err != nil {
+		return nil, errors.Join(err, c.Stop())
+	}
+	return c, nil
+}
+
+func (c *Controllers) waitWorking(ctx context.Context, client kubernetes.Interface) error {
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	for {
+		_, err := client.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{})
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-c.done:
+			return fmt.Errorf("kube-controller-manager exited:\n%s", c.LogTail(30))
+		case <-ctx.Done():
+			return fmt.Errorf("kube-controller-manager did not create the default ServiceAccount within 90s (%v):\n%s", err, c.LogTail(30))
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// Stop stops kube-controller-manager, by its PID, and waits for it to exit.
+func (c *Controllers) Stop() error {
+	if c == nil || c.cmd.Process == nil {
+		return nil
+	}
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.done:
+	case <-time.After(10 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-c.done
+	}
+	return nil
+}
+
+// LogTail returns the last n lines of kube-controller-manager's log.
+func (c *Controllers) LogTail(n int) string {
+	data, _ := os.ReadFile(c.LogPath)
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// registerNodes creates Node objects named names, Ready, for the DaemonSet controller.
+func registerNodes(ctx context.Context, client kubernetes.Interface, names []string) error {
+	for _, name := range names {
+		node := &corev1.Node{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"}},
+		}
+		if _, err := client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("register node %s: %w", name, err)
+		}
+		// The controllers annotate a new Node at once; the status goes on the latest version.
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			current, err := client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			current.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
+				Message: "a Node object of the test harness; no kubelet runs it", LastHeartbeatTime: metav1.Now(), LastTransitionTime: metav1.Now()}}
+			_, err = client.CoreV1().Nodes().UpdateStatus(ctx, current, metav1.UpdateOptions{})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("mark node %s ready: %w", name, err)
+		}
+	}
+	return nil
+}
