@@ -22,3 +22,34 @@ test_allow_other_volumes if {
 	s := with_volumes([{"name": "tmp", "emptyDir": {}}])
 	count(host_path_volumes.violation) == 0 with input as fixtures.pod(s)
 }
+
+host_path_allowed(path, allowed) if {
+	s := with_volumes([{"name": "logs", "hostPath": {"path": path}}])
+	count(host_path_volumes.violation) == 0 with input as fixtures.pod(s)
+		with data.podpolicy.config.rules["host-path-volumes"].allowedPaths as allowed
+}
+
+test_allow_allowed_path_covers_itself_and_what_lies_below if {
+	host_path_allowed("/var/log", ["/var/log"])
+	host_path_allowed("/var/log/", ["/var/log"])
+	host_path_allowed("/var/log/app", ["/var/log"])
+	host_path_allowed("/var/log/app/", ["/var/log/"])
+	host_path_allowed("/var/log", ["/var/log/"])
+	host_path_allowed("/anything", ["/"])
+}
+
+test_deny_allowed_path_matches_whole_segments_only if {
+	not host_path_allowed("/var/log2", ["/var/log"])
+	not host_path_allowed("/var/logs-secret", ["/var/log/"])
+	not host_path_allowed("/var", ["/var/log"])
+	not host_path_allowed("/var/log/../../etc", ["/var/log"])
+	not host_path_allowed("var/log", ["/var/log"])
+	not host_path_allowed("/etc", [""])
+}
+
+test_deny_host_path_without_a_path if {
+	s := with_volumes([{"name": "odd", "hostPath": {}}])
+	found := host_path_volumes.violation with input as fixtures.pod(s)
+		with data.podpolicy.config.rules["host-path-volumes"].allowedPaths as ["/"]
+	found == {{"path": "volumes[0].hostPath", "message": "volume \"odd\" is a hostPath volume without a path"}}
+}
