@@ -62,13 +62,14 @@ func TestLibraryTestsPassOnTheCompiledEvaluator(t *testing.T) {
 }
 
 // TestCompiledEvaluatorAgreesWithTopdown evaluates every breaker on every kind, the compliant
-// spec, the article's Pod, an UPDATE and a non-default config with both evaluators and
+// spec, a Windows Pod, the article's Pod, an UPDATE and a non-default config with both evaluators and
 // requires identical results: violations, messages, paths and patches.
 func TestCompiledEvaluatorAgreesWithTopdown(t *testing.T) {
 	spec := readYAML(t, "testdata/pod-spec.yaml")
+	windows := readYAML(t, "testdata/windows-pod-spec.yaml")
 	var objects []map[string]any
 	for i := range kinds {
-		objects = append(objects, object(i, spec))
+		objects = append(objects, object(i, spec), object(i, windows))
 		for _, b := range breakers {
 			broken := deepCopy(spec).(map[string]any)
 			b.breakIt(broken)

@@ -88,6 +88,20 @@ func TestCompliantSpecPassesForEveryKind(t *testing.T) {
 	}
 }
 
+// TestWindowsPodPassesForEveryKind: the API server forbids the Linux-only securityContext
+// fields on a Windows Pod, so the rules that require one of them must not deny it.
+func TestWindowsPodPassesForEveryKind(t *testing.T) {
+	e := newTestEngine(t, Options{})
+	spec := readYAML(t, "testdata/windows-pod-spec.yaml")
+	for i, k := range kinds {
+		t.Run(k.kind, func(t *testing.T) {
+			for _, v := range evaluate(t, e, object(i, spec), "shop").Violations {
+				t.Errorf("unexpected violation: %s", v.String())
+			}
+		})
+	}
+}
+
 func TestEveryRuleFiresForEveryKind(t *testing.T) {
 	e := newTestEngine(t, Options{})
 	spec := readYAML(t, "testdata/pod-spec.yaml")

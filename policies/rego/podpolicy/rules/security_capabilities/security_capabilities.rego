@@ -3,7 +3,8 @@
 # description: |
 #   Containers drop every Linux capability (`drop: [ALL]`) and add back only those in the allowed
 #   list (`allowedAdd`, default NET_BIND_SERVICE). Names are compared without case and without a
-#   CAP_ prefix.
+#   CAP_ prefix. A Windows Pod (spec.os.name: windows), on which the API server forbids
+#   capabilities, is skipped.
 # custom:
 #   id: security-capabilities
 #   severity: high
@@ -24,6 +25,7 @@ violation contains {
 	"message": "securityContext.capabilities.drop does not include ALL",
 	"fix": "set securityContext.capabilities.drop to [ALL]",
 } if {
+	not pod.windows
 	some f in pod.all
 	some i, c in pod.spec[f]
 	not drops_all(f, i)
@@ -41,6 +43,7 @@ violation contains {
 	"message": sprintf("capability %s is added but not allowed", [name]),
 	"fix": sprintf("remove %s from capabilities.add (allowed: %s)", [name, concat(", ", sort(allowed))]),
 } if {
+	not pod.windows
 	some f in pod.all
 	some i, c in pod.spec[f]
 	some j, name in c.securityContext.capabilities.add

@@ -3,6 +3,7 @@
 # description: |
 #   A read-only root filesystem stops an attacker from changing the container's binaries and
 #   makes writes go to declared volumes. Every container must set readOnlyRootFilesystem: true.
+#   A Windows Pod (spec.os.name: windows), on which the API server forbids the field, is skipped.
 # custom:
 #   id: security-read-only-root-filesystem
 #   severity: medium
@@ -17,6 +18,7 @@ violation contains {
 	"path": concat("", [pod.path(f, i), ".securityContext.readOnlyRootFilesystem"]),
 	"message": "securityContext.readOnlyRootFilesystem is not true",
 } if {
+	not pod.windows
 	some f in pod.all
 	some i, c in pod.spec[f]
 	not c.securityContext.readOnlyRootFilesystem == true

@@ -21,3 +21,7 @@ test_deny_false_in_workload if {
 test_allow_true if {
 	count(security_read_only_root_filesystem.violation) == 0 with input as fixtures.pod(fixtures.spec)
 }
+
+test_allow_windows_pod_sets_none_of_the_linux_only_fields if {
+	count(security_read_only_root_filesystem.violation) == 0 with input as fixtures.pod(fixtures.windows_spec)
+}

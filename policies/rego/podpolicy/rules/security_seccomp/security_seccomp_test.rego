@@ -33,3 +33,7 @@ test_allow_localhost_profile if {
 test_allow_compliant_pod if {
 	count(security_seccomp.violation) == 0 with input as fixtures.pod(fixtures.spec)
 }
+
+test_allow_windows_pod_sets_none_of_the_linux_only_fields if {
+	count(security_seccomp.violation) == 0 with input as fixtures.pod(fixtures.windows_spec)
+}
