@@ -79,6 +79,8 @@ func (v *configValidator) rules(n *yaml.Node, field string) {
 				v.fail(setting, field, "unknown setting of rule %s (known: %s)", key.Value, strings.Join(settingNames(ruleDefaults), ", "))
 			case known && kindOf(def) != settingValue.Kind:
 				v.fail(settingValue, field, "expected %s, got %s", kindNameOf(kindOf(def)), kindName(settingValue))
+			case known && isBool(def) && settingValue.Tag != "!!bool":
+				v.fail(settingValue, field, "expected true or false, got %s", kindName(settingValue))
 			}
 		})
 	})
@@ -184,6 +186,11 @@ func kindOf(v any) yaml.Kind {
 	default:
 		return yaml.ScalarNode
 	}
+}
+
+func isBool(v any) bool {
+	_, ok := v.(bool)
+	return ok
 }
 
 func kindNameOf(k yaml.Kind) string {
