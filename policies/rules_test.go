@@ -44,9 +44,13 @@ var breakers = []struct {
 		delete(at(s, "initContainers", 0, "securityContext"), "allowPrivilegeEscalation")
 	}, map[string][]string{"security-privilege-escalation": {"initContainers[0].securityContext.allowPrivilegeEscalation"}}, false},
 	{"pod runs as root", func(s map[string]any) { at(s, "securityContext")["runAsUser"] = 0 },
-		map[string][]string{"security-run-as-non-root": {
-			"containers[0].securityContext.runAsUser", "containers[1].securityContext.runAsUser", "initContainers[0].securityContext.runAsUser",
-		}}, false},
+		map[string][]string{"security-run-as-non-root": {"securityContext.runAsUser"}}, false},
+	{"pod runs as root under containers that override it", func(s map[string]any) {
+		at(s, "securityContext")["runAsUser"] = 0
+		for _, c := range []map[string]any{at(s, "containers", 0), at(s, "containers", 1), at(s, "initContainers", 0)} {
+			at(c, "securityContext")["runAsUser"] = 10001
+		}
+	}, map[string][]string{"security-run-as-non-root": {"securityContext.runAsUser"}}, false},
 	{"container turns runAsNonRoot off", func(s map[string]any) {
 		at(s, "containers", 1, "securityContext")["runAsNonRoot"] = false
 	}, map[string][]string{"security-run-as-non-root": {"containers[1].securityContext.runAsNonRoot"}}, false},
