@@ -61,6 +61,8 @@ var breakers = []struct {
 		at(s, "containers", 0, "securityContext", "capabilities")["add"] = []any{"NET_BIND_SERVICE", "SYS_ADMIN"}
 	}, map[string][]string{"security-capabilities": {"containers[0].securityContext.capabilities.add[1]"}}, false},
 	{"pod seccomp unconfined", func(s map[string]any) { at(s, "securityContext", "seccompProfile")["type"] = "Unconfined" },
+		map[string][]string{"security-seccomp": {"securityContext.seccompProfile.type"}}, false},
+	{"no seccomp profile anywhere", func(s map[string]any) { delete(at(s, "securityContext"), "seccompProfile") },
 		map[string][]string{"security-seccomp": {
 			"containers[0].securityContext.seccompProfile.type", "containers[1].securityContext.seccompProfile.type", "initContainers[0].securityContext.seccompProfile.type",
 		}}, false},
