@@ -5,7 +5,8 @@
 #   tying the Pod to that node. A path in `allowedPaths` (default none) allows itself and what lies
 #   below it, matched by whole path segments: /var/log allows /var/log and /var/log/app, but not
 #   /var/log2 or /var/logs-secret. Trailing slashes do not matter; a path with a .. segment is
-#   never allowed.
+#   never allowed. A node agent that must read the node's files gets an exception, with a reason,
+#   in podpolicy's config; the fix says which.
 # custom:
 #   id: host-path-volumes
 #   severity: high
@@ -13,12 +14,14 @@
 package podpolicy.rules.host_path_volumes
 
 import data.podpolicy.config
+import data.podpolicy.lib.fix
 import data.podpolicy.lib.pod
 
 # violation reports each hostPath volume outside the allowed paths.
 violation contains {
 	"path": sprintf("volumes[%d].hostPath", [i]),
 	"message": message(volume.name, host_path(i)),
+	"fix": sprintf("use an emptyDir, configMap, secret or persistentVolumeClaim volume instead; %s", [fix.node_agent("host-path-volumes", sprintf("the node's %v", [host_path(i)]))]),
 } if {
 	some i, volume in pod.spec.volumes
 	volume.hostPath

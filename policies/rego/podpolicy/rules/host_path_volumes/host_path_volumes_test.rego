@@ -7,8 +7,12 @@ with_volumes(vs) := object.union(fixtures.spec, {"volumes": vs})
 
 test_deny_host_path if {
 	s := with_volumes([{"name": "tmp", "emptyDir": {}}, {"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}}])
-	found := host_path_volumes.violation with input as fixtures.workload("DaemonSet", s)
-	found == {{"path": "volumes[1].hostPath", "message": "volume \"docker\" mounts hostPath /var/run/docker.sock"}}
+	found := host_path_volumes.violation with input as object.union(fixtures.workload("DaemonSet", s), {"namespace": "ci"})
+	found == {{
+		"path": "volumes[1].hostPath",
+		"message": "volume \"docker\" mounts hostPath /var/run/docker.sock",
+		"fix": "use an emptyDir, configMap, secret or persistentVolumeClaim volume instead; if this is a node agent that needs the node's /var/run/docker.sock, add an exception with a reason to podpolicy's config (exceptions:): {rule: host-path-volumes, namespaces: [ci], reason: \"<why it needs the node's /var/run/docker.sock>\"}",
+	}}
 }
 
 test_allow_configured_prefix if {
@@ -51,5 +55,5 @@ test_deny_host_path_without_a_path if {
 	s := with_volumes([{"name": "odd", "hostPath": {}}])
 	found := host_path_volumes.violation with input as fixtures.pod(s)
 		with data.podpolicy.config.rules["host-path-volumes"].allowedPaths as ["/"]
-	found == {{"path": "volumes[0].hostPath", "message": "volume \"odd\" is a hostPath volume without a path"}}
+	{v.path: v.message | some v in found} == {"volumes[0].hostPath": "volume \"odd\" is a hostPath volume without a path"}
 }
