@@ -13,8 +13,8 @@ import (
 var designRules = []string{
 	"container-ports-unique", "containers-required", "default-container-annotation", "host-namespaces",
 	"host-path-volumes", "host-ports", "image-tag-pinned", "inject-labels", "probe-port-declared",
-	"probes-required", "resources-limits-required", "resources-requests-required", "security-capabilities",
-	"security-privilege-escalation", "security-privileged", "security-read-only-root-filesystem",
+	"probes-required", "resources-limits-required", "resources-requests-required", "security-apparmor",
+	"security-capabilities", "security-privilege-escalation", "security-privileged", "security-read-only-root-filesystem",
 	"security-run-as-non-root", "security-seccomp", "share-process-namespace", "sysctls-safe",
 }
 

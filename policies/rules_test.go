@@ -3,6 +3,7 @@ package policies
 import (
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -80,6 +81,9 @@ var breakers = []struct {
 		map[string][]string{"image-tag-pinned": {"containers[1].image"}}, false},
 	{"shared process namespace", func(s map[string]any) { s["shareProcessNamespace"] = true },
 		map[string][]string{"share-process-namespace": {"shareProcessNamespace"}}, false},
+	{"AppArmor unconfined", func(s map[string]any) {
+		at(s, "containers", 1, "securityContext")["appArmorProfile"] = map[string]any{"type": "Unconfined"}
+	}, map[string][]string{"security-apparmor": {"containers[1].securityContext.appArmorProfile.type"}}, false},
 }
 
 func TestCompliantSpecPassesForEveryKind(t *testing.T) {
@@ -103,6 +107,34 @@ func TestWindowsPodPassesForEveryKind(t *testing.T) {
 		t.Run(k.kind, func(t *testing.T) {
 			for _, v := range evaluate(t, e, object(i, spec), "shop").Violations {
 				t.Errorf("unexpected violation: %s", v.String())
+			}
+		})
+	}
+}
+
+// TestAnnotationViolationsPointAtThePodMetadata: a violation of an annotation names the pod's
+// metadata in the object the user wrote, for a Pod and for a workload's template.
+func TestAnnotationViolationsPointAtThePodMetadata(t *testing.T) {
+	e := newTestEngine(t, Options{})
+	spec := readYAML(t, "testdata/pod-spec.yaml")
+	for i, k := range kinds {
+		t.Run(k.kind, func(t *testing.T) {
+			obj := object(i, spec)
+			holder := obj // the object that holds the pod's metadata and spec
+			if prefix := strings.TrimSuffix(k.specPath, ".spec"); prefix != "spec" {
+				for _, key := range strings.Split(prefix, ".") {
+					holder = holder[key].(map[string]any)
+				}
+			}
+			meta := holder["metadata"].(map[string]any)
+			meta["annotations"] = map[string]any{"container.apparmor.security.beta.kubernetes.io/web": "unconfined"}
+			want := strings.TrimSuffix(k.specPath, "spec") + "metadata.annotations[container.apparmor.security.beta.kubernetes.io/web]"
+			var got []string
+			for _, v := range evaluate(t, e, obj, "shop").Violations {
+				got = append(got, v.Rule+" "+v.Container+" "+v.Path)
+			}
+			if !slices.Equal(got, []string{"security-apparmor web " + want}) {
+				t.Errorf("violations %q, want security-apparmor of container web at %s", got, want)
 			}
 		})
 	}
