@@ -14,8 +14,8 @@ var designRules = []string{
 	"container-ports-unique", "containers-required", "default-container-annotation", "host-namespaces",
 	"host-path-volumes", "host-ports", "image-tag-pinned", "inject-labels", "probe-port-declared",
 	"probes-required", "resources-limits-required", "resources-requests-required", "security-apparmor",
-	"security-capabilities", "security-privilege-escalation", "security-privileged", "security-read-only-root-filesystem",
-	"security-run-as-non-root", "security-seccomp", "share-process-namespace", "sysctls-safe",
+	"security-capabilities", "security-privilege-escalation", "security-privileged", "security-proc-mount",
+	"security-read-only-root-filesystem", "security-run-as-non-root", "security-seccomp", "share-process-namespace", "sysctls-safe",
 }
 
 func TestCatalogHasEveryDesignRuleWithMetadata(t *testing.T) {

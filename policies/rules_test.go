@@ -84,6 +84,8 @@ var breakers = []struct {
 	{"AppArmor unconfined", func(s map[string]any) {
 		at(s, "containers", 1, "securityContext")["appArmorProfile"] = map[string]any{"type": "Unconfined"}
 	}, map[string][]string{"security-apparmor": {"containers[1].securityContext.appArmorProfile.type"}}, false},
+	{"/proc unmasked", func(s map[string]any) { at(s, "initContainers", 0, "securityContext")["procMount"] = "Unmasked" },
+		map[string][]string{"security-proc-mount": {"initContainers[0].securityContext.procMount"}}, false},
 }
 
 func TestCompliantSpecPassesForEveryKind(t *testing.T) {
