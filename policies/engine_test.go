@@ -15,7 +15,8 @@ var designRules = []string{
 	"host-path-volumes", "host-ports", "image-tag-pinned", "inject-labels", "probe-port-declared",
 	"probes-required", "resources-limits-required", "resources-requests-required", "security-apparmor",
 	"security-capabilities", "security-privilege-escalation", "security-privileged", "security-proc-mount",
-	"security-read-only-root-filesystem", "security-run-as-non-root", "security-seccomp", "share-process-namespace", "sysctls-safe",
+	"security-read-only-root-filesystem", "security-run-as-non-root", "security-seccomp", "security-selinux",
+	"share-process-namespace", "sysctls-safe",
 }
 
 func TestCatalogHasEveryDesignRuleWithMetadata(t *testing.T) {

@@ -86,6 +86,9 @@ var breakers = []struct {
 	}, map[string][]string{"security-apparmor": {"containers[1].securityContext.appArmorProfile.type"}}, false},
 	{"/proc unmasked", func(s map[string]any) { at(s, "initContainers", 0, "securityContext")["procMount"] = "Unmasked" },
 		map[string][]string{"security-proc-mount": {"initContainers[0].securityContext.procMount"}}, false},
+	{"SELinux type and user", func(s map[string]any) {
+		at(s, "securityContext")["seLinuxOptions"] = map[string]any{"type": "spc_t", "user": "system_u"}
+	}, map[string][]string{"security-selinux": {"securityContext.seLinuxOptions.type", "securityContext.seLinuxOptions.user"}}, false},
 }
 
 func TestCompliantSpecPassesForEveryKind(t *testing.T) {
