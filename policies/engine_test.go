@@ -16,7 +16,7 @@ var designRules = []string{
 	"probes-required", "resources-limits-required", "resources-requests-required", "security-apparmor",
 	"security-capabilities", "security-privilege-escalation", "security-privileged", "security-proc-mount",
 	"security-read-only-root-filesystem", "security-run-as-non-root", "security-seccomp", "security-selinux",
-	"share-process-namespace", "sysctls-safe",
+	"share-process-namespace", "sysctls-safe", "volume-types",
 }
 
 func TestCatalogHasEveryDesignRuleWithMetadata(t *testing.T) {

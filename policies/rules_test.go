@@ -89,6 +89,9 @@ var breakers = []struct {
 	{"SELinux type and user", func(s map[string]any) {
 		at(s, "securityContext")["seLinuxOptions"] = map[string]any{"type": "spc_t", "user": "system_u"}
 	}, map[string][]string{"security-selinux": {"securityContext.seLinuxOptions.type", "securityContext.seLinuxOptions.user"}}, false},
+	{"network volume", func(s map[string]any) {
+		s["volumes"] = append(s["volumes"].([]any), map[string]any{"name": "shared", "nfs": map[string]any{"server": "10.0.0.2", "path": "/"}})
+	}, map[string][]string{"volume-types": {"volumes[1].nfs"}}, false},
 }
 
 func TestCompliantSpecPassesForEveryKind(t *testing.T) {
