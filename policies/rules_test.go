@@ -92,6 +92,11 @@ var breakers = []struct {
 	{"network volume", func(s map[string]any) {
 		s["volumes"] = append(s["volumes"].([]any), map[string]any{"name": "shared", "nfs": map[string]any{"server": "10.0.0.2", "path": "/"}})
 	}, map[string][]string{"volume-types": {"volumes[1].nfs"}}, false},
+	{"Windows HostProcess container", func(s map[string]any) {
+		at(s, "containers", 0, "securityContext")["windowsOptions"] = map[string]any{"hostProcess": true}
+	}, map[string][]string{"host-process": {"containers[0].securityContext.windowsOptions.hostProcess"}}, false},
+	{"probe of another host", func(s map[string]any) { at(s, "containers", 1, "readinessProbe", "tcpSocket")["host"] = "10.0.0.1" },
+		map[string][]string{"host-probes": {"containers[1].readinessProbe.tcpSocket.host"}}, false},
 }
 
 func TestCompliantSpecPassesForEveryKind(t *testing.T) {
