@@ -46,8 +46,10 @@ func joinField(parent, key string) string {
 }
 
 func (v *configValidator) root(n *yaml.Node) {
-	v.fields(n, "", []string{"exemptNamespaces", "rules", "exceptions", "mutation"}, func(key, value *yaml.Node, field string) {
+	v.fields(n, "", []string{"podSecurity", "exemptNamespaces", "rules", "exceptions", "mutation"}, func(key, value *yaml.Node, field string) {
 		switch key.Value {
+		case "podSecurity":
+			v.level(value, field)
 		case "exemptNamespaces":
 			v.strings(value, field)
 		case "rules":
@@ -58,6 +60,17 @@ func (v *configValidator) root(n *yaml.Node) {
 			v.mutation(value, field)
 		}
 	})
+}
+
+// level checks that n names a Pod Security Standards level.
+func (v *configValidator) level(n *yaml.Node, field string) {
+	levels := strings.Join(PodSecurityLevels, ", ")
+	switch {
+	case n.Kind != yaml.ScalarNode || n.Tag != "!!str":
+		v.fail(n, field, "expected one of %s, got %s", levels, kindName(n))
+	case !slices.Contains(PodSecurityLevels, n.Value):
+		v.fail(n, field, "level %q is not one of %s", n.Value, levels)
+	}
 }
 
 func (v *configValidator) rules(n *yaml.Node, field string) {

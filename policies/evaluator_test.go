@@ -62,8 +62,9 @@ func TestLibraryTestsPassOnTheCompiledEvaluator(t *testing.T) {
 }
 
 // TestCompiledEvaluatorAgreesWithTopdown evaluates every breaker on every kind, the compliant
-// spec, a Windows Pod, the article's Pod, an UPDATE and a non-default config with both evaluators and
-// requires identical results: violations, messages, paths and patches.
+// spec, a Windows Pod, the article's Pod, an UPDATE and non-default configs (one of them the
+// baseline level) with both evaluators and requires identical results: violations, messages,
+// paths and patches.
 func TestCompiledEvaluatorAgreesWithTopdown(t *testing.T) {
 	spec := readYAML(t, "testdata/pod-spec.yaml")
 	windows := readYAML(t, "testdata/windows-pod-spec.yaml")
@@ -78,7 +79,7 @@ func TestCompiledEvaluatorAgreesWithTopdown(t *testing.T) {
 	}
 	objects = append(objects, articlePod())
 
-	configs := []string{"", filepath.Join("testdata", "config", "full.yaml")}
+	configs := []string{"", filepath.Join("testdata", "config", "full.yaml"), filepath.Join("testdata", "config", "baseline.yaml")}
 	compared := 0
 	for _, config := range configs {
 		compiled := newTestEngine(t, Options{ConfigFile: config, Evaluator: Compiled})
