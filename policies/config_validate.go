@@ -62,13 +62,13 @@ func (v *configValidator) root(n *yaml.Node) {
 	})
 }
 
-// level checks that n names a Pod Security Standards level.
+// level checks that n names a Pod Security Standards level, or is empty (no level).
 func (v *configValidator) level(n *yaml.Node, field string) {
 	levels := strings.Join(PodSecurityLevels, ", ")
 	switch {
 	case n.Kind != yaml.ScalarNode || n.Tag != "!!str":
 		v.fail(n, field, "expected one of %s, got %s", levels, kindName(n))
-	case !slices.Contains(PodSecurityLevels, n.Value):
+	case n.Value != "" && !slices.Contains(PodSecurityLevels, n.Value):
 		v.fail(n, field, "level %q is not one of %s", n.Value, levels)
 	}
 }

@@ -115,6 +115,13 @@ func TestConfigRulesOverrideTheLevelSettingBySetting(t *testing.T) {
 	}
 }
 
+func TestEmptyLevelSelectsNone(t *testing.T) {
+	cfg := presetEngine(t, "podSecurity: \"\"\n").Config()
+	if cfg.PodSecurity != "" || cfg.Action("security-run-as-non-root") != Deny {
+		t.Errorf("podSecurity \"\": level %q, security-run-as-non-root %s; want no level and the default deny", cfg.PodSecurity, cfg.Action("security-run-as-non-root"))
+	}
+}
+
 func TestUnknownLevelIsRefusedWithLine(t *testing.T) {
 	for config, want := range map[string]string{
 		"rules: {}\npodSecurity: privileged\n": `config.yaml:2: podSecurity: level "privileged" is not one of baseline, restricted`,
