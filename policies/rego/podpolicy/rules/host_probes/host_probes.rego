@@ -34,8 +34,9 @@ violation contains {
 	some f in pod.all
 	some i, c in pod.spec[f]
 	some probe in probes
+	action := c[probe]
 	some handler in handlers
-	host := c[probe][handler].host
+	host := action[handler].host
 	forbidden(host)
 }
 
@@ -48,9 +49,11 @@ violation contains {
 } if {
 	some f in pod.all
 	some i, c in pod.spec[f]
+	lifecycle := c.lifecycle
 	some hook in hooks
+	action := lifecycle[hook]
 	some handler in handlers
-	host := c.lifecycle[hook][handler].host
+	host := action[handler].host
 	forbidden(host)
 }
 

@@ -43,6 +43,7 @@ violation contains {
 } if {
 	some f in pod.all
 	some i, c in pod.spec[f]
+	c.securityContext.appArmorProfile
 	type := container_type(f, i)
 	not type in settings.allowedTypes
 }

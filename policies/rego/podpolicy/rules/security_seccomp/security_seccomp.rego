@@ -41,6 +41,7 @@ violation contains {
 	not pod.windows
 	some f in pod.all
 	some i, c in pod.spec[f]
+	c.securityContext.seccompProfile
 	type := container_type(f, i)
 	not type in settings.allowedTypes
 }

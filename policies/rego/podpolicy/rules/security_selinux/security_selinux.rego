@@ -65,8 +65,9 @@ violation contains {
 } if {
 	some f in pod.all
 	some i, c in pod.spec[f]
+	options := c.securityContext.seLinuxOptions
 	some option in ["user", "role"]
-	value := c.securityContext.seLinuxOptions[option]
+	value := options[option]
 	value != ""
 }
 
