@@ -11,12 +11,14 @@ import (
 
 // designRules are the rule IDs of DESIGN §4.
 var designRules = []string{
-	"container-ports-unique", "containers-required", "default-container-annotation", "host-namespaces",
-	"host-path-volumes", "host-ports", "host-probes", "host-process", "image-tag-pinned", "inject-labels", "probe-port-declared",
-	"probes-required", "resources-limits-required", "resources-requests-required", "security-apparmor",
-	"security-capabilities", "security-privilege-escalation", "security-privileged", "security-proc-mount",
-	"security-read-only-root-filesystem", "security-run-as-non-root", "security-seccomp", "security-selinux",
-	"share-process-namespace", "sysctls-safe", "volume-types",
+	"container-ports-unique", "containers-required", "default-container-annotation",
+	"host-namespaces", "host-path-volumes", "host-ports", "host-probes", "host-process",
+	"image-tag-pinned", "inject-labels", "probe-port-declared", "probes-required",
+	"resources-limits-required", "resources-requests-required", "security-apparmor",
+	"security-capabilities", "security-privilege-escalation", "security-privileged",
+	"security-proc-mount", "security-read-only-root-filesystem", "security-run-as-non-root",
+	"security-seccomp", "security-selinux", "share-process-namespace", "sysctls-safe",
+	"volume-types",
 }
 
 func TestCatalogHasEveryDesignRuleWithMetadata(t *testing.T) {

@@ -39,8 +39,8 @@ message(image) := sprintf("image %q has no tag", [image]) if tag(image) == ""
 
 message(image) := sprintf("image %q uses the tag latest", [image]) if tag(image) == "latest"
 
-# repository is an image reference without its tag.
+# repository is an image reference without its tag (or the empty tag of "app:").
 repository(image) := substring(image, 0, (count(image) - count(t)) - 1) if {
 	t := tag(image)
 	t != ""
-} else := image
+} else := trim_suffix(image, ":")

@@ -27,6 +27,7 @@ test_deny_fix_names_the_users_repository if {
 	fixes("registry:5000/team/app") == {"pin it to a version tag, registry:5000/team/app:<version>, or to a digest, registry:5000/team/app@sha256:<digest>"}
 	fixes("registry:5000/team/app:latest") == {"pin it to a version tag, registry:5000/team/app:<version>, or to a digest, registry:5000/team/app@sha256:<digest>"}
 	fixes("busybox") == {"pin it to a version tag, busybox:<version>, or to a digest, busybox@sha256:<digest>"}
+	fixes("busybox:") == {"pin it to a version tag, busybox:<version>, or to a digest, busybox@sha256:<digest>"}
 }
 
 test_deny_no_tag if {
