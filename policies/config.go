@@ -34,6 +34,9 @@ var actions = []Action{Deny, Warn, Audit, Off}
 // Config is podpolicy's configuration (the config file of the README's Configuration section) merged over the defaults
 // of rego/podpolicy/config/data.yaml. The rules read it as data.podpolicy.config.
 type Config struct {
+	// PodSecurity is the Pod Security Standards level the config selects (one of
+	// PodSecurityLevels), or "" when it selects none.
+	PodSecurity string
 	// ExemptNamespaces are admitted untouched.
 	ExemptNamespaces []string
 	// Exceptions waive a rule for matching objects.
@@ -85,6 +88,9 @@ func loadConfig(path string, cat *catalog) (*Config, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := applyPreset(merged, user); err != nil {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
 		mergeConfig(merged, user)
 	}
 	return newConfig(merged, cat)
@@ -117,7 +123,7 @@ func parseConfig(file string, src []byte, cat *catalog, defaults map[string]any)
 }
 
 // mergeConfig lays user over merged: rule settings and mutation settings key by key, lists
-// (exemptNamespaces, exceptions, sidecars) as a whole.
+// (exemptNamespaces, exceptions, sidecars) and scalars (podSecurity) as a whole.
 func mergeConfig(merged, user map[string]any) {
 	for key, value := range user {
 		switch key {
@@ -169,6 +175,7 @@ func newConfig(merged map[string]any, cat *catalog) (*Config, error) {
 	}
 	cfg.data = data.(map[string]any)
 	merged = cfg.data
+	cfg.PodSecurity, _ = merged["podSecurity"].(string)
 	for _, ns := range asList(merged["exemptNamespaces"]) {
 		cfg.ExemptNamespaces = append(cfg.ExemptNamespaces, ns.(string))
 	}

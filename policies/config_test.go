@@ -35,6 +35,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad expiry", "exceptions:\n- {rule: host-ports, reason: r, expires: soon}\n", `exceptions[0].expires: "soon" is neither a date`},
 		{"empty reason", "exceptions:\n- {rule: host-ports, reason: \" \"}\n", "exceptions[0].reason: must say why"},
 		{"not a mapping", "- a\n", "expected a mapping, got a list"},
+		{"switch that is not a boolean", "rules:\n  security-seccomp: {requireProfile: \"no\"}\n", `rules.security-seccomp.requireProfile: expected true or false, got str "no"`},
 		{"missing file", "", "no such file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

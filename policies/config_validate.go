@@ -46,8 +46,10 @@ func joinField(parent, key string) string {
 }
 
 func (v *configValidator) root(n *yaml.Node) {
-	v.fields(n, "", []string{"exemptNamespaces", "rules", "exceptions", "mutation"}, func(key, value *yaml.Node, field string) {
+	v.fields(n, "", []string{"podSecurity", "exemptNamespaces", "rules", "exceptions", "mutation"}, func(key, value *yaml.Node, field string) {
 		switch key.Value {
+		case "podSecurity":
+			v.level(value, field)
 		case "exemptNamespaces":
 			v.strings(value, field)
 		case "rules":
@@ -58,6 +60,17 @@ func (v *configValidator) root(n *yaml.Node) {
 			v.mutation(value, field)
 		}
 	})
+}
+
+// level checks that n names a Pod Security Standards level, or is empty (no level).
+func (v *configValidator) level(n *yaml.Node, field string) {
+	levels := strings.Join(PodSecurityLevels, ", ")
+	switch {
+	case n.Kind != yaml.ScalarNode || n.Tag != "!!str":
+		v.fail(n, field, "expected one of %s, got %s", levels, kindName(n))
+	case n.Value != "" && !slices.Contains(PodSecurityLevels, n.Value):
+		v.fail(n, field, "level %q is not one of %s", n.Value, levels)
+	}
 }
 
 func (v *configValidator) rules(n *yaml.Node, field string) {
@@ -79,6 +92,8 @@ func (v *configValidator) rules(n *yaml.Node, field string) {
 				v.fail(setting, field, "unknown setting of rule %s (known: %s)", key.Value, strings.Join(settingNames(ruleDefaults), ", "))
 			case known && kindOf(def) != settingValue.Kind:
 				v.fail(settingValue, field, "expected %s, got %s", kindNameOf(kindOf(def)), kindName(settingValue))
+			case known && isBool(def) && settingValue.Tag != "!!bool":
+				v.fail(settingValue, field, "expected true or false, got %s", kindName(settingValue))
 			}
 		})
 	})
@@ -184,6 +199,11 @@ func kindOf(v any) yaml.Kind {
 	default:
 		return yaml.ScalarNode
 	}
+}
+
+func isBool(v any) bool {
+	_, ok := v.(bool)
+	return ok
 }
 
 func kindNameOf(k yaml.Kind) string {

@@ -32,13 +32,15 @@ func TestLibraryTestsPassOnTheCompiledEvaluator(t *testing.T) {
 }
 
 // TestCompiledEvaluatorAgreesWithTopdown evaluates every breaker on every kind, the compliant
-// spec, the article's Pod, an UPDATE and a non-default config with both evaluators and
-// requires identical results: violations, messages, paths and patches.
+// spec, a Windows Pod, the article's Pod, an UPDATE and non-default configs (one of them the
+// baseline level) with both evaluators and requires identical results: violations, messages,
+// paths and patches.
 func TestCompiledEvaluatorAgreesWithTopdown(t *testing.T) {
 	spec := readYAML(t, "testdata/pod-spec.yaml")
+	windows := readYAML(t, "testdata/windows-pod-spec.yaml")
 	var objects []map[string]any
 	for i := range kinds {
-		objects = append(objects, object(i, spec))
+		objects = append(objects, object(i, spec), object(i, windows))
 		for _, b := range breakers {
 			broken := deepCopy(spec).(map[string]any)
 			b.breakIt(broken)
@@ -47,7 +49,7 @@ func TestCompiledEvaluatorAgreesWithTopdown(t *testing.T) {
 	}
 	objects = append(objects, articlePod())
 
-	configs := []string{"", filepath.Join("testdata", "config", "full.yaml")}
+	configs := []string{"", filepath.Join("testdata", "config", "full.yaml"), filepath.Join("testdata", "config", "baseline.yaml")}
 	compared := 0
 	for _, config := range configs {
 		compiled := newTestEngine(t, Options{ConfigFile: config, Evaluator: Compiled})

@@ -3,6 +3,7 @@ package policies
 import (
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -44,9 +45,13 @@ var breakers = []struct {
 		delete(at(s, "initContainers", 0, "securityContext"), "allowPrivilegeEscalation")
 	}, map[string][]string{"security-privilege-escalation": {"initContainers[0].securityContext.allowPrivilegeEscalation"}}, false},
 	{"pod runs as root", func(s map[string]any) { at(s, "securityContext")["runAsUser"] = 0 },
-		map[string][]string{"security-run-as-non-root": {
-			"containers[0].securityContext.runAsUser", "containers[1].securityContext.runAsUser", "initContainers[0].securityContext.runAsUser",
-		}}, false},
+		map[string][]string{"security-run-as-non-root": {"securityContext.runAsUser"}}, false},
+	{"pod runs as root under containers that override it", func(s map[string]any) {
+		at(s, "securityContext")["runAsUser"] = 0
+		for _, c := range []map[string]any{at(s, "containers", 0), at(s, "containers", 1), at(s, "initContainers", 0)} {
+			at(c, "securityContext")["runAsUser"] = 10001
+		}
+	}, map[string][]string{"security-run-as-non-root": {"securityContext.runAsUser"}}, false},
 	{"container turns runAsNonRoot off", func(s map[string]any) {
 		at(s, "containers", 1, "securityContext")["runAsNonRoot"] = false
 	}, map[string][]string{"security-run-as-non-root": {"containers[1].securityContext.runAsNonRoot"}}, false},
@@ -57,6 +62,8 @@ var breakers = []struct {
 		at(s, "containers", 0, "securityContext", "capabilities")["add"] = []any{"NET_BIND_SERVICE", "SYS_ADMIN"}
 	}, map[string][]string{"security-capabilities": {"containers[0].securityContext.capabilities.add[1]"}}, false},
 	{"pod seccomp unconfined", func(s map[string]any) { at(s, "securityContext", "seccompProfile")["type"] = "Unconfined" },
+		map[string][]string{"security-seccomp": {"securityContext.seccompProfile.type"}}, false},
+	{"no seccomp profile anywhere", func(s map[string]any) { delete(at(s, "securityContext"), "seccompProfile") },
 		map[string][]string{"security-seccomp": {
 			"containers[0].securityContext.seccompProfile.type", "containers[1].securityContext.seccompProfile.type", "initContainers[0].securityContext.seccompProfile.type",
 		}}, false},
@@ -74,6 +81,22 @@ var breakers = []struct {
 		map[string][]string{"image-tag-pinned": {"containers[1].image"}}, false},
 	{"shared process namespace", func(s map[string]any) { s["shareProcessNamespace"] = true },
 		map[string][]string{"share-process-namespace": {"shareProcessNamespace"}}, false},
+	{"AppArmor unconfined", func(s map[string]any) {
+		at(s, "containers", 1, "securityContext")["appArmorProfile"] = map[string]any{"type": "Unconfined"}
+	}, map[string][]string{"security-apparmor": {"containers[1].securityContext.appArmorProfile.type"}}, false},
+	{"/proc unmasked", func(s map[string]any) { at(s, "initContainers", 0, "securityContext")["procMount"] = "Unmasked" },
+		map[string][]string{"security-proc-mount": {"initContainers[0].securityContext.procMount"}}, false},
+	{"SELinux type and user", func(s map[string]any) {
+		at(s, "securityContext")["seLinuxOptions"] = map[string]any{"type": "spc_t", "user": "system_u"}
+	}, map[string][]string{"security-selinux": {"securityContext.seLinuxOptions.type", "securityContext.seLinuxOptions.user"}}, false},
+	{"network volume", func(s map[string]any) {
+		s["volumes"] = append(s["volumes"].([]any), map[string]any{"name": "shared", "nfs": map[string]any{"server": "10.0.0.2", "path": "/"}})
+	}, map[string][]string{"volume-types": {"volumes[1].nfs"}}, false},
+	{"Windows HostProcess container", func(s map[string]any) {
+		at(s, "containers", 0, "securityContext")["windowsOptions"] = map[string]any{"hostProcess": true}
+	}, map[string][]string{"host-process": {"containers[0].securityContext.windowsOptions.hostProcess"}}, false},
+	{"probe of another host", func(s map[string]any) { at(s, "containers", 1, "readinessProbe", "tcpSocket")["host"] = "10.0.0.1" },
+		map[string][]string{"host-probes": {"containers[1].readinessProbe.tcpSocket.host"}}, false},
 }
 
 func TestCompliantSpecPassesForEveryKind(t *testing.T) {
@@ -83,6 +106,48 @@ func TestCompliantSpecPassesForEveryKind(t *testing.T) {
 		t.Run(k.kind, func(t *testing.T) {
 			for _, v := range evaluate(t, e, object(i, spec), "shop").Violations {
 				t.Errorf("unexpected violation: %s", v.String())
+			}
+		})
+	}
+}
+
+// TestWindowsPodPassesForEveryKind: the API server forbids the Linux-only securityContext
+// fields on a Windows Pod, so the rules that require one of them must not deny it.
+func TestWindowsPodPassesForEveryKind(t *testing.T) {
+	e := newTestEngine(t, Options{})
+	spec := readYAML(t, "testdata/windows-pod-spec.yaml")
+	for i, k := range kinds {
+		t.Run(k.kind, func(t *testing.T) {
+			for _, v := range evaluate(t, e, object(i, spec), "shop").Violations {
+				t.Errorf("unexpected violation: %s", v.String())
+			}
+		})
+	}
+}
+
+// TestAnnotationViolationsPointAtThePodMetadata: a violation of an annotation names the pod's
+// metadata in the object the user wrote, for a Pod and for a workload's template.
+func TestAnnotationViolationsPointAtThePodMetadata(t *testing.T) {
+	e := newTestEngine(t, Options{})
+	spec := readYAML(t, "testdata/pod-spec.yaml")
+	for i, k := range kinds {
+		t.Run(k.kind, func(t *testing.T) {
+			obj := object(i, spec)
+			holder := obj // the object that holds the pod's metadata and spec
+			if prefix := strings.TrimSuffix(k.specPath, ".spec"); prefix != "spec" {
+				for _, key := range strings.Split(prefix, ".") {
+					holder = holder[key].(map[string]any)
+				}
+			}
+			meta := holder["metadata"].(map[string]any)
+			meta["annotations"] = map[string]any{"container.apparmor.security.beta.kubernetes.io/web": "unconfined"}
+			want := strings.TrimSuffix(k.specPath, "spec") + "metadata.annotations[container.apparmor.security.beta.kubernetes.io/web]"
+			var got []string
+			for _, v := range evaluate(t, e, obj, "shop").Violations {
+				got = append(got, v.Rule+" "+v.Container+" "+v.Path)
+			}
+			if !slices.Equal(got, []string{"security-apparmor web " + want}) {
+				t.Errorf("violations %q, want security-apparmor of container web at %s", got, want)
 			}
 		})
 	}

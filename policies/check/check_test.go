@@ -168,7 +168,7 @@ func TestSARIFOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := log.Runs[0]
-	if log.Version != "2.1.0" || len(run.Tool.Driver.Rules) != 18 {
+	if log.Version != "2.1.0" || len(run.Tool.Driver.Rules) != 24 {
 		t.Errorf("version %s, %d rules", log.Version, len(run.Tool.Driver.Rules))
 	}
 	if len(run.Results) != 12 {

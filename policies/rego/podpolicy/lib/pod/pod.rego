@@ -43,6 +43,17 @@ effective(f, i, field) := value if {
 	value := spec[f][i].securityContext[field]
 } else := spec.securityContext[field]
 
+# windows is true for a Pod that declares it runs on Windows (spec.os.name: windows). The API
+# server forbids the Linux-only securityContext fields on such a Pod (pod and containers:
+# seccompProfile, seLinuxOptions, appArmorProfile, runAsUser, runAsGroup; containers also
+# capabilities, privileged, allowPrivilegeEscalation, readOnlyRootFilesystem, procMount), so a
+# rule that requires one of them skips a Windows Pod, as Pod Security Admission does.
+windows if spec.os.name == "windows"
+
+# user_namespace is true for a Pod that runs in a user namespace of its own (hostUsers: false):
+# UID 0 in its containers is an unprivileged UID on the node.
+user_namespace if spec.hostUsers == false
+
 # long_running is true when the pod is expected to run until stopped: not the pod of a Job or
 # CronJob, and restartPolicy Always (the default).
 long_running if {

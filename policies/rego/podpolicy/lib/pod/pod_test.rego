@@ -34,3 +34,15 @@ test_deny_long_running_false_for_jobs_and_run_once_pods if {
 	not pod.long_running with input as fixtures.pod(object.union(fixtures.spec, {"restartPolicy": "Never"}))
 	pod.long_running with input as fixtures.pod(object.remove(fixtures.spec, ["restartPolicy"]))
 }
+
+test_allow_windows_only_when_the_pod_says_so if {
+	pod.windows with input as fixtures.pod(object.union(fixtures.spec, {"os": {"name": "windows"}}))
+	not pod.windows with input as fixtures.pod(object.union(fixtures.spec, {"os": {"name": "linux"}}))
+	not pod.windows with input as fixtures.pod(fixtures.spec)
+}
+
+test_allow_user_namespace_only_when_host_users_is_false if {
+	pod.user_namespace with input as fixtures.pod(object.union(fixtures.spec, {"hostUsers": false}))
+	not pod.user_namespace with input as fixtures.pod(object.union(fixtures.spec, {"hostUsers": true}))
+	not pod.user_namespace with input as fixtures.pod(fixtures.spec)
+}

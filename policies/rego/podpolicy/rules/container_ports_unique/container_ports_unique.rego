@@ -5,7 +5,9 @@
 #   time cannot listen on the same port. Checked across the app containers and the init
 #   containers with restartPolicy Always (sidecars); ordinary init containers run one at a time
 #   before them and do not conflict. The protocol defaults to TCP. Two host ports also conflict
-#   when they share hostPort, protocol and hostIP.
+#   when they share hostPort, protocol and hostIP. Two entries of one container with the same
+#   port (two names for one port, such as http and http2 on 8080) are not a conflict: only
+#   entries of different containers are.
 # custom:
 #   id: container-ports-unique
 #   severity: high
@@ -35,39 +37,45 @@ ports := [p |
 
 port_path(p) := sprintf("%s.ports[%d]", [pod.path(p.f, p.i), p.j])
 
-# by_container_port holds [containerPort, protocol, position in ports] for every port entry,
-# sorted, so equal ports sit next to each other in declaration order: finding duplicates is a
-# sort and one pass, not a comparison of every pair (a Pod may have hundreds of ports).
-by_container_port := sort([[p.containerPort, p.protocol, n] | some n, p in ports])
+# by_container_port holds [containerPort, protocol, container field, container index,
+# position in ports] for every port entry, sorted, so equal ports sit next to each other, the
+# entries of one container together and the containers in declaration order: finding
+# duplicates is a sort and one pass, not a comparison of every pair (a Pod may have hundreds of
+# ports).
+by_container_port := sort([[p.containerPort, p.protocol, p.f, p.i, n] | some n, p in ports])
 
-by_host_port := sort([[p.hostPort, p.protocol, p.hostIP, n] | some n, p in ports; p.hostPort != 0])
+by_host_port := sort([[p.hostPort, p.protocol, p.hostIP, p.f, p.i, n] | some n, p in ports; p.hostPort != 0])
 
-# violation reports a containerPort declared again, naming a container that declared it
-# before.
+# violation reports a containerPort that a container declares after another container did,
+# naming the container that declared it before. It is reported once per container and port,
+# however many entries (names) the container gives that port.
 violation contains {
 	"container": p.container,
 	"path": concat("", [port_path(p), ".containerPort"]),
 	"message": sprintf(
 		"containerPort %v/%s is also declared by container %q; containers in a Pod share one network namespace",
-		[p.containerPort, p.protocol, ports[previous[2]].container],
+		[p.containerPort, p.protocol, ports[previous[4]].container],
 	),
 } if {
 	some k, entry in by_container_port
 	k > 0
 	previous := by_container_port[k - 1]
 	array.slice(previous, 0, 2) == array.slice(entry, 0, 2)
-	p := ports[entry[2]]
+	array.slice(previous, 2, 4) != array.slice(entry, 2, 4)
+	p := ports[entry[4]]
 }
 
-# violation reports a hostPort declared again on the same protocol and hostIP.
+# violation reports a hostPort that a container declares after another container did, on the
+# same protocol and hostIP.
 violation contains {
 	"container": p.container,
 	"path": concat("", [port_path(p), ".hostPort"]),
-	"message": sprintf("hostPort %v/%s on hostIP %q is also declared by container %q", [p.hostPort, p.protocol, p.hostIP, ports[previous[3]].container]),
+	"message": sprintf("hostPort %v/%s on hostIP %q is also declared by container %q", [p.hostPort, p.protocol, p.hostIP, ports[previous[5]].container]),
 } if {
 	some k, entry in by_host_port
 	k > 0
 	previous := by_host_port[k - 1]
 	array.slice(previous, 0, 3) == array.slice(entry, 0, 3)
-	p := ports[entry[3]]
+	array.slice(previous, 3, 5) != array.slice(entry, 3, 5)
+	p := ports[entry[5]]
 }

@@ -70,3 +70,40 @@ test_allow_host_ports_on_different_host_ips if {
 test_allow_compliant_pod if {
 	count(container_ports_unique.violation) == 0 with input as fixtures.pod(fixtures.spec)
 }
+
+test_allow_two_names_for_one_port_in_one_container if {
+	a := [
+		{"name": "http", "containerPort": 8080, "protocol": "TCP"},
+		{"name": "http2", "containerPort": 8080, "protocol": "TCP"},
+	]
+	count(container_ports_unique.violation) == 0 with input as fixtures.pod(with_ports(a, [port(9102)]))
+}
+
+test_allow_one_container_repeats_a_host_port if {
+	a := [
+		{"name": "http", "containerPort": 8080, "hostPort": 80, "protocol": "TCP"},
+		{"name": "http-alt", "containerPort": 8080, "hostPort": 80, "protocol": "TCP"},
+	]
+	count(container_ports_unique.violation) == 0 with input as fixtures.workload("DaemonSet", with_ports(a, [port(9102)]))
+}
+
+test_deny_other_container_on_a_port_named_twice_is_reported_once if {
+	a := [
+		{"name": "http", "containerPort": 8080, "protocol": "TCP"},
+		{"name": "http2", "containerPort": 8080, "protocol": "TCP"},
+	]
+	b := [{"name": "admin", "containerPort": 9000, "protocol": "TCP"}, port(8080), port(8080)]
+	found := container_ports_unique.violation with input as fixtures.pod(with_ports(a, b))
+	found == {{
+		"container": "metrics",
+		"path": "containers[1].ports[1].containerPort",
+		"message": "containerPort 8080/TCP is also declared by container \"web\"; containers in a Pod share one network namespace",
+	}}
+}
+
+test_deny_host_port_of_another_container_even_when_repeated if {
+	a := [{"containerPort": 80, "hostPort": 8080, "protocol": "TCP"}]
+	b := [{"containerPort": 81, "hostPort": 8080, "protocol": "TCP"}, {"containerPort": 82, "hostPort": 8080, "protocol": "TCP"}]
+	found := container_ports_unique.violation with input as fixtures.workload("DaemonSet", with_ports(a, b))
+	{v.path: v.message | some v in found} == {"containers[1].ports[0].hostPort": "hostPort 8080/TCP on hostIP \"\" is also declared by container \"web\""}
+}

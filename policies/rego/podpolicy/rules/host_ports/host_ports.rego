@@ -17,6 +17,10 @@ violation contains {
 	"container": c.name,
 	"path": sprintf("%s.ports[%d].hostPort", [pod.path(f, i), j]),
 	"message": sprintf("hostPort %v is not allowed", [port.hostPort]),
+	"fix": sprintf(
+		"remove hostPort: %v from %s (%s.ports[%d]) and reach the container through a Service, or add %v to the allowed list of host-ports in podpolicy's config",
+		[port.hostPort, port_name(f, i, j), pod.path(f, i), j, port.hostPort],
+	),
 } if {
 	some f in pod.all
 	some i, c in pod.spec[f]
@@ -24,3 +28,8 @@ violation contains {
 	port.hostPort != 0
 	not port.hostPort in config.rules["host-ports"].allowed
 }
+
+# port_name names the port entry spec[f][i].ports[j] as the user wrote it.
+port_name(f, i, j) := sprintf("port %q", [name]) if {
+	name := pod.spec[f][i].ports[j].name
+} else := sprintf("the entry of containerPort %v", [pod.spec[f][i].ports[j].containerPort])

@@ -7,7 +7,21 @@ with_host_port(n) := fixtures.with_container(fixtures.spec, {"ports": [{"contain
 
 test_deny_host_port if {
 	found := host_ports.violation with input as fixtures.pod(with_host_port(80))
-	found == {{"container": "web", "path": "containers[0].ports[0].hostPort", "message": "hostPort 80 is not allowed"}}
+	found == {{
+		"container": "web",
+		"path": "containers[0].ports[0].hostPort",
+		"message": "hostPort 80 is not allowed",
+		"fix": "remove hostPort: 80 from the entry of containerPort 8080 (containers[0].ports[0]) and reach the container through a Service, or add 80 to the allowed list of host-ports in podpolicy's config",
+	}}
+}
+
+test_deny_host_port_fix_names_the_port_the_user_named if {
+	s := fixtures.with_container(fixtures.spec, {"ports": [
+		{"name": "http", "containerPort": 8080},
+		{"name": "metrics", "containerPort": 9100, "hostPort": 9100},
+	]})
+	found := host_ports.violation with input as fixtures.workload("DaemonSet", s)
+	{v.path: v.fix | some v in found} == {"containers[0].ports[1].hostPort": "remove hostPort: 9100 from port \"metrics\" (containers[0].ports[1]) and reach the container through a Service, or add 9100 to the allowed list of host-ports in podpolicy's config"}
 }
 
 test_allow_configured_host_port if {

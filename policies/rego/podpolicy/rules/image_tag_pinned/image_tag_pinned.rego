@@ -7,7 +7,7 @@
 # custom:
 #   id: image-tag-pinned
 #   severity: medium
-#   remediation: pin the image to a version tag such as nginx:1.27.3, or to a @sha256 digest
+#   remediation: pin the image to a version tag (<repository>:<version>) or to a digest (<repository>@sha256:<digest>)
 package podpolicy.rules.image_tag_pinned
 
 import data.podpolicy.lib.pod
@@ -27,6 +27,7 @@ violation contains {
 	"container": c.name,
 	"path": concat("", [pod.path(f, i), ".image"]),
 	"message": message(c.image),
+	"fix": sprintf("pin it to a version tag, %s:<version>, or to a digest, %s@sha256:<digest>", [repository(c.image), repository(c.image)]),
 } if {
 	some f in pod.all
 	some i, c in pod.spec[f]
@@ -37,3 +38,9 @@ violation contains {
 message(image) := sprintf("image %q has no tag", [image]) if tag(image) == ""
 
 message(image) := sprintf("image %q uses the tag latest", [image]) if tag(image) == "latest"
+
+# repository is an image reference without its tag (or the empty tag of "app:").
+repository(image) := substring(image, 0, (count(image) - count(t)) - 1) if {
+	t := tag(image)
+	t != ""
+} else := trim_suffix(image, ":")

@@ -10,8 +10,24 @@ paths(image) := {v.path | some v in found} if {
 }
 
 test_deny_latest if {
-	found := image_tag_pinned.violation with input as fixtures.pod(with_image("nginx:latest"))
-	found == {{"container": "web", "path": "containers[0].image", "message": "image \"nginx:latest\" uses the tag latest"}}
+	found := image_tag_pinned.violation with input as fixtures.pod(with_image("registry.example.com/shop/api:latest"))
+	found == {{
+		"container": "web",
+		"path": "containers[0].image",
+		"message": "image \"registry.example.com/shop/api:latest\" uses the tag latest",
+		"fix": "pin it to a version tag, registry.example.com/shop/api:<version>, or to a digest, registry.example.com/shop/api@sha256:<digest>",
+	}}
+}
+
+fixes(image) := {v.fix | some v in found} if {
+	found := image_tag_pinned.violation with input as fixtures.pod(with_image(image))
+}
+
+test_deny_fix_names_the_users_repository if {
+	fixes("registry:5000/team/app") == {"pin it to a version tag, registry:5000/team/app:<version>, or to a digest, registry:5000/team/app@sha256:<digest>"}
+	fixes("registry:5000/team/app:latest") == {"pin it to a version tag, registry:5000/team/app:<version>, or to a digest, registry:5000/team/app@sha256:<digest>"}
+	fixes("busybox") == {"pin it to a version tag, busybox:<version>, or to a digest, busybox@sha256:<digest>"}
+	fixes("busybox:") == {"pin it to a version tag, busybox:<version>, or to a digest, busybox@sha256:<digest>"}
 }
 
 test_deny_no_tag if {

@@ -3,7 +3,9 @@
 # description: |
 #   Every container and init container sets limits, so one container cannot starve the node. A
 #   container without a memory limit can grow until the node runs out and the kernel kills it
-#   (OOMKilled). The resources checked are configurable (`resources`, default cpu and memory).
+#   (OOMKilled). The resources checked are configurable (`resources`, default cpu and memory). A
+#   pod-level limit (spec.resources.limits) bounds all the containers together and satisfies the
+#   rule for the resources it sets.
 # custom:
 #   id: resources-limits-required
 #   severity: medium
@@ -26,4 +28,5 @@ violation contains {
 	some i, c in pod.spec[f]
 	some resource in config.rules["resources-limits-required"].resources
 	not c.resources.limits[resource]
+	not pod.spec.resources.limits[resource]
 }

@@ -29,3 +29,30 @@ test_allow_cpu_limit_not_required_when_configured_out if {
 test_allow_compliant_pod if {
 	count(resources_limits_required.violation) == 0 with input as fixtures.pod(fixtures.spec)
 }
+
+test_allow_pod_level_limits_cover_every_container if {
+	bare := object.remove(fixtures.container, ["resources"])
+	s := object.union(fixtures.spec, {
+		"resources": {"limits": {"cpu": "1", "memory": "512Mi"}},
+		"containers": [bare, object.union(bare, {"name": "metrics"})],
+		"initContainers": [{"name": "migrate", "image": "busybox:1.37"}],
+	})
+	count(resources_limits_required.violation) == 0 with input as fixtures.pod(s)
+}
+
+test_deny_pod_level_limits_cover_only_what_they_set if {
+	s := object.union(fixtures.spec, {
+		"resources": {"limits": {"memory": "512Mi"}},
+		"containers": [object.remove(fixtures.container, ["resources"])],
+	})
+	found := resources_limits_required.violation with input as fixtures.pod(s)
+	{v.path | some v in found} == {"containers[0].resources.limits.cpu"}
+}
+
+test_deny_pod_level_requests_are_no_limits if {
+	s := object.union(fixtures.spec, {
+		"resources": {"requests": {"cpu": "1", "memory": "512Mi"}},
+		"containers": [object.remove(fixtures.container, ["resources"])],
+	})
+	count(resources_limits_required.violation) == 2 with input as fixtures.pod(s)
+}

@@ -4,7 +4,9 @@
 #   Every container and init container requests the CPU and memory it needs, so the scheduler
 #   places the Pod on a node that can run it. Requests default from limits, as the API server
 #   does, so a container with only limits passes. The resources checked are configurable
-#   (`resources`, default cpu and memory).
+#   (`resources`, default cpu and memory). A pod-level request (spec.resources.requests, which
+#   defaults from spec.resources.limits) covers all the containers together and satisfies the
+#   rule for the resources it sets.
 # custom:
 #   id: resources-requests-required
 #   severity: medium
@@ -27,4 +29,11 @@ violation contains {
 	some i, c in pod.spec[f]
 	some resource in config.rules["resources-requests-required"].resources
 	not c.resources.requests[resource]
+	not pod_requests(resource)
 }
+
+# pod_requests reports whether the pod-level resources request a resource; the API server
+# defaults a pod-level request from the pod-level limit.
+pod_requests(resource) if pod.spec.resources.requests[resource]
+
+pod_requests(resource) if pod.spec.resources.limits[resource]

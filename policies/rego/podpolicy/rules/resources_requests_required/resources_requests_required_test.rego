@@ -33,3 +33,30 @@ test_allow_resource_list_is_configurable if {
 test_allow_compliant_pod if {
 	count(resources_requests_required.violation) == 0 with input as fixtures.pod(fixtures.spec)
 }
+
+test_allow_pod_level_requests_cover_every_container if {
+	bare := object.remove(fixtures.container, ["resources"])
+	s := object.union(fixtures.spec, {
+		"resources": {"requests": {"cpu": "1", "memory": "512Mi"}},
+		"containers": [bare, object.union(bare, {"name": "metrics"})],
+		"initContainers": [{"name": "migrate", "image": "busybox:1.37"}],
+	})
+	count(resources_requests_required.violation) == 0 with input as fixtures.pod(s)
+}
+
+test_allow_pod_level_limits_default_the_pod_level_requests if {
+	s := object.union(fixtures.spec, {
+		"resources": {"limits": {"cpu": "1", "memory": "512Mi"}},
+		"containers": [object.remove(fixtures.container, ["resources"])],
+	})
+	count(resources_requests_required.violation) == 0 with input as fixtures.workload("Deployment", s)
+}
+
+test_deny_pod_level_requests_cover_only_what_they_set if {
+	s := object.union(fixtures.spec, {
+		"resources": {"requests": {"cpu": "1"}},
+		"containers": [object.remove(fixtures.container, ["resources"])],
+	})
+	found := resources_requests_required.violation with input as fixtures.pod(s)
+	{v.path | some v in found} == {"containers[0].resources.requests.memory"}
+}

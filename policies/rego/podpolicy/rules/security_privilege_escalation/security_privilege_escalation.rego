@@ -2,7 +2,8 @@
 # title: Privilege escalation disabled
 # description: |
 #   Unless allowPrivilegeEscalation is false, a process can gain more privileges than its parent
-#   (setuid binaries, file capabilities). Every container must set it to false.
+#   (setuid binaries, file capabilities). Every container must set it to false. A Windows Pod
+#   (spec.os.name: windows), on which the API server forbids the field, is skipped.
 # custom:
 #   id: security-privilege-escalation
 #   severity: high
@@ -17,6 +18,7 @@ violation contains {
 	"path": concat("", [pod.path(f, i), ".securityContext.allowPrivilegeEscalation"]),
 	"message": "securityContext.allowPrivilegeEscalation is not false",
 } if {
+	not pod.windows
 	some f in pod.all
 	some i, c in pod.spec[f]
 	c.securityContext.allowPrivilegeEscalation != false
@@ -27,6 +29,7 @@ violation contains {
 	"path": concat("", [pod.path(f, i), ".securityContext.allowPrivilegeEscalation"]),
 	"message": "securityContext.allowPrivilegeEscalation is not set",
 } if {
+	not pod.windows
 	some f in pod.all
 	some i, c in pod.spec[f]
 	not c.securityContext.allowPrivilegeEscalation == false

@@ -28,3 +28,7 @@ test_deny_init_container_unset if {
 test_allow_false if {
 	count(security_privilege_escalation.violation) == 0 with input as fixtures.pod(fixtures.spec)
 }
+
+test_allow_windows_pod_sets_none_of_the_linux_only_fields if {
+	count(security_privilege_escalation.violation) == 0 with input as fixtures.pod(fixtures.windows_spec)
+}

@@ -10,6 +10,18 @@ test_deny_unset if {
 		"container": "web",
 		"path": "containers[0].securityContext.readOnlyRootFilesystem",
 		"message": "securityContext.readOnlyRootFilesystem is not true",
+		"fix": "set securityContext.readOnlyRootFilesystem to true and mount an emptyDir volume where the app writes (e.g. /tmp)",
+	}}
+}
+
+test_deny_ephemeral_container_fix_suggests_no_new_volume if {
+	s := object.union(fixtures.spec, {"ephemeralContainers": [{"name": "debug", "image": "busybox:1.37"}]})
+	found := security_read_only_root_filesystem.violation with input as fixtures.pod(s)
+	found == {{
+		"container": "debug",
+		"path": "ephemeralContainers[0].securityContext.readOnlyRootFilesystem",
+		"message": "securityContext.readOnlyRootFilesystem is not true",
+		"fix": "set securityContext.readOnlyRootFilesystem to true; an ephemeral container cannot add a volume, so let it write only to a volume the pod already has (volumeMounts), or to none",
 	}}
 }
 
@@ -20,4 +32,8 @@ test_deny_false_in_workload if {
 
 test_allow_true if {
 	count(security_read_only_root_filesystem.violation) == 0 with input as fixtures.pod(fixtures.spec)
+}
+
+test_allow_windows_pod_sets_none_of_the_linux_only_fields if {
+	count(security_read_only_root_filesystem.violation) == 0 with input as fixtures.pod(fixtures.windows_spec)
 }
