@@ -160,5 +160,5 @@ The IDs of podpolicy's built-in rules, separated by spaces (the rules of values.
 a unit test keeps both equal to the rules podpolicy embeds).
 */}}
 {{- define "podpolicy.builtinRules" -}}
-containers-required container-ports-unique resources-requests-required resources-limits-required probes-required probe-port-declared security-privileged security-privilege-escalation security-run-as-non-root security-read-only-root-filesystem security-capabilities security-seccomp host-namespaces host-ports sysctls-safe host-path-volumes image-tag-pinned share-process-namespace inject-labels default-container-annotation
+containers-required container-ports-unique resources-requests-required resources-limits-required probes-required probe-port-declared security-privileged security-privilege-escalation security-run-as-non-root security-read-only-root-filesystem security-capabilities security-seccomp security-apparmor security-proc-mount security-selinux host-namespaces host-ports host-process host-probes sysctls-safe host-path-volumes volume-types image-tag-pinned share-process-namespace inject-labels default-container-annotation
 {{- end }}
