@@ -3,8 +3,9 @@
 //
 // Topdown interprets Rego by unification and costs roughly 10 µs per rule plus 1–2 µs per
 // expression however simple, which puts a floor of hundreds of microseconds under the
-// library's 20 rules. OPA also plans a query into its intermediate representation (package
-// ir: blocks of imperative statements over locals, the form its Wasm compiler consumes). This
+// library's two dozen rules. OPA also plans a query into its intermediate representation
+// (package ir: blocks of imperative statements over locals, the form its Wasm compiler
+// consumes). This
 // package executes that plan directly on ast values, calling OPA's own built-in function
 // implementations, so the policies, the compiler, the planner and the built-ins are all OPA's;
 // only the execution of statements is podpolicy's. Each statement is compiled once, when the

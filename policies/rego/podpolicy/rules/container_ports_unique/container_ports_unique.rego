@@ -4,10 +4,11 @@
 #   The containers of a Pod share one network namespace, so two containers that run at the same
 #   time cannot listen on the same port. Checked across the app containers and the init
 #   containers with restartPolicy Always (sidecars); ordinary init containers run one at a time
-#   before them and do not conflict. The protocol defaults to TCP. Two host ports also conflict
-#   when they share hostPort, protocol and hostIP. Two entries of one container with the same
-#   port (two names for one port, such as http and http2 on 8080) are not a conflict: only
-#   entries of different containers are.
+#   before them and do not conflict. The protocol defaults to TCP. Two entries of one container
+#   with the same containerPort (two names for one port, such as http and http2 on 8080) are not
+#   a conflict: only entries of different containers are. Two host ports conflict when they
+#   share hostPort, protocol and hostIP, in one container too: the API server refuses a
+#   repeated hostPort (and under hostNetwork every containerPort is also a hostPort).
 # custom:
 #   id: container-ports-unique
 #   severity: high
@@ -65,17 +66,23 @@ violation contains {
 	p := ports[entry[4]]
 }
 
-# violation reports a hostPort that a container declares after another container did, on the
-# same protocol and hostIP.
+# violation reports a hostPort declared again on the same protocol and hostIP: by another
+# container, or by the same one, which the API server refuses too.
 violation contains {
 	"container": p.container,
 	"path": concat("", [port_path(p), ".hostPort"]),
-	"message": sprintf("hostPort %v/%s on hostIP %q is also declared by container %q", [p.hostPort, p.protocol, p.hostIP, ports[previous[5]].container]),
+	"message": host_port_message(p, ports[previous[5]], array.slice(previous, 3, 5) == array.slice(entry, 3, 5)),
 } if {
 	some k, entry in by_host_port
 	k > 0
 	previous := by_host_port[k - 1]
 	array.slice(previous, 0, 3) == array.slice(entry, 0, 3)
-	array.slice(previous, 3, 5) != array.slice(entry, 3, 5)
 	p := ports[entry[5]]
 }
+
+host_port_message(p, earlier, false) := sprintf("hostPort %v/%s on hostIP %q is also declared by container %q", [p.hostPort, p.protocol, p.hostIP, earlier.container])
+
+host_port_message(p, earlier, true) := sprintf(
+	"hostPort %v/%s on hostIP %q is declared again by this container (ports[%d] has it); the API server refuses a repeated hostPort, and under hostNetwork every containerPort is also a hostPort",
+	[p.hostPort, p.protocol, p.hostIP, earlier.j],
+)

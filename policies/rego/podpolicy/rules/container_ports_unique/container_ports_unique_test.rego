@@ -79,12 +79,17 @@ test_allow_two_names_for_one_port_in_one_container if {
 	count(container_ports_unique.violation) == 0 with input as fixtures.pod(with_ports(a, [port(9102)]))
 }
 
-test_allow_one_container_repeats_a_host_port if {
+test_deny_one_container_repeats_a_host_port if {
 	a := [
 		{"name": "http", "containerPort": 8080, "hostPort": 80, "protocol": "TCP"},
 		{"name": "http-alt", "containerPort": 8080, "hostPort": 80, "protocol": "TCP"},
 	]
-	count(container_ports_unique.violation) == 0 with input as fixtures.workload("DaemonSet", with_ports(a, [port(9102)]))
+	found := container_ports_unique.violation with input as fixtures.workload("DaemonSet", with_ports(a, [port(9102)]))
+	found == {{
+		"container": "web",
+		"path": "containers[0].ports[1].hostPort",
+		"message": "hostPort 80/TCP on hostIP \"\" is declared again by this container (ports[0] has it); the API server refuses a repeated hostPort, and under hostNetwork every containerPort is also a hostPort",
+	}}
 }
 
 test_deny_other_container_on_a_port_named_twice_is_reported_once if {
@@ -105,5 +110,8 @@ test_deny_host_port_of_another_container_even_when_repeated if {
 	a := [{"containerPort": 80, "hostPort": 8080, "protocol": "TCP"}]
 	b := [{"containerPort": 81, "hostPort": 8080, "protocol": "TCP"}, {"containerPort": 82, "hostPort": 8080, "protocol": "TCP"}]
 	found := container_ports_unique.violation with input as fixtures.workload("DaemonSet", with_ports(a, b))
-	{v.path: v.message | some v in found} == {"containers[1].ports[0].hostPort": "hostPort 8080/TCP on hostIP \"\" is also declared by container \"web\""}
+	{v.path: v.message | some v in found} == {
+		"containers[1].ports[0].hostPort": "hostPort 8080/TCP on hostIP \"\" is also declared by container \"web\"",
+		"containers[1].ports[1].hostPort": "hostPort 8080/TCP on hostIP \"\" is declared again by this container (ports[0] has it); the API server refuses a repeated hostPort, and under hostNetwork every containerPort is also a hostPort",
+	}
 }
