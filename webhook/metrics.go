@@ -66,7 +66,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	}
 	m.OwnerErr = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "podpolicy_owner_lookup_errors_total",
-		Help: "Pods created by a controller whose owners could not be verified; the Pod was then judged on its own, with no exception by owner.",
+		Help: "Objects created by a controller whose owners could not be verified; the object was then judged on its own, with no exception by owner.",
 	})
 	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.Violations, m.Reloads, m.RulesLoaded, m.Evaluator, m.NamespaceErr, m.OwnerErr} {
 		if err := reg.Register(c); err != nil {

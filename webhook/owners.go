@@ -24,17 +24,19 @@ type OwnerLookup func(ctx context.Context, namespace string, ref owners.Ref) (ty
 // deadline: a Pod whose owners cannot be read in time is judged on its own.
 const ownerLookupTimeout = 500 * time.Millisecond
 
-// podCreators are the identities Kubernetes' controllers create and update Pods as: the
-// controller manager's own, or the service accounts of its controllers. Only for them does a
-// Pod's ownerReference stand for how the Pod came to be; anyone else could name any owner.
-var podCreators = []string{"replicaset-controller", "replication-controller", "daemon-set-controller", "statefulset-controller", "job-controller"}
+// controllers are the identities Kubernetes' controllers create and update the objects they
+// own as: the controller manager's own, or the service accounts of its controllers (the
+// Deployment controller's ReplicaSets, the CronJob controller's Jobs, the Pods of the others).
+// Only for them does an ownerReference stand for how the object came to be; anyone else could
+// name any owner.
+var controllers = []string{"deployment-controller", "replicaset-controller", "replication-controller", "daemon-set-controller", "statefulset-controller", "job-controller", "cronjob-controller"}
 
 func createdByController(username string) bool {
 	if username == "system:kube-controller-manager" {
 		return true
 	}
 	sa, ok := strings.CutPrefix(username, "system:serviceaccount:kube-system:")
-	return ok && slices.Contains(podCreators, sa)
+	return ok && slices.Contains(controllers, sa)
 }
 
 // NewOwnerLookup reads owners of the kinds owners.Kinds names through cache (metadata-only
@@ -55,17 +57,18 @@ func NewOwnerLookup(cache, live client.Reader) OwnerLookup {
 	}
 }
 
-// ownerNames resolves the names of the controllers above a Pod that one of Kubernetes'
-// controllers creates or updates, so that an exception naming its workload covers it. A Pod
-// created by anyone else, without a controller, or whose owners cannot be verified in time,
-// gets none and is judged on its own.
+// ownerNames resolves the names of the controllers above an object that one of Kubernetes'
+// controllers creates or updates (a Pod, the ReplicaSet of a Deployment, the Job of a CronJob),
+// so that an exception naming its workload covers it. An object created by anyone else,
+// without a controller, or whose owners cannot be verified in time, gets none and is judged on
+// its own.
 func (d *deps) ownerNames(ctx context.Context, req *admissionRequest, in *normalize.Input) []string {
-	if d.owners == nil || in.Kind != "Pod" || !createdByController(req.UserInfo.Username) {
+	if d.owners == nil || !createdByController(req.UserInfo.Username) {
 		return nil
 	}
 	refs, err := ownerReferences(in)
 	if err != nil {
-		d.log.Info("owner references not read; judging the Pod on its own", "uid", req.UID, "reason", err.Error())
+		d.log.Info("owner references not read; judging the object on its own", "uid", req.UID, "reason", err.Error())
 		return nil
 	}
 	first, ok := owners.Controller(refs)
@@ -76,7 +79,7 @@ func (d *deps) ownerNames(ctx context.Context, req *admissionRequest, in *normal
 	defer cancel()
 	chain, err := owners.Chain(ctx, owners.Lookup(d.owners), req.Namespace, first)
 	if err != nil {
-		d.log.Info("owners not verified; judging the Pod on its own", "uid", req.UID, "namespace", req.Namespace, "reason", err.Error())
+		d.log.Info("owners not verified; judging the object on its own", "uid", req.UID, "kind", in.Kind, "namespace", req.Namespace, "reason", err.Error())
 		if d.metrics != nil {
 			d.metrics.OwnerErr.Inc()
 		}
@@ -89,9 +92,9 @@ func (d *deps) ownerNames(ctx context.Context, req *admissionRequest, in *normal
 	return names
 }
 
-// ownerReferences reads metadata.ownerReferences of a normalised Pod.
+// ownerReferences reads metadata.ownerReferences of a normalised object.
 func ownerReferences(in *normalize.Input) ([]metav1.OwnerReference, error) {
-	list, ok := in.PodMetadata("ownerReferences").(*ast.Array)
+	list, ok := normalize.Value(in.Metadata, "ownerReferences").(*ast.Array)
 	if !ok {
 		return nil, nil
 	}

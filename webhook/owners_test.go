@@ -68,6 +68,21 @@ func TestExceptionsFollowOwnersOfControllerCreatedPods(t *testing.T) {
 			"ownerReferences": []any{map[string]any{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "ne-prometheus-node-exporter-7d9f", "uid": uid, "controller": true}},
 		}}
 	}
+	replicaSet := map[string]any{"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": map[string]any{
+		"name":            "ne-prometheus-node-exporter-7d9f",
+		"ownerReferences": []any{map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "name": "ne-prometheus-node-exporter", "uid": "dep-1", "controller": true}},
+	}, "spec": map[string]any{"template": map[string]any{"spec": spec}}}
+	for _, tc := range []struct {
+		user     string
+		admitted bool
+	}{{"system:serviceaccount:kube-system:deployment-controller", true}, {"alice", false}} {
+		h := NewValidatingHandler(engine, Cluster{Owners: cluster.lookup}, nil, logr.Discard())
+		body := reviewBody(t, "CREATE", "monitoring", replicaSet, nil)
+		body = withUser(t, body, tc.user)
+		if _, resp := serve(t, h, body); resp.Allowed != tc.admitted {
+			t.Errorf("ReplicaSet of the excepted Deployment created by %s: admitted %v, want %v", tc.user, resp.Allowed, tc.admitted)
+		}
+	}
 	for _, tc := range []struct {
 		name, user, ownerUID string
 		lookup               OwnerLookup
@@ -84,13 +99,7 @@ func TestExceptionsFollowOwnersOfControllerCreatedPods(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := NewValidatingHandler(engine, Cluster{Owners: tc.lookup}, nil, logr.Discard())
-			body := reviewBody(t, "CREATE", "monitoring", podWithOwner(tc.ownerUID), nil)
-			var review map[string]any
-			if err := json.Unmarshal(body, &review); err != nil {
-				t.Fatal(err)
-			}
-			review["request"].(map[string]any)["userInfo"] = map[string]any{"username": tc.user, "groups": []any{"system:authenticated"}}
-			body, _ = json.Marshal(review)
+			body := withUser(t, reviewBody(t, "CREATE", "monitoring", podWithOwner(tc.ownerUID), nil), tc.user)
 			_, resp := serve(t, h, body)
 			if resp.Allowed != tc.admitted {
 				t.Errorf("admitted %v, want %v: %+v", resp.Allowed, tc.admitted, resp.Result)
@@ -100,4 +109,19 @@ func TestExceptionsFollowOwnersOfControllerCreatedPods(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withUser sets the userInfo of a review.
+func withUser(t *testing.T, body []byte, username string) []byte {
+	t.Helper()
+	var review map[string]any
+	if err := json.Unmarshal(body, &review); err != nil {
+		t.Fatal(err)
+	}
+	review["request"].(map[string]any)["userInfo"] = map[string]any{"username": username, "groups": []any{"system:authenticated"}}
+	out, err := json.Marshal(review)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

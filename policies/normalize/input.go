@@ -24,6 +24,9 @@ type Input struct {
 	// Pod holds the metadata and spec of the Pod, or of a workload's pod template, as the
 	// OPA values the policies read.
 	Pod ast.Object
+	// Metadata is the object's own metadata (a Pod's, or the workload's rather than its
+	// template's).
+	Metadata ast.Object
 	// NamespaceLabels are the labels of the object's Namespace, when known.
 	NamespaceLabels map[string]string
 	// Owners are the names of the controllers above the object (a Pod's ReplicaSet and its
@@ -141,6 +144,7 @@ func NewInput(obj ast.Object, operation string) (*Input, error) {
 		return nil, r.Err
 	}
 
+	in.Metadata = meta
 	podMeta, spec, specPath, err := podOf(obj, meta, workloads[in.Kind].template)
 	if err != nil {
 		return nil, err
