@@ -120,10 +120,16 @@ func registerNodes(ctx context.Context, client kubernetes.Interface, names []str
 		if _, err := client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("register node %s: %w", name, err)
 		}
-		// The controllers annotate a new Node at once; the status goes on the latest version.
+		// The controllers annotate a new Node at once: each change goes on the latest version.
 		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 			current, err := client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
+				return err
+			}
+			// The API server taints a new Node not-ready, and the node lifecycle controller,
+			// which is off, would lift the taint once the Node is Ready.
+			current.Spec.Taints = nil
+			if current, err = client.CoreV1().Nodes().Update(ctx, current, metav1.UpdateOptions{}); err != nil {
 				return err
 			}
 			current.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",

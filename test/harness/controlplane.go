@@ -77,9 +77,24 @@ func StartControlPlane(dir string, crdPaths ...string) (*ControlPlane, error) {
 	if err := os.WriteFile(cp.Kubeconfig, kubeconfig, 0o600); err != nil {
 		return nil, errors.Join(err, cp.Stop())
 	}
+	// The controllers act as the identity Kubernetes gives them, system:kube-controller-manager
+	// (with an admin's rights: --use-service-account-credentials is off), so that what they
+	// create is told apart from what users create, as in a real cluster.
+	controllerUser, err := env.AddUser(envtest.User{Name: "system:kube-controller-manager", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("add the controller manager's user: %w", err), cp.Stop())
+	}
+	controllerKubeconfig, err := controllerUser.KubeConfig()
+	if err != nil {
+		return nil, errors.Join(err, cp.Stop())
+	}
+	kcmKubeconfig := filepath.Join(dir, "kube-controller-manager.kubeconfig")
+	if err := os.WriteFile(kcmKubeconfig, controllerKubeconfig, 0o600); err != nil {
+		return nil, errors.Join(err, cp.Stop())
+	}
 	ctx := context.Background()
 	saKey := filepath.Join(env.ControlPlane.APIServer.CertDir, "sa-signer.key")
-	if cp.Controllers, err = startControllers(ctx, bin, dir, cp.Kubeconfig, saKey, cp.Config.CAData, cp.Client); err != nil {
+	if cp.Controllers, err = startControllers(ctx, bin, dir, kcmKubeconfig, saKey, cp.Config.CAData, cp.Client); err != nil {
 		return nil, errors.Join(err, cp.Stop())
 	}
 	if err := registerNodes(ctx, cp.Client, NodeNames); err != nil {
