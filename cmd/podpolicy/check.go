@@ -18,6 +18,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	configFile := fs.String("config", "", "config file (rule actions and settings, exceptions, mutation settings)")
 	evaluator := fs.String("evaluator", string(policies.Auto), evaluatorUsage)
 	output := fs.String("o", "text", "output format: text, json or sarif")
+	namespace := fs.String("namespace", check.DefaultNamespace, "namespace of the objects that name none, as kubectl apply -n would create them")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -39,7 +40,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "podpolicy check: the policies run on OPA's topdown: %s\n", fallback)
 	}
 	docs, readErrs := manifest.Read(files, stdin)
-	report := check.Run(ctx, engine, docs, readErrs)
+	report := check.RunInNamespace(ctx, engine, docs, readErrs, *namespace)
 	switch *output {
 	case "json":
 		err = report.WriteJSON(stdout)

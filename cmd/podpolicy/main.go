@@ -23,6 +23,7 @@ Usage:
   podpolicy serve   [flags]            run the admission webhook
   podpolicy check   -f FILE|DIR|- ...  evaluate manifests offline (exit 0 ok, 1 denied, 2 error)
   podpolicy test    [DIR ...]          run the Rego unit tests of the library and of DIRs
+  podpolicy post-render [flags]        helm's --post-renderer: pass a release through, or refuse it whole
   podpolicy uninstall-webhooks --validating-webhook-configuration NAME --mutating-webhook-configuration NAME
                                        delete the webhook configurations (before helm uninstall)
   podpolicy version                    print the version
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runCheck(ctx, args[1:], stdin, stdout, stderr)
 	case "test":
 		return runTest(ctx, args[1:], stdout, stderr)
+	case "post-render":
+		return runPostRender(ctx, args[1:], stdin, stdout, stderr)
 	case "uninstall-webhooks":
 		return runUninstallWebhooks(ctx, args[1:], stdout, stderr)
 	case "version", "--version":

@@ -165,3 +165,36 @@ func TestCheckSaysWhichEvaluatorRuns(t *testing.T) {
 		t.Errorf("podpolicy test: exit %d\n%s", code, stdout)
 	}
 }
+
+// TestPostRenderPassesACompliantReleaseAndRefusesAViolatingOne: the manifests of a release
+// with nothing denied come out byte for byte; one denied object fails the whole release with
+// every object's violations, in the release's namespace.
+func TestPostRenderPassesACompliantReleaseAndRefusesAViolatingOne(t *testing.T) {
+	good, err := os.ReadFile("../../examples/deployment.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered := "---\n# Source: web/templates/configmap.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n---\n# Source: web/templates/deployment.yaml\n" + string(good)
+	code, stdout, stderr := runCLI(t, rendered, "post-render")
+	if code != 0 || stdout != rendered {
+		t.Errorf("a compliant release: exit %d, output changed: %q\n%s", code, stdout, stderr)
+	}
+	bad, err := os.ReadFile("../../examples/deployment-unbounded.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = runCLI(t, rendered+"---\n"+string(bad)+"---\n"+string(bad), "post-render", "--namespace", "shop")
+	if code != 1 || stdout != "" {
+		t.Errorf("a violating release: exit %d, output %q", code, stdout)
+	}
+	mustHave := []string{"podpolicy refuses the release; nothing was created:", "Deployment shop/api: denied", "[image-tag-pinned]", "3 objects checked: 2 denied"}
+	for _, want := range mustHave {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	code, _, stderr = runCLI(t, "kind: Pod\nmetadata: [", "post-render")
+	if code != 2 || !strings.Contains(stderr, "rendered:") {
+		t.Errorf("broken manifests: exit %d\n%s", code, stderr)
+	}
+}

@@ -85,6 +85,15 @@ func (r *Report) ExitCode() int {
 // are carried into the report so the run can report them alongside the verdicts. Each
 // document is decoded and normalised as the webhook decodes an AdmissionReview's object.
 func Run(ctx context.Context, engine *policies.Engine, docs []manifest.Document, readErrs []error) *Report {
+	return RunInNamespace(ctx, engine, docs, readErrs, DefaultNamespace)
+}
+
+// DefaultNamespace is the namespace of an object that names none, as kubectl applies it.
+const DefaultNamespace = "default"
+
+// RunInNamespace is Run, judging objects that name no namespace as objects of namespace (the
+// one helm or kubectl would create them in).
+func RunInNamespace(ctx context.Context, engine *policies.Engine, docs []manifest.Document, readErrs []error, namespace string) *Report {
 	r := &Report{Errors: append([]error(nil), readErrs...), Results: []ObjectResult{}, Evaluator: engine.Evaluator(), EvaluatorFallback: engine.EvaluatorFallback()}
 	for i := range docs {
 		doc := &docs[i]
@@ -108,7 +117,7 @@ func Run(ctx context.Context, engine *policies.Engine, docs []manifest.Document,
 			continue
 		}
 		if in.Namespace == "" {
-			in.Namespace = "default"
+			in.Namespace = namespace
 		}
 		result, err := engine.Evaluate(ctx, in, policies.Validate|policies.Mutate)
 		if err != nil {

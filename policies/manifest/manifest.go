@@ -116,6 +116,9 @@ func expand(path string) ([]string, error) {
 	return files, nil
 }
 
+// ReadStream reads the documents of one stream, named file in sources and errors.
+func ReadStream(file string, r io.Reader) ([]Document, []error) { return readStream(file, r) }
+
 // readStream decodes the YAML (or JSON) documents of one file. Decoding stops at a syntax
 // error, since the rest of the stream cannot be framed reliably after it.
 func readStream(file string, r io.Reader) ([]Document, []error) {
