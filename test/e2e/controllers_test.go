@@ -188,7 +188,7 @@ func checkTemplateVerdict(t *testing.T, ns string, kind workloadKind, tc templat
 			t.Errorf("the Job from %s has warnings of %v, want %v:\n%s", name, got, tc.warnRules, job.Stderr)
 		}
 	}
-	pods := waitForPods(t, ns, name, kind.pods)
+	pods := waitForPods(t, ns, "app="+name, kind.pods)
 	for _, p := range pods {
 		if p.Labels["example.com/policy"] != "podpolicy" || p.Labels["team"] != "payments" || p.Annotations["kubectl.kubernetes.io/default-container"] != "web" {
 			t.Errorf("Pod %s of %s lacks the injected labels or annotation: labels %v, annotations %v", p.Name, name, p.Labels, p.Annotations)
@@ -217,12 +217,12 @@ func createdAgain(t *testing.T, ns string, p corev1.Pod) harness.Result {
 	return kubectl(t, "create", "--dry-run=server", "-n", ns, "-f", writeJSON(t, obj))
 }
 
-// waitForPods waits until the controllers have created want Pods of a workload (label app).
-func waitForPods(t *testing.T, ns, app string, want int) []corev1.Pod {
+// waitForPods waits until the controllers have created want Pods matching a label selector.
+func waitForPods(t *testing.T, ns, selector string, want int) []corev1.Pod {
 	t.Helper()
 	deadline := time.Now().Add(100 * time.Second)
 	for {
-		list, err := cp.Client.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "app=" + app})
+		list, err := cp.Client.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: selector})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +231,7 @@ func waitForPods(t *testing.T, ns, app string, want int) []corev1.Pod {
 		}
 		if time.Now().After(deadline) {
 			events := kubectl(t, "get", "events", "-n", ns, "--field-selector", "reason=FailedCreate", "-o", "custom-columns=OBJECT:.involvedObject.name,MESSAGE:.message")
-			t.Fatalf("%s: %d of %d Pods created within 100s; the controllers' failures:\n%s", app, len(list.Items), want, events.Output())
+			t.Fatalf("%s: %d of %d Pods created within 100s; the controllers' failures:\n%s", selector, len(list.Items), want, events.Output())
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
