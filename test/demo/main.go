@@ -1,5 +1,5 @@
-// Command demo shows podpolicy at work on a local control plane: it starts kube-apiserver and
-// etcd (built by `make tools`), runs `podpolicy serve` with a self-signed certificate,
+// Command demo shows podpolicy at work on a local control plane: it starts kube-apiserver, etcd
+// and kube-controller-manager (built by `make tools`), runs `podpolicy serve` with a self-signed certificate,
 // registers it with the API server and applies examples/ with kubectl, showing the denials,
 // the warnings and the injected labels and annotation. It then waits for Ctrl-C (or exits at
 // once when DEMO_EXIT=1), so you can try your own manifests.
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podpolicy/podpolicy/test/harness"
 )
@@ -52,7 +53,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 
-	step("Starting a local control plane: kube-apiserver and etcd from bin/ (no kubelet: Pods stay Pending)")
+	step("Starting a local control plane: kube-apiserver, etcd and kube-controller-manager from bin/, two Nodes (no kubelet: Pods stay Pending)")
 	start := time.Now()
 	cp, err := harness.StartControlPlane(dir)
 	if err != nil {
@@ -116,6 +117,13 @@ func run(ctx context.Context) error {
 		return fmt.Errorf("compliant workloads were refused")
 	}
 
+	step("The Deployment controller creates the Pods: each admitted, with the labels and the annotation injected")
+	if err := waitForPods(ctx, cp, "shop", "app=web", 2); err != nil {
+		return err
+	}
+	kubectl("get", "pods", "-n", "shop", "-l", "app=web", "-o",
+		`custom-columns=POD:.metadata.name,OWNER:.metadata.ownerReferences[0].name,POLICY:.metadata.labels.example\.com/policy,TEAM:.metadata.labels.team,DEFAULT-CONTAINER:.metadata.annotations.kubectl\.kubernetes\.io/default-container`)
+
 	step("A namespace labelled podpolicy.io/mode=warn gets warnings instead of denials")
 	kubectl("create", "namespace", "sandbox")
 	kubectl("label", "namespace", "sandbox", "podpolicy.io/mode=warn")
@@ -137,4 +145,28 @@ func run(ctx context.Context) error {
 	<-ctx.Done()
 	fmt.Println("\nstopping")
 	return nil
+}
+
+// waitForPods waits until the controllers have created want Pods matching selector, and
+// requires each to carry the labels and the annotation podpolicy injects.
+func waitForPods(ctx context.Context, cp *harness.ControlPlane, namespace, selector string, want int) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		list, err := cp.Client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
+		if err != nil {
+			return err
+		}
+		if len(list.Items) >= want {
+			for _, p := range list.Items {
+				if p.Labels["example.com/policy"] != "podpolicy" || p.Labels["team"] == "" || p.Annotations["kubectl.kubernetes.io/default-container"] == "" {
+					return fmt.Errorf("Pod %s lacks the injected labels or annotation", p.Name)
+				}
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the controllers created %d of %d Pods (%s) within 60s", len(list.Items), want, selector)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

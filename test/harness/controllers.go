@@ -55,6 +55,8 @@ func startControllers(ctx context.Context, bin, dir, kubeconfig, saKey string, c
 		"--v=1",
 	)
 	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
+	// Should the test binary die (a timeout's panic), the controller manager dies with it.
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := c.cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("start kube-controller-manager: %w", err)
