@@ -4,7 +4,8 @@
 #   make test    everything CI runs: lint, Go and Rego unit tests, e2e on a real API server
 #
 # Everything the targets need is built from the Go module proxy: `make tools` compiles
-# kube-apiserver, kubectl, etcd, helm and opa into bin/ (minutes the first time, then cached).
+# kube-apiserver, kube-controller-manager, kubectl, etcd, helm and opa into bin/ (minutes the first
+# time, then cached).
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -37,7 +38,7 @@ image:
 version:
 	@echo $(VERSION)
 
-## tools: build kube-apiserver, kubectl, etcd, helm and opa into bin/ (cached by pinned version)
+## tools: build kube-apiserver, kube-controller-manager, kubectl, etcd, helm and opa into bin/ (cached by pinned version)
 tools:
 	test/tools/build.sh
 
