@@ -34,6 +34,10 @@ type deps struct {
 	log        logr.Logger
 }
 
+// judgedSubresources are the subresources of pods that change what runs: ephemeral
+// containers (kubectl debug) and in-place resizes of resources. Unchecked, each is a bypass.
+var judgedSubresources = map[string]bool{"ephemeralcontainers": true, "resize": true}
+
 // validator decides /validate requests.
 type validator struct{ deps }
 
@@ -47,7 +51,7 @@ func (v *validator) decide(ctx context.Context, req *admissionRequest) (*admissi
 	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
 		return nil, outcome{}, badRequest("operation %s is not handled by /validate (CREATE and UPDATE are)", req.Operation)
 	}
-	if req.SubResource != "" && (req.Resource.Resource != "pods" || req.SubResource != "ephemeralcontainers") {
+	if req.SubResource != "" && (req.Resource.Resource != "pods" || !judgedSubresources[req.SubResource]) {
 		return nil, outcome{}, badRequest("subresource %s/%s is not handled by /validate", req.Resource.Resource, req.SubResource)
 	}
 	in, err := normalise(req.Object, "object", req)

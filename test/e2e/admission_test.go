@@ -5,6 +5,8 @@ package e2e
 import (
 	"strings"
 	"testing"
+
+	"github.com/podpolicy/podpolicy/test/harness"
 )
 
 // articleRules are the rules the article's Pod breaks.
@@ -77,7 +79,7 @@ func TestWarnRuleIsPrintedAsWarning(t *testing.T) {
 	if r.ExitCode != 0 {
 		t.Fatalf("a pod with only a warn-mode violation was refused:\n%s", r.Output())
 	}
-	mustContain(t, "kubectl output", r.Stderr, "Warning: [share-process-namespace] shareProcessNamespace is true (spec.shareProcessNamespace)")
+	mustContain(t, "kubectl output", r.Stderr, `Warning: Pod "debuggable": [share-process-namespace] shareProcessNamespace is true (spec.shareProcessNamespace)`)
 }
 
 func TestWarnModeNamespaceWarnsInsteadOfDenying(t *testing.T) {
@@ -87,7 +89,7 @@ func TestWarnModeNamespaceWarnsInsteadOfDenying(t *testing.T) {
 		t.Fatalf("warn-mode namespace refused the pod:\n%s", r.Output())
 	}
 	for _, rule := range articleRules {
-		mustContain(t, "warnings", r.Stderr, "Warning: "+rule)
+		mustContain(t, "warnings", r.Stderr, `Warning: Pod "web-server-pod": `+rule)
 	}
 }
 
@@ -157,4 +159,48 @@ func TestPrivilegedEphemeralContainerIsDenied(t *testing.T) {
 		t.Fatalf("a privileged ephemeral container was added:\n%s", r.Output())
 	}
 	mustContain(t, "denial", r.Stderr, `[security-privileged] container "debugger": securityContext.privileged is true (spec.ephemeralContainers[0].securityContext.privileged)`)
+}
+
+// TestRestrictedDebugContainerIsAdmitted: kubectl debug --profile=restricted adds an ephemeral
+// container that drops every capability, runs as non-root under RuntimeDefault seccomp and
+// cannot escalate; under the default config it is admitted (it cannot mount a volume, so no
+// read-only root filesystem is demanded of it).
+func TestRestrictedDebugContainerIsAdmitted(t *testing.T) {
+	ns := namespace(t, nil)
+	if r := kubectl(t, "apply", "-n", ns, "-f", example("web-server-pod-fixed.yaml")); r.ExitCode != 0 {
+		t.Fatalf("create: %s", r.Output())
+	}
+	r := kubectl(t, "debug", "-n", ns, "pod/web-server-pod-fixed", "--image=registry.example.com/tools/debug:1.2.0", "--profile=restricted", "-c", "debugger")
+	if r.ExitCode != 0 {
+		t.Fatalf("kubectl debug --profile=restricted was refused:\n%s", r.Output())
+	}
+	pod := getPod(t, ns, "web-server-pod-fixed")
+	if len(pod.Spec.EphemeralContainers) != 1 || pod.Spec.EphemeralContainers[0].Name != "debugger" {
+		t.Errorf("ephemeral containers after kubectl debug: %+v", pod.Spec.EphemeralContainers)
+	}
+}
+
+// TestInPlaceResizeIsJudged: a resize through the pods/resize subresource is judged like an
+// update: raising a memory limit above the e2e suite's custom ceiling (memory-ceiling) is
+// denied, a resize within it admitted.
+func TestInPlaceResizeIsJudged(t *testing.T) {
+	ns := namespace(t, nil)
+	if r := kubectl(t, "apply", "-n", ns, "-f", example("web-server-pod-fixed.yaml")); r.ExitCode != 0 {
+		t.Fatalf("create: %s", r.Output())
+	}
+	resize := func(memory string) harness.Result {
+		patch := `{"spec":{"containers":[{"name":"web-server","resources":{"requests":{"memory":"` + memory + `"},"limits":{"memory":"` + memory + `"}}}]}}`
+		return kubectl(t, "patch", "pod", "web-server-pod-fixed", "-n", ns, "--subresource", "resize", "--type", "strategic", "-p", patch)
+	}
+	r := resize("8Gi")
+	if r.ExitCode == 0 {
+		t.Fatalf("a resize to 8Gi was admitted:\n%s", r.Output())
+	}
+	mustContain(t, "denial", r.Stderr, `[memory-ceiling] container "web-server": resources.limits.memory 8Gi is above the ceiling of 2Gi (spec.containers[0].resources.limits.memory)`)
+	if r := resize("256Mi"); r.ExitCode != 0 {
+		t.Fatalf("a resize within the ceiling was refused:\n%s", r.Output())
+	}
+	if got := getPod(t, ns, "web-server-pod-fixed").Spec.Containers[0].Resources.Limits.Memory().String(); got != "256Mi" {
+		t.Errorf("memory limit after the resize: %s, want 256Mi", got)
+	}
 }

@@ -35,7 +35,8 @@ func run(m *testing.M) int {
 	defer suite.Close()
 	cp = suite.CP
 	config, _ := filepath.Abs("testdata/config.yaml")
-	if webhook, err = suite.StartInstalledWebhook(ctx, harness.WebhookOptions{ConfigFile: config}); err != nil {
+	policies, _ := filepath.Abs("testdata/policies")
+	if webhook, err = suite.StartInstalledWebhook(ctx, harness.WebhookOptions{ConfigFile: config, PolicyDirs: []string{policies}}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

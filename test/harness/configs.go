@@ -39,7 +39,7 @@ var (
 // the workloads with pod templates. The chart registers the same.
 var ValidatingRules = []admissionregistrationv1.RuleWithOperations{
 	rule("", "v1", createUpdate, "pods", "replicationcontrollers"),
-	rule("", "v1", update, "pods/ephemeralcontainers"),
+	rule("", "v1", update, "pods/ephemeralcontainers", "pods/resize"),
 	rule("apps", "v1", createUpdate, "deployments", "statefulsets", "daemonsets", "replicasets"),
 	rule("batch", "v1", createUpdate, "jobs", "cronjobs"),
 }

@@ -103,7 +103,7 @@ func TestInvalidValuesFailNamingTheValue(t *testing.T) {
 		{"replicaCount=1", "replicaCount=1 with podDisruptionBudget.minAvailable=1"},
 		{"config.rules.image-tag-pined.action=warn", "config.rules.image-tag-pined: unknown rule ID"},
 		{"config.exceptions[0].rule=imag-tag-pinned,config.exceptions[0].reason=x", "config.exceptions[0].rule: unknown rule ID imag-tag-pinned"},
-		{"config.rules.Team_Label.action=warn", "/config/rules"},
+		{"config.rules.Team_Label.action=warn", "invalid propertyName 'Team_Label'"},
 		{"webhook.timeoutSeconds=abc", "/webhook/timeoutSeconds"},
 		{"config.rules.host-ports.action=block", "/config/rules/host-ports/action"},
 		{"webhook.validating.failurePolicy=Sometimes", "/webhook/validating/failurePolicy"},
