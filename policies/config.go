@@ -41,6 +41,8 @@ type Config struct {
 	ExemptNamespaces []string
 	// Exceptions waive a rule for matching objects.
 	Exceptions []Exception
+	// ModeAdmins may change the podpolicy.io/mode label of a Namespace.
+	ModeAdmins Identities
 
 	actions map[string]Action
 	data    map[string]any
@@ -179,6 +181,8 @@ func newConfig(merged map[string]any, cat *catalog) (*Config, error) {
 	for _, ns := range asList(merged["exemptNamespaces"]) {
 		cfg.ExemptNamespaces = append(cfg.ExemptNamespaces, ns.(string))
 	}
+	admins, _ := merged["modeAdmins"].(map[string]any)
+	cfg.ModeAdmins = Identities{Users: stringsOf(admins["users"]), Groups: stringsOf(admins["groups"]), ServiceAccounts: stringsOf(admins["serviceAccounts"])}
 	for _, raw := range asList(merged["exceptions"]) {
 		e, err := newException(raw.(map[string]any))
 		if err != nil {

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 )
@@ -60,5 +61,32 @@ func TestEmptyConfigMeansDefaults(t *testing.T) {
 	}
 	if !e.Config().Exempt("kube-system") {
 		t.Error("kube-system is not exempt by default")
+	}
+}
+
+// TestModeAdminsAreReadAndChecked: modeAdmins defaults to the cluster admins' group, takes a
+// user config's lists, and refuses a service account not written namespace/name.
+func TestModeAdminsAreReadAndChecked(t *testing.T) {
+	if got := newTestEngine(t, Options{}).Config().ModeAdmins; !got.Include("bob", []string{"system:masters"}) || got.Include("tenant", nil) {
+		t.Errorf("default modeAdmins %+v", got)
+	}
+	dir := t.TempDir()
+	good := dir + "/good.yaml"
+	if err := os.WriteFile(good, []byte("modeAdmins:\n  users: [alice]\n  serviceAccounts: [gitops/deployer]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	admins := newTestEngine(t, Options{ConfigFile: good}).Config().ModeAdmins
+	if !admins.Include("alice", nil) || !admins.Include("system:serviceaccount:gitops:deployer", nil) || admins.Include("bob", []string{"system:masters"}) {
+		t.Errorf("configured modeAdmins %+v", admins)
+	}
+	bad := dir + "/bad.yaml"
+	if err := os.WriteFile(bad, []byte("modeAdmins:\n  serviceAccounts: [deployer]\n  owners: [x]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := New(context.Background(), Options{ConfigFile: bad})
+	for _, want := range []string{"bad.yaml:2: modeAdmins.serviceAccounts[0]: a service account is namespace/name, got \"deployer\"", "bad.yaml:3: modeAdmins.owners: unknown field"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want %q", err, want)
+		}
 	}
 }

@@ -46,7 +46,7 @@ func joinField(parent, key string) string {
 }
 
 func (v *configValidator) root(n *yaml.Node) {
-	v.fields(n, "", []string{"podSecurity", "exemptNamespaces", "rules", "exceptions", "mutation"}, func(key, value *yaml.Node, field string) {
+	v.fields(n, "", []string{"podSecurity", "exemptNamespaces", "rules", "exceptions", "modeAdmins", "mutation"}, func(key, value *yaml.Node, field string) {
 		switch key.Value {
 		case "podSecurity":
 			v.level(value, field)
@@ -56,6 +56,17 @@ func (v *configValidator) root(n *yaml.Node) {
 			v.rules(value, field)
 		case "exceptions":
 			v.exceptions(value, field)
+		case "modeAdmins":
+			v.fields(value, field, []string{"users", "groups", "serviceAccounts"}, func(key, value *yaml.Node, field string) {
+				v.strings(value, field)
+				if key.Value == "serviceAccounts" {
+					for i, sa := range value.Content {
+						if ns, name, ok := strings.Cut(sa.Value, "/"); !ok || ns == "" || name == "" {
+							v.fail(sa, fmt.Sprintf("%s[%d]", field, i), "a service account is namespace/name, got %q", sa.Value)
+						}
+					}
+				}
+			})
 		case "mutation":
 			v.mutation(value, field)
 		}

@@ -17,6 +17,7 @@ type Metrics struct {
 	Evaluator    *prometheus.GaugeVec
 	NamespaceErr prometheus.Counter
 	OwnerErr     prometheus.Counter
+	ModeChanges  *prometheus.CounterVec
 }
 
 // Decisions counted by podpolicy_admission_requests_total.
@@ -68,7 +69,11 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		Name: "podpolicy_owner_lookup_errors_total",
 		Help: "Objects created by a controller whose owners could not be verified; the object was then judged on its own, with no exception by owner.",
 	})
-	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.Violations, m.Reloads, m.RulesLoaded, m.Evaluator, m.NamespaceErr, m.OwnerErr} {
+	m.ModeChanges = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "podpolicy_mode_changes_total",
+		Help: "Changes of a Namespace's podpolicy.io/mode label, by result: allowed (made by one of modeAdmins) or denied.",
+	}, []string{"result"})
+	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.Violations, m.Reloads, m.RulesLoaded, m.Evaluator, m.NamespaceErr, m.OwnerErr, m.ModeChanges} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

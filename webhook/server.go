@@ -73,6 +73,7 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		}
 		serverOpts.TLSOpts = append(serverOpts.TLSOpts, func(c *tls.Config) { c.GetCertificate = manager.GetCertificate })
 	}
+	cluster.ModeAdmins = func() policies.Identities { return engine.Config().ModeAdmins }
 	server := crwebhook.NewServer(serverOpts)
 	server.Register("/validate", NewValidatingHandler(engine, cluster, metrics, log.WithName("validate")))
 	server.Register("/mutate", NewMutatingHandler(engine, cluster, metrics, log.WithName("mutate")))

@@ -23,6 +23,9 @@ type Cluster struct {
 	Namespaces NamespaceLabels
 	// Owners reads the owners of Pods, for exceptions that name a workload.
 	Owners OwnerLookup
+	// ModeAdmins returns who may change a Namespace's podpolicy.io/mode label (the config in
+	// force); nil lets no one.
+	ModeAdmins func() policies.Identities
 }
 
 // deps are what both webhooks decide with.
@@ -39,17 +42,23 @@ type deps struct {
 var judgedSubresources = map[string]bool{"ephemeralcontainers": true, "resize": true}
 
 // validator decides /validate requests.
-type validator struct{ deps }
+type validator struct {
+	deps
+	modeAdmins func() policies.Identities
+}
 
 // NewValidatingHandler returns the handler of POST /validate.
 func NewValidatingHandler(engine Evaluator, cluster Cluster, metrics *Metrics, log logr.Logger) http.Handler {
-	v := &validator{deps{engine: engine, namespaces: cluster.Namespaces, owners: cluster.Owners, metrics: metrics, log: log}}
+	v := &validator{deps: deps{engine: engine, namespaces: cluster.Namespaces, owners: cluster.Owners, metrics: metrics, log: log}, modeAdmins: cluster.ModeAdmins}
 	return &handler{name: "validate", decide: v.decide, metrics: metrics, log: log}
 }
 
 func (v *validator) decide(ctx context.Context, req *admissionRequest) (*admissionv1.AdmissionResponse, outcome, error) {
 	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
 		return nil, outcome{}, badRequest("operation %s is not handled by /validate (CREATE and UPDATE are)", req.Operation)
+	}
+	if isNamespace(req) {
+		return v.guardMode(req)
 	}
 	if req.SubResource != "" && (req.Resource.Resource != "pods" || !judgedSubresources[req.SubResource]) {
 		return nil, outcome{}, badRequest("subresource %s/%s is not handled by /validate", req.Resource.Resource, req.SubResource)

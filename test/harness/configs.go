@@ -58,9 +58,27 @@ func ValidatingConfiguration(url string, caPEM []byte, failurePolicy admissionre
 			SideEffects:             ptr(admissionregistrationv1.SideEffectClassNone),
 			TimeoutSeconds:          ptr(int32(5)),
 			AdmissionReviewVersions: []string{"v1"},
+		}, {
+			// The guard of podpolicy.io/mode, as the chart registers it.
+			Name:         "mode-guard.podpolicy.io",
+			ClientConfig: admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: caPEM},
+			Rules: []admissionregistrationv1.RuleWithOperations{{
+				Operations: createUpdate,
+				Rule:       admissionregistrationv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"namespaces"}, Scope: ptr(admissionregistrationv1.ClusterScope)},
+			}},
+			MatchConditions:         []admissionregistrationv1.MatchCondition{{Name: "mode-label-changes", Expression: ModeChangeExpression}},
+			FailurePolicy:           ptr(admissionregistrationv1.Fail),
+			MatchPolicy:             ptr(admissionregistrationv1.Equivalent),
+			SideEffects:             ptr(admissionregistrationv1.SideEffectClassNone),
+			TimeoutSeconds:          ptr(int32(5)),
+			AdmissionReviewVersions: []string{"v1"},
 		}},
 	}
 }
+
+// ModeChangeExpression is the chart's CEL condition of a request that adds, changes or removes
+// a Namespace's podpolicy.io/mode label (charts/podpolicy/templates/_helpers.tpl).
+const ModeChangeExpression = `(oldObject == null || !has(oldObject.metadata.labels) || !('podpolicy.io/mode' in oldObject.metadata.labels) ? '' : oldObject.metadata.labels['podpolicy.io/mode']) != (!has(object.metadata.labels) || !('podpolicy.io/mode' in object.metadata.labels) ? '' : object.metadata.labels['podpolicy.io/mode'])`
 
 // MutatingConfiguration calls url when Pods are created, trusting caPEM.
 func MutatingConfiguration(url string, caPEM []byte, failurePolicy admissionregistrationv1.FailurePolicyType) *admissionregistrationv1.MutatingWebhookConfiguration {

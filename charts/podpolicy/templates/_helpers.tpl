@@ -162,3 +162,30 @@ a unit test keeps both equal to the rules podpolicy embeds).
 {{- define "podpolicy.builtinRules" -}}
 containers-required container-ports-unique resources-requests-required resources-limits-required probes-required probe-port-declared security-privileged security-privilege-escalation security-run-as-non-root security-read-only-root-filesystem security-capabilities security-seccomp security-apparmor security-proc-mount security-selinux host-namespaces host-ports host-process host-probes sysctls-safe host-path-volumes volume-types image-tag-pinned share-process-namespace inject-labels default-container-annotation
 {{- end }}
+
+{{/*
+A CEL expression, true when a Namespace request adds, changes or removes podpolicy.io/mode.
+*/}}
+{{- define "podpolicy.modeChangeExpression" -}}
+{{- $label := "'podpolicy.io/mode'" -}}
+(oldObject == null || !has(oldObject.metadata.labels) || !({{ $label }} in oldObject.metadata.labels) ? '' : oldObject.metadata.labels[{{ $label }}]) != (!has(object.metadata.labels) || !({{ $label }} in object.metadata.labels) ? '' : object.metadata.labels[{{ $label }}])
+{{- end }}
+
+{{/*
+The usernames of config.modeAdmins as a CEL list: its users, and its service accounts'
+usernames (system:serviceaccount:NAMESPACE:NAME).
+*/}}
+{{- define "podpolicy.modeAdminUsers" -}}
+{{- $admins := .Values.config.modeAdmins | default dict }}
+{{- $users := list }}
+{{- range ($admins.users | default list) }}{{ $users = append $users (printf "'%s'" .) }}{{ end }}
+{{- range ($admins.serviceAccounts | default list) }}{{ $users = append $users (printf "'system:serviceaccount:%s'" (replace "/" ":" .)) }}{{ end }}
+{{- printf "[%s]" (join ", " $users) }}
+{{- end }}
+
+{{- define "podpolicy.modeAdminGroups" -}}
+{{- $admins := .Values.config.modeAdmins | default dict }}
+{{- $groups := list }}
+{{- range ((hasKey $admins "groups") | ternary $admins.groups (list "system:masters")) }}{{ $groups = append $groups (printf "'%s'" .) }}{{ end }}
+{{- printf "[%s]" (join ", " $groups) }}
+{{- end }}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -207,4 +208,20 @@ func asStrings(v any) []string {
 		out = append(out, item.(string))
 	}
 	return out
+}
+
+// TestModeGuardMatchesOnlyModeChanges: the chart's guard webhook and policy call podpolicy
+// only for a change of podpolicy.io/mode, with the condition the e2e harness registers.
+func TestModeGuardMatchesOnlyModeChanges(t *testing.T) {
+	r := helm(t, "template", release, chartDir(), "--namespace", namespace, "--show-only", "templates/validatingwebhookconfiguration.yaml")
+	if r.ExitCode != 0 {
+		t.Fatalf("helm template: %s", r.Output())
+	}
+	if !strings.Contains(r.Stdout, "name: mode-guard.podpolicy.io") || !strings.Contains(r.Stdout, strconv.Quote(harness.ModeChangeExpression)) {
+		t.Errorf("the guard webhook's match condition is not the harness's %s:\n%s", harness.ModeChangeExpression, r.Stdout)
+	}
+	r = helm(t, "template", release, chartDir(), "--namespace", namespace, "--show-only", "templates/modeguard-policy.yaml")
+	if r.ExitCode == 0 {
+		t.Errorf("the ValidatingAdmissionPolicy rendered for a cluster that does not serve it:\n%s", r.Stdout)
+	}
 }
