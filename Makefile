@@ -53,10 +53,12 @@ unit:
 	$(GO) -C test/tools/image test -count=1 ./...
 
 ## conformance: OPA's own conformance suite (the pinned module's Rego v1 cases) on the compiled
-## evaluator, printing agree / refused / total and why each refused case is refused (it also
-## runs, silently, in unit)
+## evaluator, printing agree / refused / total and why each refused case is refused, and Pod
+## Security Admission's own fixtures judged by podpolicy check at their level, printing the
+## agreement and any check left unmapped (both also run, silently, in unit)
 conformance:
 	$(GO) test -count=1 -run '^TestConformance$$' -v ./policies/vm | grep -E '^(---|ok|FAIL)|conformance:|refused|built-ins|conformance_test.go'
+	$(GO) test -count=1 -run '^TestPodSecurityAdmissionFixtures$$' -v ./policies/check | grep -E '^(---|ok|FAIL)|psa_test.go'
 
 ## rego-test: the Rego unit tests of the library with coverage, through `podpolicy test`: on the
 ## evaluator serve uses (the compiled one) and on OPA's topdown, failing any test whose outcome differs
@@ -65,7 +67,8 @@ rego-test: build
 
 ## fuzz: a short coverage-guided run of each fuzz target (FUZZTIME each): AdmissionReview
 ## handling, manifest reading, JSON decoding, manifests against kubectl's YAML conversion, and
-## random objects judged by both evaluators; a crash or a disagreement fails the build and
+## random objects judged by both evaluators, and random exception sets that must never waive
+## more than their exceptions one by one; a crash or a disagreement fails the build and
 ## leaves its input under testdata/fuzz/, where it becomes a regression test
 FUZZTIME ?= 20s
 fuzz:
@@ -74,6 +77,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./policies/astjson
 	$(GO) test -run '^$$' -fuzz '^FuzzJSONMatchesKubectl$$' -fuzztime $(FUZZTIME) ./policies/manifest
 	$(GO) test -run '^$$' -fuzz '^FuzzEvaluatorsAgree$$' -fuzztime $(FUZZTIME) ./policies
+	$(GO) test -run '^$$' -fuzz '^FuzzExceptionsNeverWiden$$' -fuzztime $(FUZZTIME) ./policies
 
 ## e2e: the end-to-end suites on a real kube-apiserver + etcd with the real kubectl and helm:
 ## the webhook (test/e2e), the Helm chart with certificate management (test/e2e/chart), and
