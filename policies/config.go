@@ -45,7 +45,9 @@ type Config struct {
 	ModeAdmins Identities
 
 	actions map[string]Action
-	data    map[string]any
+	// enforceFrom holds, by rule, the time from which a rule set to warn or audit denies.
+	enforceFrom map[string]time.Time
+	data        map[string]any
 }
 
 // Action returns the action configured for a rule; deny when the config names none.
@@ -54,6 +56,28 @@ func (c *Config) Action(ruleID string) Action {
 		return a
 	}
 	return Deny
+}
+
+// ActionAt returns a rule's action at now: deny from its enforceFrom on, its configured
+// action before; and the date it will deny from, when one is set and not reached ("" else).
+func (c *Config) ActionAt(ruleID string, now time.Time) (Action, string) {
+	action := c.Action(ruleID)
+	from, dated := c.enforceFrom[ruleID]
+	if !dated || action == Deny || action == Off {
+		return action, ""
+	}
+	if !now.Before(from) {
+		return Deny, ""
+	}
+	return action, c.enforceFromText(ruleID)
+}
+
+// enforceFromText is a rule's enforceFrom as written in the config.
+func (c *Config) enforceFromText(ruleID string) string {
+	rules, _ := c.data["rules"].(map[string]any)
+	settings, _ := rules[ruleID].(map[string]any)
+	text, _ := settings["enforceFrom"].(string)
+	return text
 }
 
 // Exempt reports whether objects of a namespace are admitted untouched.
@@ -163,13 +187,20 @@ func asMap(m map[string]any, key string) map[string]any {
 // an action, and the data handed to the rules is converted to JSON types.
 func newConfig(merged map[string]any, cat *catalog) (*Config, error) {
 	rules := asMap(merged, "rules")
-	cfg := &Config{actions: map[string]Action{}}
+	cfg := &Config{actions: map[string]Action{}, enforceFrom: map[string]time.Time{}}
 	for _, id := range cat.ids() {
 		settings := asMap(rules, id)
 		if _, ok := settings["action"]; !ok {
 			settings["action"] = string(Deny)
 		}
 		cfg.actions[id] = Action(settings["action"].(string))
+		if from, ok := settings["enforceFrom"].(string); ok {
+			t, err := parseExpiry(from)
+			if err != nil {
+				return nil, fmt.Errorf("config: rules.%s.enforceFrom: %w", id, err)
+			}
+			cfg.enforceFrom[id] = t
+		}
 	}
 	var data any = merged
 	if err := util.RoundTrip(&data); err != nil {
@@ -197,6 +228,10 @@ func asList(v any) []any {
 	list, _ := v.([]any)
 	return list
 }
+
+// ParseDate reads a date of the config (an exception's expires, a rule's enforceFrom) or of
+// `podpolicy check --at`: a date (2027-03-01, the start of that day, UTC) or an RFC 3339 time.
+func ParseDate(s string) (time.Time, error) { return parseExpiry(s) }
 
 // parseExpiry accepts a date (2027-03-01, expiring at the start of that day, UTC) or an
 // RFC 3339 time.

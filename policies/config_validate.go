@@ -93,8 +93,17 @@ func (v *configValidator) rules(n *yaml.Node, field string) {
 		}
 		ruleDefaults, _ := defaults[key.Value].(map[string]any)
 		v.fields(value, field, nil, func(setting, settingValue *yaml.Node, field string) {
-			if setting.Value == "action" {
+			switch setting.Value {
+			case "action":
 				v.action(settingValue, field)
+				return
+			case "enforceFrom":
+				// A warn or audit rule denies from this date (or RFC 3339 time) on.
+				if settingValue.Kind != yaml.ScalarNode || settingValue.Tag != "!!str" {
+					v.fail(settingValue, field, "expected a date such as \"2027-03-01\" (quoted), got %s", kindName(settingValue))
+				} else if _, err := parseExpiry(settingValue.Value); err != nil {
+					v.fail(settingValue, field, "%v", err)
+				}
 				return
 			}
 			def, known := ruleDefaults[setting.Value]
@@ -193,7 +202,7 @@ func (v *configValidator) strings(n *yaml.Node, field string) {
 func settingNames(m map[string]any) []string {
 	var names []string
 	for name := range m {
-		if name != "action" {
+		if name != "action" && name != "enforceFrom" {
 			names = append(names, name)
 		}
 	}

@@ -143,7 +143,7 @@ func (e *Engine) Evaluate(ctx context.Context, in *normalize.Input, phases Phase
 		if err != nil {
 			return nil, fmt.Errorf("evaluate validation rules: %w", err)
 		}
-		if result.Violations, err = set.violations(found, in, e.opts.Now()); err != nil {
+		if result.Violations, result.Excepted, err = set.violations(found, in, e.opts.Now()); err != nil {
 			return nil, err
 		}
 	}

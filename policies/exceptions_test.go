@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestExceptionNamingAWorkloadCoversItsPods: an exception whose names match a controller above
@@ -58,5 +60,42 @@ func TestExceptionNamingAWorkloadCoversItsPods(t *testing.T) {
 	}
 	if got := rules([]string{"ne-prometheus-node-exporter-other"}); !slices.Contains(got, "host-namespaces") {
 		t.Errorf("a Pod of another owner is excepted: %v", got)
+	}
+}
+
+// TestEnforceFromTurnsAWarningIntoADenialOnItsDate: a rule set to warn with an enforceFrom
+// warns before that date, saying from when it will deny, and denies from it on, with no
+// reload; an exception still waives it, and reports its reason.
+func TestEnforceFromTurnsAWarningIntoADenialOnItsDate(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(config, []byte(`rules:
+  image-tag-pinned: {action: warn, enforceFrom: "2027-03-01"}
+exceptions:
+  - {rule: image-tag-pinned, names: [legacy], reason: "the legacy shop tags by date"}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2027, 2, 28, 23, 59, 0, 0, time.UTC)
+	e := newTestEngine(t, Options{ConfigFile: config, Now: func() time.Time { return now }})
+	judge := func(name string) *Result {
+		spec := readYAML(t, "testdata/pod-spec.yaml")
+		at(spec, "containers", 0)["image"] = "registry.example.com/shop/web:latest"
+		pod := object(0, spec)
+		at(pod, "metadata")["name"] = name
+		return evaluate(t, e, pod, "shop")
+	}
+	before := judge("web")
+	if got := before.WithAction(Warn); len(got) != 1 || got[0].EnforceFrom != "2027-03-01" ||
+		!strings.HasSuffix(got[0].String(), "; this will be denied from 2027-03-01") {
+		t.Errorf("before the date: %+v", before.Violations)
+	}
+	now = time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	after := judge("web")
+	if got := after.WithAction(Deny); len(got) != 1 || got[0].Rule != "image-tag-pinned" || got[0].EnforceFrom != "" {
+		t.Errorf("from the date: %+v", after.Violations)
+	}
+	excepted := judge("legacy")
+	if len(excepted.Violations) != 0 || len(excepted.Excepted) != 1 || excepted.Excepted[0].Reason != "the legacy shop tags by date" {
+		t.Errorf("excepted: violations %+v, excepted %+v", excepted.Violations, excepted.Excepted)
 	}
 }

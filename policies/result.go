@@ -17,6 +17,9 @@ type Violation struct {
 	Path        string `json:"path"`
 	Message     string `json:"message"`
 	Remediation string `json:"remediation"`
+	// EnforceFrom is the date a warn or audit violation will be denied from, when the rule's
+	// config sets one not yet reached.
+	EnforceFrom string `json:"enforceFrom,omitempty"`
 }
 
 // String formats the violation as podpolicy reports it everywhere:
@@ -36,7 +39,17 @@ func (v *Violation) String() string {
 	b.WriteString(v.Path)
 	b.WriteString("); fix: ")
 	b.WriteString(v.Remediation)
+	if v.EnforceFrom != "" {
+		b.WriteString("; this will be denied from ")
+		b.WriteString(v.EnforceFrom)
+	}
 	return b.String()
+}
+
+// Excepted is a violation an exception waived, with the exception's reason.
+type Excepted struct {
+	Violation
+	Reason string `json:"reason"`
 }
 
 // PatchOperation is one JSON Patch (RFC 6902) operation.
@@ -60,6 +73,8 @@ type Result struct {
 	Exempt bool
 	// Violations holds every violation not waived by an exception, sorted by rule then path.
 	Violations []Violation
+	// Excepted holds the violations exceptions waived, sorted likewise.
+	Excepted []Excepted
 	// Mutations holds the patches of the mutation rules, sorted by rule.
 	Mutations []Mutation
 }
@@ -85,10 +100,13 @@ func (r *Result) Patch() []PatchOperation {
 }
 
 func sortViolations(vs []Violation) {
-	sort.SliceStable(vs, func(i, j int) bool {
-		if vs[i].Rule != vs[j].Rule {
-			return vs[i].Rule < vs[j].Rule
-		}
-		return vs[i].Path < vs[j].Path
-	})
+	sort.SliceStable(vs, func(i, j int) bool { return compareViolations(&vs[i], &vs[j]) < 0 })
+}
+
+// compareViolations orders violations by rule, then path.
+func compareViolations(a, b *Violation) int {
+	if a.Rule != b.Rule {
+		return strings.Compare(a.Rule, b.Rule)
+	}
+	return strings.Compare(a.Path, b.Path)
 }

@@ -16,18 +16,19 @@ import (
 // {container, path, message, fix}) into Violations: metadata from the catalog, action from the
 // config, paths made relative to the object, exceptions applied, sorted. A violation of the
 // wrong shape, which the load-time check could not see, fails the evaluation.
-func (s *policySet) violations(found map[string]any, in *normalize.Input, now time.Time) ([]Violation, error) {
+func (s *policySet) violations(found map[string]any, in *normalize.Input, now time.Time) ([]Violation, []Excepted, error) {
 	var out []Violation
+	var excepted []Excepted
 	for pkg, raw := range found {
 		rule := s.catalog.byPackage[pkg]
 		if rule == nil {
 			continue
 		}
-		action := s.config.Action(rule.ID)
+		action, enforceFrom := s.config.ActionAt(rule.ID, now)
 		for _, item := range asList(raw) {
 			fields, err := itemFields(rule, "violation", item, violationFields)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			v := Violation{
 				Rule:        rule.ID,
@@ -39,18 +40,21 @@ func (s *policySet) violations(found map[string]any, in *normalize.Input, now ti
 				Path:        objectPath(in, stringOf(fields["path"])),
 				Message:     stringOf(fields["message"]),
 				Remediation: stringOf(fields["fix"]),
+				EnforceFrom: enforceFrom,
 			}
 			if v.Remediation == "" {
 				v.Remediation = rule.Remediation
 			}
-			if s.excepted(&v, in, now) {
+			if reason, ok := s.excepted(&v, in, now); ok {
+				excepted = append(excepted, Excepted{Violation: v, Reason: reason})
 				continue
 			}
 			out = append(out, v)
 		}
 	}
 	sortViolations(out)
-	return out, nil
+	slices.SortStableFunc(excepted, func(a, b Excepted) int { return compareViolations(&a.Violation, &b.Violation) })
+	return out, excepted, nil
 }
 
 // itemFields checks one element a rule produced against its contract.
@@ -84,17 +88,18 @@ func objectPath(in *normalize.Input, rel string) string {
 	return joinField(in.SpecPath, rel)
 }
 
-func (s *policySet) excepted(v *Violation, in *normalize.Input, now time.Time) bool {
+// excepted reports whether an exception waives v, and the reason of the first that does.
+func (s *policySet) excepted(v *Violation, in *normalize.Input, now time.Time) (string, bool) {
 	if len(s.config.Exceptions) == 0 {
-		return false
+		return "", false
 	}
 	image := containerImage(in.Pod, v.Container)
 	for i := range s.config.Exceptions {
 		if s.config.Exceptions[i].matches(v, in.Namespace, image, in.Owners, now) {
-			return true
+			return s.config.Exceptions[i].Reason, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // containerImage returns the image of the named container of a pod ("" when none).

@@ -19,6 +19,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	evaluator := fs.String("evaluator", string(policies.Auto), evaluatorUsage)
 	output := fs.String("o", "text", "output format: text, json or sarif")
 	namespace := fs.String("namespace", check.DefaultNamespace, "namespace of the objects that name none, as kubectl apply -n would create them")
+	at := fs.String("at", "", "judge as of this date (2027-03-02) or RFC 3339 time: rules' enforceFrom and exceptions' expires; now when empty")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -31,7 +32,12 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "podpolicy check: -o %q: want text, json or sarif\n", *output)
 		return exitUsage
 	}
-	engine, err := policies.New(ctx, policies.Options{PolicyDirs: policyDirs, ConfigFile: *configFile, Evaluator: policies.Evaluator(*evaluator)})
+	now, err := clockAt(*at)
+	if err != nil {
+		fmt.Fprintf(stderr, "podpolicy check: --at: %v\n", err)
+		return exitUsage
+	}
+	engine, err := policies.New(ctx, policies.Options{PolicyDirs: policyDirs, ConfigFile: *configFile, Evaluator: policies.Evaluator(*evaluator), Now: now})
 	if err != nil {
 		fmt.Fprintf(stderr, "podpolicy check: %v\n", err)
 		return check.ExitError

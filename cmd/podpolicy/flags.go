@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
+
+	"github.com/podpolicy/podpolicy/policies"
 )
 
 // stringList is a repeatable string flag.
@@ -30,3 +33,16 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 
 // evaluatorUsage documents --evaluator, shared by serve and check.
 const evaluatorUsage = "how the policies run: auto (the compiled evaluator, or OPA's topdown for a policy set it refuses), compiled (OPA's query plan, fast; refuses to load what it cannot run) or topdown (OPA's interpreter)"
+
+// clockAt returns a clock stopped at a date (2027-03-02, the start of that day in UTC) or an
+// RFC 3339 time; nil (the real clock) for "".
+func clockAt(at string) (func() time.Time, error) {
+	if at == "" {
+		return nil, nil
+	}
+	t, err := policies.ParseDate(at)
+	if err != nil {
+		return nil, err
+	}
+	return func() time.Time { return t }, nil
+}

@@ -198,3 +198,24 @@ func TestPostRenderPassesACompliantReleaseAndRefusesAViolatingOne(t *testing.T) 
 		t.Errorf("broken manifests: exit %d\n%s", code, stderr)
 	}
 }
+
+// TestCheckAtADate: check --at judges as of a date: a warn rule with enforceFrom warns before
+// it and denies from it.
+func TestCheckAtADate(t *testing.T) {
+	config := t.TempDir() + "/config.yaml"
+	if err := os.WriteFile(config, []byte("rules:\n  image-tag-pinned: {action: warn, enforceFrom: \"2027-03-01\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: w}\nspec:\n  containers: [{name: a, image: \"nginx:latest\"}]\n"
+	code, stdout, _ := runCLI(t, pod, "check", "-f", "-", "--config", config, "--at", "2027-02-28")
+	if !strings.Contains(stdout, "warn [image-tag-pinned]") || !strings.Contains(stdout, "this will be denied from 2027-03-01") {
+		t.Errorf("--at 2027-02-28: exit %d\n%s", code, stdout)
+	}
+	_, stdout, _ = runCLI(t, pod, "check", "-f", "-", "--config", config, "--at", "2027-03-02")
+	if !strings.Contains(stdout, "deny [image-tag-pinned]") {
+		t.Errorf("--at 2027-03-02:\n%s", stdout)
+	}
+	if code, _, stderr := runCLI(t, pod, "check", "-f", "-", "--at", "tomorrow"); code != 2 || !strings.Contains(stderr, `--at: "tomorrow" is neither a date`) {
+		t.Errorf("--at tomorrow: exit %d, %s", code, stderr)
+	}
+}
