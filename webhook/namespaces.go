@@ -7,6 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/podpolicy/podpolicy/policies"
 )
 
 // NamespaceLabels returns the labels of a namespace.
@@ -14,9 +16,8 @@ type NamespaceLabels interface {
 	Labels(ctx context.Context, namespace string) (map[string]string, error)
 }
 
-// ModeLabel is the Namespace label that softens podpolicy in that namespace: warn turns
-// denials into warnings, audit only logs and counts violations.
-const ModeLabel = "podpolicy.io/mode"
+// ModeLabel is the Namespace label that softens podpolicy in that namespace.
+const ModeLabel = policies.ModeLabel
 
 // cachedNamespaces reads Namespaces from an informer cache, and from the API server when the
 // cache does not hold one yet (a namespace created a moment before its first Pod).

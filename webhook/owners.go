@@ -2,12 +2,10 @@ package webhook
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/open-policy-agent/opa/v1/ast"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -66,7 +64,7 @@ func (d *deps) ownerNames(ctx context.Context, req *admissionRequest, in *normal
 	if d.owners == nil || !createdByController(req.UserInfo.Username) {
 		return nil
 	}
-	refs, err := ownerReferences(in)
+	refs, err := normalize.OwnerReferences(in.Metadata)
 	if err != nil {
 		d.log.Info("owner references not read; judging the object on its own", "uid", req.UID, "reason", err.Error())
 		return nil
@@ -90,27 +88,4 @@ func (d *deps) ownerNames(ctx context.Context, req *admissionRequest, in *normal
 		names[i] = r.Name
 	}
 	return names
-}
-
-// ownerReferences reads metadata.ownerReferences of a normalised object.
-func ownerReferences(in *normalize.Input) ([]metav1.OwnerReference, error) {
-	list, ok := normalize.Value(in.Metadata, "ownerReferences").(*ast.Array)
-	if !ok {
-		return nil, nil
-	}
-	var r normalize.Reader
-	refs := make([]metav1.OwnerReference, 0, list.Len())
-	for i := range list.Len() {
-		parent := fmt.Sprintf("metadata.ownerReferences[%d]", i)
-		item, ok := list.Elem(i).Value.(ast.Object)
-		if !ok {
-			return nil, fmt.Errorf("%s: expected an object", parent)
-		}
-		refs = append(refs, metav1.OwnerReference{
-			APIVersion: r.String(item, "apiVersion", parent), Kind: r.String(item, "kind", parent),
-			Name: r.String(item, "name", parent), UID: types.UID(r.String(item, "uid", parent)),
-			Controller: r.Bool(item, "controller", parent),
-		})
-	}
-	return refs, r.Err
 }

@@ -85,7 +85,7 @@ func (v *validator) decide(ctx context.Context, req *admissionRequest) (*admissi
 		}
 	}
 	if len(violations) > 0 {
-		violations = soften(violations, v.namespaceLabels(ctx, req.Namespace)[ModeLabel])
+		violations = policies.Soften(violations, v.namespaceLabels(ctx, req.Namespace)[ModeLabel])
 	}
 	return v.respond(req, in, violations)
 }
@@ -136,22 +136,6 @@ func (d *deps) namespaceLabels(ctx context.Context, namespace string) map[string
 		}
 	}
 	return labels
-}
-
-// soften applies a namespace mode: warn turns denials into warnings, audit turns denials and
-// warnings into audit entries. Any other value leaves the configured actions.
-func soften(violations []policies.Violation, mode string) []policies.Violation {
-	if mode != string(policies.Warn) && mode != string(policies.Audit) {
-		return violations
-	}
-	out := make([]policies.Violation, len(violations))
-	for i, v := range violations {
-		if v.Action == policies.Deny || (mode == string(policies.Audit) && v.Action == policies.Warn) {
-			v.Action = policies.Action(mode)
-		}
-		out[i] = v
-	}
-	return out
 }
 
 func (v *validator) respond(req *admissionRequest, in *normalize.Input, violations []policies.Violation) (*admissionv1.AdmissionResponse, outcome, error) {

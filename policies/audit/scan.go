@@ -1,0 +1,341 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/astjson"
+	"github.com/podpolicy/podpolicy/policies/normalize"
+	"github.com/podpolicy/podpolicy/policies/owners"
+)
+
+// Options configure a scan.
+type Options struct {
+	// Engine judges the objects, with its config, exceptions and exemptions.
+	Engine *policies.Engine
+	// Lister reads the cluster.
+	Lister Lister
+	// Namespace limits the scan to one namespace ("" for all).
+	Namespace string
+	// PageSize is how many objects a list page holds; 500 when zero.
+	PageSize int
+	// DutyCycle bounds the share of one core the scan takes: after each page it pauses as long
+	// as the page took times (1-DutyCycle)/DutyCycle. 1 (or 0) never pauses.
+	DutyCycle float64
+}
+
+// Ref names an object of the cluster.
+type Ref struct {
+	APIVersion, Kind, Namespace, Name string
+	UID                               types.UID
+}
+
+func (r Ref) String() string { return r.Kind + " " + r.Namespace + "/" + r.Name }
+
+// Finding is what the audit found for one top owner: its template's verdict, and the Pods
+// whose verdict differs from it (or a Pod without an owner, which is its own top owner).
+type Finding struct {
+	Owner Ref
+	// Violations are the owner's (or bare Pod's), after the namespace's mode, with their paths
+	// in the owner object; Kind and Name name the owner.
+	Violations []policies.Violation
+	// Excepted are the violations exceptions waived.
+	Excepted []policies.Excepted
+	// Error says why the owner could not be judged (a field of the wrong shape, named).
+	Error string
+	// Pods counts the owner's Pods that were judged.
+	Pods int
+	// PodViolations are violations of the owner's Pods that its template does not have; their
+	// Kind and Name name the Pod.
+	PodViolations []policies.Violation
+}
+
+// Run is one complete scan.
+type Run struct {
+	Findings []*Finding
+	// Objects counts the objects judged: top owners and Pods.
+	Objects  int
+	Started  time.Time
+	Duration time.Duration
+}
+
+// scan is the state of one scan.
+type scan struct {
+	opts   Options
+	modes  map[string]string // namespace -> podpolicy.io/mode
+	tops   map[types.UID]*Finding
+	// owned maps an intermediate owner (a Deployment's ReplicaSet, a CronJob's Job) to its top
+	// owner's finding, with the intermediate's name for exceptions that name it.
+	owned  map[types.UID]ownedBy
+	run    *Run
+}
+
+type ownedBy struct {
+	top  *Finding
+	name string
+}
+
+// Scan judges the cluster once. An error means the scan is incomplete: its findings must not
+// replace a complete one's.
+func Scan(ctx context.Context, opts Options) (*Run, error) {
+	if opts.PageSize <= 0 {
+		opts.PageSize = 500
+	}
+	s := &scan{opts: opts, modes: map[string]string{}, tops: map[types.UID]*Finding{}, owned: map[types.UID]ownedBy{}, run: &Run{Started: time.Now()}}
+	if err := s.listNamespaces(ctx); err != nil {
+		return nil, err
+	}
+	for _, r := range workloads {
+		if err := s.list(ctx, r, s.workload); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.list(ctx, pods, s.pod); err != nil {
+		return nil, err
+	}
+	for _, f := range s.tops {
+		s.run.Findings = append(s.run.Findings, f)
+	}
+	slices.SortFunc(s.run.Findings, func(a, b *Finding) int {
+		return strings.Compare(a.Owner.Namespace+"/"+a.Owner.Kind+"/"+a.Owner.Name, b.Owner.Namespace+"/"+b.Owner.Kind+"/"+b.Owner.Name)
+	})
+	s.run.Duration = time.Since(s.run.Started)
+	return s.run, nil
+}
+
+// list pages through a resource, handing each item, with its apiVersion and kind set, to each.
+func (s *scan) list(ctx context.Context, r Resource, each func(ctx context.Context, obj ast.Object) error) error {
+	cont := ""
+	for {
+		start := time.Now()
+		data, err := page(ctx, s.opts.Lister, r, s.opts.Namespace, cont, s.opts.PageSize)
+		if err != nil {
+			return err
+		}
+		list, err := normalize.Decode(data)
+		if err != nil {
+			return fmt.Errorf("list %s: %w", r.Plural, err)
+		}
+		var reader normalize.Reader
+		items, _ := normalize.Value(list, "items").(*ast.Array)
+		for i := range lengthOf(items) {
+			obj, ok := items.Elem(i).Value.(ast.Object)
+			if !ok {
+				continue
+			}
+			obj.Insert(astjson.Key("apiVersion"), ast.StringTerm(r.APIVersion))
+			obj.Insert(astjson.Key("kind"), ast.StringTerm(r.Kind))
+			if err := each(ctx, obj); err != nil {
+				return err
+			}
+		}
+		cont = reader.String(reader.Object(list, "metadata", ""), "continue", "metadata")
+		s.pace(time.Since(start))
+		if cont == "" {
+			return nil
+		}
+	}
+}
+
+// pace pauses after a page so that the scan takes at most its duty cycle of a core.
+func (s *scan) pace(took time.Duration) {
+	if d := s.opts.DutyCycle; d > 0 && d < 1 {
+		time.Sleep(time.Duration(float64(took) * (1 - d) / d))
+	}
+}
+
+func (s *scan) listNamespaces(ctx context.Context) error {
+	cont := ""
+	for {
+		ns := ""
+		if s.opts.Namespace != "" {
+			// One namespace: read just it, as a list of one.
+			ns = s.opts.Namespace
+		}
+		data, err := page(ctx, s.opts.Lister, namespaces, "", cont, s.opts.PageSize)
+		if err != nil {
+			return err
+		}
+		list, err := normalize.Decode(data)
+		if err != nil {
+			return fmt.Errorf("list namespaces: %w", err)
+		}
+		var r normalize.Reader
+		items, _ := normalize.Value(list, "items").(*ast.Array)
+		for i := range lengthOf(items) {
+			obj, _ := items.Elem(i).Value.(ast.Object)
+			meta := r.Object(obj, "metadata", "")
+			name := r.String(meta, "name", "metadata")
+			if ns == "" || name == ns {
+				s.modes[name] = r.String(r.Object(meta, "labels", "metadata"), policies.ModeLabel, "metadata.labels")
+			}
+		}
+		if cont = r.String(r.Object(list, "metadata", ""), "continue", "metadata"); cont == "" {
+			return nil
+		}
+	}
+}
+
+// meta reads the identity and the controller of a listed object.
+func meta(obj ast.Object) (Ref, *owners.Ref, error) {
+	var r normalize.Reader
+	m := r.Object(obj, "metadata", "")
+	ref := Ref{
+		APIVersion: r.String(obj, "apiVersion", ""), Kind: r.String(obj, "kind", ""),
+		Namespace: r.String(m, "namespace", "metadata"), Name: r.String(m, "name", "metadata"),
+		UID: types.UID(r.String(m, "uid", "metadata")),
+	}
+	refs, err := normalize.OwnerReferences(m)
+	if err != nil {
+		return ref, nil, err
+	}
+	if c, ok := owners.Controller(refs); ok {
+		return ref, &c, r.Err
+	}
+	return ref, nil, r.Err
+}
+
+// workload handles a listed workload: an object owned by another listed one (a ReplicaSet of
+// a Deployment) is indexed under its top owner; any other is a top owner, judged.
+func (s *scan) workload(ctx context.Context, obj ast.Object) error {
+	ref, controller, err := meta(obj)
+	if err != nil {
+		return s.topFailed(ref, err)
+	}
+	if controller != nil {
+		if top := s.topOf(controller.UID); top != nil {
+			s.owned[ref.UID] = ownedBy{top: top, name: ref.Name}
+			return nil
+		}
+	}
+	f := &Finding{Owner: ref}
+	s.tops[ref.UID] = f
+	result, err := s.judge(ctx, obj, ref.Namespace, nil)
+	if err != nil || result == nil {
+		if err != nil {
+			f.Error = err.Error()
+		}
+		return nil
+	}
+	f.Violations, f.Excepted = result.Violations, result.Excepted
+	return nil
+}
+
+// topOf finds the top owner's finding of a listed object by its UID.
+func (s *scan) topOf(uid types.UID) *Finding {
+	if f, ok := s.tops[uid]; ok {
+		return f
+	}
+	if o, ok := s.owned[uid]; ok {
+		return o.top
+	}
+	return nil
+}
+
+func (s *scan) topFailed(ref Ref, err error) error {
+	s.tops[ref.UID] = &Finding{Owner: ref, Error: err.Error()}
+	return nil
+}
+
+// pod handles a listed Pod: judged, and grouped under its top owner, to whose findings it adds
+// only what its owner's template does not have; a Pod without a listed owner is a top owner.
+func (s *scan) pod(ctx context.Context, obj ast.Object) error {
+	ref, controller, err := meta(obj)
+	if err != nil {
+		return s.topFailed(ref, err)
+	}
+	var top *Finding
+	var chain []string
+	if controller != nil {
+		if f, ok := s.tops[controller.UID]; ok {
+			top, chain = f, []string{f.Owner.Name}
+		} else if o, ok := s.owned[controller.UID]; ok {
+			top, chain = o.top, []string{o.name, o.top.Owner.Name}
+		}
+	}
+	result, err := s.judge(ctx, obj, ref.Namespace, chain)
+	if top == nil {
+		f := &Finding{Owner: ref}
+		s.tops[ref.UID] = f
+		if err != nil {
+			f.Error = err.Error()
+		} else if result != nil {
+			f.Violations, f.Excepted = result.Violations, result.Excepted
+		}
+		return nil
+	}
+	top.Pods++
+	if err != nil {
+		top.PodViolations = append(top.PodViolations, policies.Violation{Kind: "Pod", Name: ref.Name, Rule: "podpolicy", Message: err.Error()})
+		return nil
+	}
+	if result == nil {
+		return nil
+	}
+	template := map[string]bool{}
+	for _, v := range top.Violations {
+		template[relativeKey(v)] = true
+	}
+	for _, v := range result.Violations {
+		if !template[relativeKey(v)] {
+			top.PodViolations = append(top.PodViolations, v)
+		}
+	}
+	return nil
+}
+
+// judge normalises and evaluates an object as admission would at its CREATE, in its
+// namespace's mode; nil for an exempt namespace, an error for an object that cannot be
+// normalised (naming the field) or evaluated.
+func (s *scan) judge(ctx context.Context, obj ast.Object, namespace string, ownerNames []string) (*policies.Result, error) {
+	mode, known := s.modes[namespace]
+	if !known && s.opts.Namespace != "" && namespace != s.opts.Namespace {
+		return nil, nil
+	}
+	in, err := normalize.NewInput(obj, "CREATE")
+	if errors.Is(err, normalize.ErrUnsupportedKind) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	in.Namespace, in.Owners = namespace, ownerNames
+	result, err := s.opts.Engine.Evaluate(ctx, in, policies.Validate)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	s.run.Objects++
+	if result.Exempt {
+		return nil, nil
+	}
+	result.Violations = policies.Soften(result.Violations, mode)
+	return result, nil
+}
+
+// relativeKey identifies a violation whatever object holds the pod spec: its rule, container,
+// message, action and path below the pod spec (or metadata).
+func relativeKey(v policies.Violation) string {
+	path := v.Path
+	for _, prefix := range []string{"spec.jobTemplate.spec.template.", "spec.template.", ""} {
+		if rest, ok := strings.CutPrefix(path, prefix); ok && (strings.HasPrefix(rest, "spec.") || strings.HasPrefix(rest, "metadata.")) {
+			path = rest
+			break
+		}
+	}
+	return strings.Join([]string{v.Rule, v.Container, path, v.Message, string(v.Action)}, "\x00")
+}
+
+func lengthOf(a *ast.Array) int {
+	if a == nil {
+		return 0
+	}
+	return a.Len()
+}

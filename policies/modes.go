@@ -1,0 +1,21 @@
+package policies
+
+// ModeLabel is the Namespace label that softens podpolicy in that namespace: warn turns
+// denials into warnings, audit only logs and counts violations.
+const ModeLabel = "podpolicy.io/mode"
+
+// Soften applies a namespace mode: warn turns denials into warnings, audit turns denials and
+// warnings into audit entries. Any other value leaves the configured actions.
+func Soften(violations []Violation, mode string) []Violation {
+	if mode != string(Warn) && mode != string(Audit) {
+		return violations
+	}
+	out := make([]Violation, len(violations))
+	for i, v := range violations {
+		if v.Action == Deny || (mode == string(Audit) && v.Action == Warn) {
+			v.Action = Action(mode)
+		}
+		out[i] = v
+	}
+	return out
+}
