@@ -105,6 +105,20 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	if opts.HealthAddr != "0" {
 		start("health server", healthServer(opts.HealthAddr, server.StartedChecker(), &shuttingDown))
 	}
+	if opts.Audit.Interval > 0 {
+		if cfg == nil {
+			return errors.New("--audit-interval needs the Kubernetes API (--kubeconfig, or in a cluster)")
+		}
+		auditMetrics, err := NewAuditMetrics(ctrlmetrics.Registry)
+		if err != nil {
+			return fmt.Errorf("register audit metrics: %w", err)
+		}
+		a, err := newAuditor(engine, cfg, opts.Audit, auditMetrics, log.WithName("audit"))
+		if err != nil {
+			return err
+		}
+		start("audit", a.run)
+	}
 	r := &reloader{engine: engine, configFile: opts.ConfigFile, policyDirs: opts.PolicyDirs, interval: opts.ReloadInterval, metrics: metrics, log: log.WithName("reload")}
 	start("reloader", func(ctx context.Context) error { r.run(ctx); return nil })
 

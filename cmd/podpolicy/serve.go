@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/audit"
 	"github.com/podpolicy/podpolicy/webhook"
 )
 
@@ -34,6 +36,15 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.BoolVar(&opts.EnablePprof, "enable-pprof", false, "serve /debug/pprof/ on the metrics address")
 	fs.StringVar((*string)(&opts.Evaluator), "evaluator", string(policies.Auto), evaluatorUsage)
 
+	var auditExclude string
+	fs.DurationVar(&opts.Audit.Interval, "audit-interval", 0, "how often the background audit judges what runs and writes openreports Reports; 0 turns it off")
+	fs.StringVar(&opts.Audit.LeaseNamespace, "audit-lease-namespace", os.Getenv("POD_NAMESPACE"), "namespace of the Lease that elects the one replica that audits (in a cluster: the Pod's own)")
+	fs.StringVar(&opts.Audit.LeaseName, "audit-lease-name", "podpolicy-audit", "name of the audit Lease")
+	fs.IntVar(&opts.Audit.MaxResults, "audit-max-results", audit.DefaultMaxResults, "most results in one Report; the summary still counts the rest")
+	fs.BoolVar(&opts.Audit.DeleteClean, "audit-delete-clean", false, "delete (do not write) the Report of an owner with nothing to act on")
+	fs.Float64Var(&opts.Audit.DutyCycle, "audit-duty-cycle", 0.5, "share of one core an audit may take: it pauses after each list page")
+	fs.IntVar(&opts.Audit.PageSize, "audit-page-size", 500, "objects read by one list request of the audit")
+	fs.StringVar(&auditExclude, "audit-exclude-namespaces", "", "comma-separated namespaces not audited (those the webhook configurations exclude)")
 	var tls webhook.SelfManagedTLS
 	var selfManaged bool
 	var extraDNS, extraIPs string
@@ -61,6 +72,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 		return exitUsage
 	}
 	opts.PolicyDirs = policyDirs
+	opts.Audit.ExcludeNamespaces = splitList(auditExclude)
 	if selfManaged {
 		tls.ExtraDNSNames, tls.ExtraIPs = splitList(extraDNS), splitList(extraIPs)
 		opts.TLS = &tls

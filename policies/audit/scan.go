@@ -27,6 +27,9 @@ type Options struct {
 	Namespace string
 	// PageSize is how many objects a list page holds; 500 when zero.
 	PageSize int
+	// ExcludeNamespaces are not audited: the namespaces the webhook configurations exclude,
+	// which admission never judges.
+	ExcludeNamespaces []string
 	// DutyCycle bounds the share of one core the scan takes: after each page it pauses as long
 	// as the page took times (1-DutyCycle)/DutyCycle. 1 (or 0) never pauses.
 	DutyCycle float64
@@ -56,6 +59,13 @@ type Finding struct {
 	// PodViolations are violations of the owner's Pods that its template does not have; their
 	// Kind and Name name the Pod.
 	PodViolations []policies.Violation
+	// PodErrors say why Pods of the owner could not be judged.
+	PodErrors []PodError
+}
+
+// PodError is a Pod that could not be judged.
+type PodError struct {
+	Name, Error string
 }
 
 // Run is one complete scan.
@@ -69,13 +79,13 @@ type Run struct {
 
 // scan is the state of one scan.
 type scan struct {
-	opts   Options
-	modes  map[string]string // namespace -> podpolicy.io/mode
-	tops   map[types.UID]*Finding
+	opts  Options
+	modes map[string]string // namespace -> podpolicy.io/mode
+	tops  map[types.UID]*Finding
 	// owned maps an intermediate owner (a Deployment's ReplicaSet, a CronJob's Job) to its top
 	// owner's finding, with the intermediate's name for exceptions that name it.
-	owned  map[types.UID]ownedBy
-	run    *Run
+	owned map[types.UID]ownedBy
+	run   *Run
 }
 
 type ownedBy struct {
@@ -152,14 +162,10 @@ func (s *scan) pace(took time.Duration) {
 	}
 }
 
+// listNamespaces reads each namespace's podpolicy.io/mode label.
 func (s *scan) listNamespaces(ctx context.Context) error {
 	cont := ""
 	for {
-		ns := ""
-		if s.opts.Namespace != "" {
-			// One namespace: read just it, as a list of one.
-			ns = s.opts.Namespace
-		}
 		data, err := page(ctx, s.opts.Lister, namespaces, "", cont, s.opts.PageSize)
 		if err != nil {
 			return err
@@ -173,10 +179,7 @@ func (s *scan) listNamespaces(ctx context.Context) error {
 		for i := range lengthOf(items) {
 			obj, _ := items.Elem(i).Value.(ast.Object)
 			meta := r.Object(obj, "metadata", "")
-			name := r.String(meta, "name", "metadata")
-			if ns == "" || name == ns {
-				s.modes[name] = r.String(r.Object(meta, "labels", "metadata"), policies.ModeLabel, "metadata.labels")
-			}
+			s.modes[r.String(meta, "name", "metadata")] = r.String(r.Object(meta, "labels", "metadata"), policies.ModeLabel, "metadata.labels")
 		}
 		if cont = r.String(r.Object(list, "metadata", ""), "continue", "metadata"); cont == "" {
 			return nil
@@ -207,6 +210,9 @@ func meta(obj ast.Object) (Ref, *owners.Ref, error) {
 // a Deployment) is indexed under its top owner; any other is a top owner, judged.
 func (s *scan) workload(ctx context.Context, obj ast.Object) error {
 	ref, controller, err := meta(obj)
+	if s.skipped(ref.Namespace) {
+		return nil
+	}
 	if err != nil {
 		return s.topFailed(ref, err)
 	}
@@ -229,6 +235,12 @@ func (s *scan) workload(ctx context.Context, obj ast.Object) error {
 	return nil
 }
 
+// skipped reports whether a namespace is not audited: excluded from the webhooks, or exempt
+// by the config (admission lets its objects through untouched).
+func (s *scan) skipped(namespace string) bool {
+	return slices.Contains(s.opts.ExcludeNamespaces, namespace) || s.opts.Engine.Config().Exempt(namespace)
+}
+
 // topOf finds the top owner's finding of a listed object by its UID.
 func (s *scan) topOf(uid types.UID) *Finding {
 	if f, ok := s.tops[uid]; ok {
@@ -249,6 +261,9 @@ func (s *scan) topFailed(ref Ref, err error) error {
 // only what its owner's template does not have; a Pod without a listed owner is a top owner.
 func (s *scan) pod(ctx context.Context, obj ast.Object) error {
 	ref, controller, err := meta(obj)
+	if s.skipped(ref.Namespace) {
+		return nil
+	}
 	if err != nil {
 		return s.topFailed(ref, err)
 	}
@@ -274,7 +289,7 @@ func (s *scan) pod(ctx context.Context, obj ast.Object) error {
 	}
 	top.Pods++
 	if err != nil {
-		top.PodViolations = append(top.PodViolations, policies.Violation{Kind: "Pod", Name: ref.Name, Rule: "podpolicy", Message: err.Error()})
+		top.PodErrors = append(top.PodErrors, PodError{Name: ref.Name, Error: err.Error()})
 		return nil
 	}
 	if result == nil {
@@ -296,10 +311,7 @@ func (s *scan) pod(ctx context.Context, obj ast.Object) error {
 // namespace's mode; nil for an exempt namespace, an error for an object that cannot be
 // normalised (naming the field) or evaluated.
 func (s *scan) judge(ctx context.Context, obj ast.Object, namespace string, ownerNames []string) (*policies.Result, error) {
-	mode, known := s.modes[namespace]
-	if !known && s.opts.Namespace != "" && namespace != s.opts.Namespace {
-		return nil, nil
-	}
+	mode := s.modes[namespace]
 	in, err := normalize.NewInput(obj, "CREATE")
 	if errors.Is(err, normalize.ErrUnsupportedKind) {
 		return nil, nil

@@ -185,3 +185,32 @@ func (o *ObjectResult) File() string {
 	}
 	return o.doc.File
 }
+
+// uri is where an object is: its file, or, for an object read from the cluster, its
+// kubernetes:// address (namespace, kind and name).
+func (o *ObjectResult) uri() string {
+	if file := o.File(); file != "" {
+		return file
+	}
+	return "kubernetes://" + o.Namespace + "/" + o.Kind + "/" + o.Name
+}
+
+// AddObject adds the outcome of an object that was not read from a manifest (a workload read
+// from the cluster by `podpolicy audit`), counting it in the summary.
+func (r *Report) AddObject(o ObjectResult) {
+	if o.Violations == nil {
+		o.Violations = []policies.Violation{}
+	}
+	if o.Mutations == nil {
+		o.Mutations = []policies.Mutation{}
+	}
+	r.Results = append(r.Results, o)
+	r.Summary.Objects++
+	result := policies.Result{Violations: o.Violations}
+	if len(result.WithAction(policies.Deny)) > 0 {
+		r.Summary.Denied++
+	}
+	if len(result.WithAction(policies.Warn)) > 0 {
+		r.Summary.Warned++
+	}
+}

@@ -18,7 +18,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		ew.printf("%s %s %s/%s: %s\n", o.Source, o.Kind, o.Namespace, o.Name, verdict(o))
 		for j := range o.Violations {
 			v := &o.Violations[j]
-			ew.printf("  %s:%d: %s %s\n", o.File(), o.Line(v), v.Action, v.String())
+			if file := o.File(); file != "" {
+				ew.printf("  %s:%d: %s %s\n", file, o.Line(v), v.Action, v.String())
+			} else {
+				ew.printf("  %s %s\n", v.Action, v.String())
+			}
 		}
 		for _, m := range o.Mutations {
 			for _, op := range m.Patch {

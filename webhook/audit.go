@@ -1,0 +1,143 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+	reportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	clientleaderelection "k8s.io/client-go/tools/leaderelection"
+	"sigs.k8s.io/controller-runtime/pkg/leaderelection"
+
+	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/audit"
+)
+
+// Lease timings of the audit's leader election: controller-runtime's defaults.
+const (
+	leaseDuration = 15 * time.Second
+	renewDeadline = 10 * time.Second
+	retryPeriod   = 2 * time.Second
+)
+
+// auditor runs the background audit on the replica that holds the audit Lease: every
+// interval it scans the cluster with the engine admission uses, records the metrics and
+// makes the Reports those of the run.
+type auditor struct {
+	engine  *policies.Engine
+	cfg     *rest.Config
+	opts    AuditOptions
+	metrics *AuditMetrics
+	log     logr.Logger
+	lister  audit.Lister
+	writer  *audit.Writer
+	// reportsOff is set once the openreports CRDs were found missing, so that it is said once.
+	reportsOff bool
+}
+
+func newAuditor(engine *policies.Engine, cfg *rest.Config, opts AuditOptions, metrics *AuditMetrics, log logr.Logger) (*auditor, error) {
+	clientset, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("audit client: %w", err)
+	}
+	reports, err := audit.NewClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &auditor{
+		engine: engine, cfg: cfg, opts: opts, metrics: metrics, log: log,
+		lister: audit.RESTLister{Client: clientset.CoreV1().RESTClient()},
+		writer: &audit.Writer{Client: reports, DeleteClean: opts.DeleteClean, Log: log},
+	}, nil
+}
+
+// run campaigns for the Lease until ctx ends, auditing while it holds it.
+func (a *auditor) run(ctx context.Context) error {
+	lock, err := leaderelection.NewResourceLock(a.cfg, noEvents{}, leaderelection.Options{
+		LeaderElection: true, LeaderElectionID: a.opts.LeaseName, LeaderElectionNamespace: a.opts.LeaseNamespace,
+		RenewDeadline: renewDeadline,
+	})
+	if err != nil {
+		return fmt.Errorf("audit lease: %w", err)
+	}
+	elector, err := clientleaderelection.NewLeaderElector(clientleaderelection.LeaderElectionConfig{
+		Lock: lock, LeaseDuration: leaseDuration, RenewDeadline: renewDeadline, RetryPeriod: retryPeriod,
+		ReleaseOnCancel: true, Name: a.opts.LeaseName,
+		Callbacks: clientleaderelection.LeaderCallbacks{
+			OnStartedLeading: a.loop,
+			OnStoppedLeading: func() { a.log.Info("audit lease released", "lease", a.opts.LeaseName) },
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("audit lease: %w", err)
+	}
+	// Run returns when the lease is lost; campaign again until shutdown.
+	for ctx.Err() == nil {
+		elector.Run(ctx)
+	}
+	return nil
+}
+
+// loop audits at once, then every interval, until the lease is lost or ctx ends.
+func (a *auditor) loop(ctx context.Context) {
+	a.log.Info("audit lease acquired: this replica audits", "lease", a.opts.LeaseName, "interval", a.opts.Interval)
+	for {
+		a.once(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(a.opts.Interval):
+		}
+	}
+}
+
+// once runs one audit. A scan that could not read the cluster is counted as failed and the
+// last complete reports stay.
+func (a *auditor) once(ctx context.Context) {
+	run, err := audit.Scan(ctx, audit.Options{
+		Engine: a.engine, Lister: a.lister, PageSize: a.opts.PageSize,
+		DutyCycle: a.opts.DutyCycle, ExcludeNamespaces: a.opts.ExcludeNamespaces,
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			a.metrics.Runs.WithLabelValues("failed").Inc()
+			a.log.Error(err, "audit failed: the last complete reports stay")
+		}
+		return
+	}
+	a.metrics.record(run)
+	written, err := a.write(ctx, run)
+	if err != nil {
+		a.metrics.Runs.WithLabelValues("failed").Inc()
+		a.log.Error(err, "audit reports not all written")
+		return
+	}
+	a.metrics.Runs.WithLabelValues("success").Inc()
+	a.metrics.Duration.Set(time.Since(run.Started).Seconds())
+	a.metrics.LastSuccess.Set(float64(time.Now().Unix()))
+	a.log.Info("audit done", "owners", len(run.Findings), "objects", run.Objects, "reportsWritten", written, "duration", time.Since(run.Started).Round(time.Millisecond).String())
+}
+
+// write makes the Reports those of run; it returns how many it created or changed.
+func (a *auditor) write(ctx context.Context, run *audit.Run) (int, error) {
+	reportOpts := audit.ReportOptions{MaxResults: a.opts.MaxResults, Rules: a.engine.Rules(), Config: a.engine.Config()}
+	reports := make([]*reportsv1alpha1.Report, 0, len(run.Findings))
+	for _, f := range run.Findings {
+		reports = append(reports, audit.Report(f, reportOpts))
+	}
+	stats, err := a.writer.Write(ctx, reports)
+	if errors.Is(err, audit.ErrReportsOff) {
+		if !a.reportsOff {
+			a.reportsOff = true
+			a.log.Info("reports are off: the openreports.io Report CRD is not installed; the audit keeps its metrics and logs")
+		}
+		return 0, nil
+	}
+	a.reportsOff = false
+	a.metrics.ReportsWritten.Add(float64(stats.Written()))
+	return stats.Written(), err
+}

@@ -1,0 +1,74 @@
+package webhook
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/audit"
+)
+
+// AuditMetrics are the metrics of the background audit; the gauges describe the last complete
+// run.
+type AuditMetrics struct {
+	Violations     *prometheus.GaugeVec
+	LastSuccess    prometheus.Gauge
+	Duration       prometheus.Gauge
+	Objects        prometheus.Gauge
+	Runs           *prometheus.CounterVec
+	ReportsWritten prometheus.Counter
+}
+
+// NewAuditMetrics creates the audit's metrics and registers them with reg.
+func NewAuditMetrics(reg prometheus.Registerer) (*AuditMetrics, error) {
+	m := &AuditMetrics{
+		Violations: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "podpolicy_audit_violations",
+			Help: "Violations of the running workloads and Pods found by the last complete audit, by namespace, rule and action (error: an object that could not be judged).",
+		}, []string{"namespace", "rule", "action"}),
+		LastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "podpolicy_audit_last_success_timestamp_seconds",
+			Help: "When the last complete audit ended, in seconds since the epoch.",
+		}),
+		Duration: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "podpolicy_audit_duration_seconds",
+			Help: "How long the last complete audit took, its reports written.",
+		}),
+		Objects: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "podpolicy_audit_objects",
+			Help: "Objects (top owners and Pods) judged by the last complete audit.",
+		}),
+		Runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "podpolicy_audit_runs_total",
+			Help: "Audits, by result: success, or failed (the cluster could not be read; the last complete reports stay).",
+		}, []string{"result"}),
+		ReportsWritten: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "podpolicy_audit_reports_written_total",
+			Help: "Reports created or updated by the audit; an unchanged report is not written.",
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.Violations, m.LastSuccess, m.Duration, m.Objects, m.Runs, m.ReportsWritten} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// record sets the gauges from a complete run.
+func (m *AuditMetrics) record(run *audit.Run) {
+	m.Violations.Reset()
+	for _, f := range run.Findings {
+		if f.Error != "" {
+			m.Violations.WithLabelValues(f.Owner.Namespace, audit.InputRule, "error").Inc()
+		}
+		if len(f.PodErrors) > 0 {
+			m.Violations.WithLabelValues(f.Owner.Namespace, audit.InputRule, "error").Add(float64(len(f.PodErrors)))
+		}
+		for _, vs := range [][]policies.Violation{f.Violations, f.PodViolations} {
+			for _, v := range vs {
+				m.Violations.WithLabelValues(f.Owner.Namespace, v.Rule, string(v.Action)).Inc()
+			}
+		}
+	}
+	m.Objects.Set(float64(run.Objects))
+}
