@@ -47,3 +47,13 @@ func ThirdPartyCRDs(ctx context.Context) ([]string, error) {
 		filepath.Join(prometheus, "example", "prometheus-operator-crd", "monitoring.coreos.com_servicemonitors.yaml"),
 	}, nil
 }
+
+// ReportsCRD returns the openreports.io Report CRD of the pinned
+// github.com/openreports/reports-api, which the audit writes and the chart installs.
+func ReportsCRD(ctx context.Context) (string, error) {
+	dir, err := ModuleDir(ctx, ".", "github.com/openreports/reports-api")
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "config", "crd", "openreports.io_reports.yaml"), nil
+}

@@ -82,6 +82,21 @@ Name of the Secret holding the webhook's serving certificate (both TLS modes).
 {{- end }}
 
 {{/*
+Name of the Lease the replica that audits holds.
+*/}}
+{{- define "podpolicy.auditLeaseName" -}}
+{{- printf "%s-audit" (include "podpolicy.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Namespaces neither webhook intercepts, as a YAML list; the audit skips them too, so that it
+reports only what admission judges.
+*/}}
+{{- define "podpolicy.excludedNamespaces" -}}
+{{- concat (list "kube-system" .Release.Namespace) .Values.webhook.excludedNamespaces | uniq | toYaml }}
+{{- end }}
+
+{{/*
 Name of the objects of the pre-delete cleanup hook.
 */}}
 {{- define "podpolicy.cleanupName" -}}
@@ -94,7 +109,7 @@ intercepted (matched on the kubernetes.io/metadata.name label, which the API ser
 nobody can forge), nor the namespaces of webhook.excludedNamespaces.
 */}}
 {{- define "podpolicy.namespaceSelector" -}}
-{{- $excluded := concat (list "kube-system" .Release.Namespace) .Values.webhook.excludedNamespaces | uniq -}}
+{{- $excluded := include "podpolicy.excludedNamespaces" . | fromYamlArray -}}
 matchExpressions:
   - key: kubernetes.io/metadata.name
     operator: NotIn

@@ -7,12 +7,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/podpolicy/podpolicy/test/harness"
 )
@@ -42,8 +44,8 @@ func TestRenderedObjectsPassTheAPIServerAndOurOwnRules(t *testing.T) {
 		args []string
 		want map[string]int
 	}{
-		{"self-managed TLS", nil, map[string]int{"Deployment": 1, "Secret": 1, "Role": 1, "ValidatingWebhookConfiguration": 1, "MutatingWebhookConfiguration": 1, "Job": 1, "PodDisruptionBudget": 1}},
-		{"cert-manager", []string{"-f", chartDir() + "/ci/cert-manager-values.yaml"}, map[string]int{"Certificate": 2, "Issuer": 2, "Secret": 0, "Role": 0}},
+		{"self-managed TLS", nil, map[string]int{"Deployment": 1, "Secret": 1, "Role": 1, "ValidatingWebhookConfiguration": 1, "MutatingWebhookConfiguration": 1, "Job": 1, "PodDisruptionBudget": 1, "CustomResourceDefinition": 1}},
+		{"cert-manager", []string{"-f", chartDir() + "/ci/cert-manager-values.yaml"}, map[string]int{"Certificate": 2, "Issuer": 2, "Secret": 0, "Role": 1}},
 		{"every option", []string{"-f", chartDir() + "/ci/full-values.yaml"}, map[string]int{"ServiceMonitor": 1, "Certificate": 1, "ConfigMap": 2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -223,5 +225,35 @@ func TestModeGuardMatchesOnlyModeChanges(t *testing.T) {
 	r = helm(t, "template", release, chartDir(), "--namespace", namespace, "--show-only", "templates/modeguard-policy.yaml")
 	if r.ExitCode == 0 {
 		t.Errorf("the ValidatingAdmissionPolicy rendered for a cluster that does not serve it:\n%s", r.Stdout)
+	}
+}
+
+// TestChartInstallsTheReportCRDOfTheModule: the chart's Report CRD is the one of the pinned
+// github.com/openreports/reports-api, whose Go types the audit writes, kept on uninstall.
+func TestChartInstallsTheReportCRDOfTheModule(t *testing.T) {
+	path, err := harness.ReportsCRD(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]any
+	if err := yaml.Unmarshal(data, &want); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	_, objects := render(t)
+	got := find(t, objects, "CustomResourceDefinition", "reports.openreports.io")
+	if !reflect.DeepEqual(got["spec"], want["spec"]) {
+		t.Errorf("the chart's Report CRD differs from %s: copy it into charts/podpolicy/files", path)
+	}
+	if dig(got, "metadata", "annotations", "helm.sh/resource-policy") != "keep" {
+		t.Errorf("the Report CRD is not kept on uninstall: %v", dig(got, "metadata"))
+	}
+	for _, args := range [][]string{{"--set", "audit.installCRDs=false"}, {"--set", "audit.enabled=false"}} {
+		if _, objects := render(t, args...); kinds(objects)["CustomResourceDefinition"] != 0 {
+			t.Errorf("helm template %v renders a CRD", args)
+		}
 	}
 }

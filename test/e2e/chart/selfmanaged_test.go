@@ -109,6 +109,7 @@ func TestSelfManagedTLS(t *testing.T) {
 		t.Errorf("saw %d renewals and %d CA rotations, want at least 3 and 1", renewals, rotations)
 	}
 	assertReplicasAgree(t, replicas)
+	assertOneReplicaAudits(t, replicas)
 
 	// A corrupt key in the Secret is replaced.
 	secret = getSecret(t)
@@ -258,4 +259,29 @@ func countUpdates(replicas []*harness.Webhook) int {
 		n += strings.Count(w.Log(), "certificate Secret updated")
 	}
 	return n
+}
+
+// assertOneReplicaAudits: with the chart's RBAC, exactly one replica took the audit Lease, and
+// its audits listed the cluster and wrote Reports without a permission error.
+func assertOneReplicaAudits(t *testing.T, replicas []*harness.Webhook) {
+	t.Helper()
+	leaders, audits := 0, 0
+	for i, w := range replicas {
+		log := w.Log()
+		if strings.Contains(log, "audit lease acquired") {
+			leaders++
+		}
+		audits += strings.Count(log, "audit done")
+		if strings.Contains(log, "forbidden") {
+			t.Errorf("replica %d was refused something by the chart's RBAC:\n%s", i, w.LogTail(40))
+		}
+	}
+	if leaders != 1 || audits == 0 {
+		t.Errorf("%d replicas took the audit Lease and %d audits completed; want 1 and at least 1", leaders, audits)
+	}
+	r := kubectl(t, "get", "reports.openreports.io", "-n", "load", "-l", "app.kubernetes.io/managed-by=podpolicy", "-o", "name")
+	if r.ExitCode != 0 || !strings.Contains(r.Stdout, "report.openreports.io/podpolicy-pod-") {
+		t.Errorf("no Report of the load's Pods in namespace load: %s", r.Output())
+	}
+	t.Logf("one replica of two audits under the chart's RBAC: %d audits, Reports written", audits)
 }
