@@ -1,0 +1,52 @@
+//go:build e2e
+
+// Package audit drives podpolicy's background audit and `podpolicy audit` against a real
+// kube-apiserver, etcd and kube-controller-manager with the openreports.io Report CRD of the
+// pinned github.com/openreports/reports-api: Reports per top owner written by serve, a change
+// previewed from the command line, and dated enforcement across its date.
+package audit
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podpolicy/podpolicy/test/harness"
+)
+
+// leaseNamespace holds the audit Lease, as the chart's release namespace does.
+const leaseNamespace = "podpolicy-system"
+
+var (
+	suite *harness.Suite
+	cp    *harness.ControlPlane
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctx := context.Background()
+	crd, err := harness.ReportsCRD(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if suite, err = harness.StartSuite(ctx, "audit", crd); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer suite.Close()
+	cp = suite.CP
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: leaseNamespace}}
+	if _, err := cp.Client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
