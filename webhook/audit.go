@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -40,6 +41,8 @@ type auditor struct {
 }
 
 func newAuditor(engine *policies.Engine, cfg *rest.Config, opts AuditOptions, metrics *AuditMetrics, log logr.Logger) (*auditor, error) {
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = float32(opts.APIQPS), int(2*opts.APIQPS)
 	clientset, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("audit client: %w", err)
@@ -86,13 +89,28 @@ func (a *auditor) run(ctx context.Context) error {
 func (a *auditor) loop(ctx context.Context) {
 	a.log.Info("audit lease acquired: this replica audits", "lease", a.opts.LeaseName, "interval", a.opts.Interval)
 	for {
-		a.once(ctx)
+		a.onceAtLowPriority(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(a.opts.Interval):
 		}
 	}
+}
+
+// onceAtLowPriority runs one audit on a thread of its own at the lowest CPU priority. The thread
+// is never unlocked, so it ends with the audit instead of returning, nice, to the runtime's pool.
+func (a *auditor) onceAtLowPriority(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread()
+		if err := lowerThreadPriority(); err != nil {
+			a.log.Error(err, "audit runs at normal priority")
+		}
+		a.once(ctx)
+	}()
+	<-done
 }
 
 // once runs one audit. A scan that could not read the cluster is counted as failed and the

@@ -30,8 +30,9 @@ type Options struct {
 	// ExcludeNamespaces are not audited: the namespaces the webhook configurations exclude,
 	// which admission never judges.
 	ExcludeNamespaces []string
-	// DutyCycle bounds the share of one core the scan takes: after each page it pauses as long
-	// as the page took times (1-DutyCycle)/DutyCycle. 1 (or 0) never pauses.
+	// DutyCycle bounds the share of one core the scan takes: after each few milliseconds of
+	// work it pauses as long as that work took times (1-DutyCycle)/DutyCycle. 1 (or 0) never
+	// pauses.
 	DutyCycle float64
 }
 
@@ -86,6 +87,7 @@ type scan struct {
 	// owner's finding, with the intermediate's name for exceptions that name it.
 	owned map[types.UID]ownedBy
 	run   *Run
+	pacer pacer
 }
 
 type ownedBy struct {
@@ -99,7 +101,7 @@ func Scan(ctx context.Context, opts Options) (*Run, error) {
 	if opts.PageSize <= 0 {
 		opts.PageSize = 500
 	}
-	s := &scan{opts: opts, modes: map[string]string{}, tops: map[types.UID]*Finding{}, owned: map[types.UID]ownedBy{}, run: &Run{Started: time.Now()}}
+	s := &scan{opts: opts, modes: map[string]string{}, tops: map[types.UID]*Finding{}, owned: map[types.UID]ownedBy{}, run: &Run{Started: time.Now()}, pacer: pacer{duty: opts.DutyCycle}}
 	if err := s.listNamespaces(ctx); err != nil {
 		return nil, err
 	}
@@ -125,7 +127,7 @@ func Scan(ctx context.Context, opts Options) (*Run, error) {
 func (s *scan) list(ctx context.Context, r Resource, each func(ctx context.Context, obj ast.Object) error) error {
 	cont := ""
 	for {
-		start := time.Now()
+		s.pacer.start()
 		data, err := page(ctx, s.opts.Lister, r, s.opts.Namespace, cont, s.opts.PageSize)
 		if err != nil {
 			return err
@@ -146,19 +148,12 @@ func (s *scan) list(ctx context.Context, r Resource, each func(ctx context.Conte
 			if err := each(ctx, obj); err != nil {
 				return err
 			}
+			s.pacer.step()
 		}
 		cont = reader.String(reader.Object(list, "metadata", ""), "continue", "metadata")
-		s.pace(time.Since(start))
 		if cont == "" {
 			return nil
 		}
-	}
-}
-
-// pace pauses after a page so that the scan takes at most its duty cycle of a core.
-func (s *scan) pace(took time.Duration) {
-	if d := s.opts.DutyCycle; d > 0 && d < 1 {
-		time.Sleep(time.Duration(float64(took) * (1 - d) / d))
 	}
 }
 
