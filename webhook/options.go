@@ -58,6 +58,9 @@ type AuditOptions struct {
 	DutyCycle float64
 	// PageSize is how many objects one list request reads.
 	PageSize int
+	// APIQPS bounds the audit's requests to the API server (burst twice as many); it is what
+	// bounds the first audit of a cluster, which writes every Report.
+	APIQPS float64
 	// ExcludeNamespaces are the namespaces the webhook configurations exclude.
 	ExcludeNamespaces []string
 }
@@ -175,6 +178,9 @@ func (a *AuditOptions) validate(kubeconfig string) []error {
 	}
 	if a.PageSize <= 0 {
 		errs = append(errs, fmt.Errorf("--audit-page-size %d must be positive", a.PageSize))
+	}
+	if a.APIQPS <= 0 {
+		errs = append(errs, fmt.Errorf("--audit-api-qps %v must be positive", a.APIQPS))
 	}
 	return errs
 }

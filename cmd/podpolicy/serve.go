@@ -44,6 +44,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.BoolVar(&opts.Audit.DeleteClean, "audit-delete-clean", false, "delete (do not write) the Report of an owner with nothing to act on")
 	fs.Float64Var(&opts.Audit.DutyCycle, "audit-duty-cycle", 0.5, "share of one core an audit may take: it pauses after each list page")
 	fs.IntVar(&opts.Audit.PageSize, "audit-page-size", 500, "objects read by one list request of the audit")
+	fs.Float64Var(&opts.Audit.APIQPS, "audit-api-qps", 100, "requests a second the audit may send to the API server (burst twice as many)")
 	fs.StringVar(&auditExclude, "audit-exclude-namespaces", "", "comma-separated namespaces not audited (those the webhook configurations exclude)")
 	var tls webhook.SelfManagedTLS
 	var selfManaged bool
