@@ -52,6 +52,9 @@ func startControllers(ctx context.Context, bin, dir, kubeconfig, saKey string, c
 		"--root-ca-file="+rootCA,
 		"--use-service-account-credentials=false",
 		"--concurrent-deployment-syncs=10", "--concurrent-replicaset-syncs=10",
+		// Each controller's client is rate limited on its own, at 20 requests a second by
+		// default: 5,000 Pods of the scale benchmark would take minutes to create.
+		"--kube-api-qps=200", "--kube-api-burst=400",
 		"--v=1",
 	)
 	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
