@@ -90,16 +90,29 @@ func post(ctx context.Context, t *target, body []byte) bool {
 // each request's scheduled time, so a server that falls behind is charged for the queueing
 // (no coordinated omission).
 func openLoop(ctx context.Context, t *target, bodies [][]byte, rate int, d time.Duration) result {
+	cpuBefore := harness.CPUSeconds(t.pid)
+	start := time.Now()
+	_, latencies, errors := timedOpenLoop(ctx, t, bodies, rate, d)
+	elapsed := time.Since(start)
+	slices.Sort(latencies)
+	return result{phase: fmt.Sprintf("%d req/s", rate), sent: len(latencies), errors: errors, duration: elapsed,
+		latencies: latencies, cpuSeconds: harness.CPUSeconds(t.pid) - cpuBefore}
+}
+
+// timedOpenLoop is openLoop's load: it returns each request's scheduled time and latency, in
+// the order sent, and the number of failed requests.
+func timedOpenLoop(ctx context.Context, t *target, bodies [][]byte, rate int, d time.Duration) ([]time.Time, []time.Duration, int) {
 	n := int(float64(rate) * d.Seconds())
 	latencies := make([]time.Duration, n)
+	scheduledAt := make([]time.Time, n)
 	var errors atomic.Int64
-	cpuBefore := harness.CPUSeconds(t.pid)
 	start := time.Now()
 	interval := time.Second / time.Duration(rate)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 512)
 	for i := range n {
 		scheduled := start.Add(time.Duration(i) * interval)
+		scheduledAt[i] = scheduled
 		if wait := time.Until(scheduled); wait > 0 {
 			time.Sleep(wait)
 		}
@@ -114,10 +127,7 @@ func openLoop(ctx context.Context, t *target, bodies [][]byte, rate int, d time.
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	slices.Sort(latencies)
-	return result{phase: fmt.Sprintf("%d req/s", rate), sent: n, errors: int(errors.Load()), duration: elapsed,
-		latencies: latencies, cpuSeconds: harness.CPUSeconds(t.pid) - cpuBefore}
+	return scheduledAt, latencies, int(errors.Load())
 }
 
 // closedLoop keeps workers requests in flight for d: the server's saturation throughput.

@@ -33,14 +33,15 @@ func main() {
 	workers := flag.Int("workers", 32, "requests in flight in the saturation phase")
 	pods := flag.Int("pods", 300, "Pod creates measured through the API server per phase")
 	out := flag.String("out", "", "also write the table to this file")
+	scaleOnly := flag.Bool("scale-only", false, "run only phase 5, the background audit of a 5,000-Pod cluster")
 	flag.Parse()
-	if err := run(context.Background(), *duration, *rates, *workers, *pods, *out); err != nil {
+	if err := run(context.Background(), *duration, *rates, *workers, *pods, *out, *scaleOnly); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, duration time.Duration, rateList string, workers, pods int, outPath string) error {
+func run(ctx context.Context, duration time.Duration, rateList string, workers, pods int, outPath string, scaleOnly bool) error {
 	root, err := harness.RepoRoot()
 	if err != nil {
 		return err
@@ -54,26 +55,10 @@ func run(ctx context.Context, duration time.Duration, rateList string, workers, 
 	w := io.MultiWriter(os.Stdout, &table)
 	fmt.Fprintf(w, "# podpolicy benchmarks\n\n%s, %d CPUs, %s; %s per load phase\n", runtime.Version(), runtime.NumCPU(), time.Now().UTC().Format(time.DateOnly), duration)
 
-	fmt.Fprintf(os.Stderr, "bench: engine and in-process request (go test -bench)...\n")
-	engine, err := runGoBenchmarks(ctx, root, "./policies", "BenchmarkEvaluate", serveGC)
-	if err != nil {
-		return err
-	}
-	request, err := runGoBenchmarks(ctx, root, "./webhook", "BenchmarkValidateRequest", serveGC)
-	if err != nil {
-		return err
-	}
-	requestDefaultGC, err := runGoBenchmarks(ctx, root, "./webhook", "BenchmarkValidateRequest", nil)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "\n## 1-2. Engine alone, and one request in process (no HTTP)\n\nMedian of %d runs, under serve's garbage collector settings (%s) unless marked.\n\n| benchmark | time/op | B/op | allocs/op |\n|---|---|---|---|\n",
-		benchRuns, strings.Join(serveGC, " "))
-	for _, b := range append(engine, request...) {
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", b.name, micros(b.nsPerOp), b.bytes, b.allocs)
-	}
-	for _, b := range requestDefaultGC {
-		fmt.Fprintf(w, "| %s (Go's default GC) | %s | %s | %s |\n", b.name, micros(b.nsPerOp), b.bytes, b.allocs)
+	if !scaleOnly {
+		if err := goBenchSection(ctx, w, root); err != nil {
+			return err
+		}
 	}
 
 	binary, err := harness.BuildPodpolicy(ctx, dir)
@@ -97,60 +82,17 @@ func run(ctx context.Context, duration time.Duration, rateList string, workers, 
 		rates = append(rates, n)
 	}
 
-	fmt.Fprintf(os.Stderr, "bench: HTTPS on loopback, podpolicy serve...\n")
-	pp, ppTarget, err := startPodpolicy(ctx, binary, filepath.Join(dir, "serve"), ca)
-	if err != nil {
-		return err
-	}
-	ppResults := loadPhases(ctx, ppTarget, bodies, rates, workers, duration)
-	ppRSS := harness.PeakRSS(ppTarget.pid)
-	_ = pp.Stop()
-
-	fmt.Fprintf(os.Stderr, "bench: HTTPS on loopback, opa run --server...\n")
-	opa, opaTarget, err := startOPA(ctx, root, filepath.Join(dir, "opa"), ca)
-	if err != nil {
-		return err
-	}
-	opaResults := loadPhases(ctx, opaTarget, bodies, rates, workers, duration)
-	opaRSS := harness.PeakRSS(opaTarget.pid)
-	opa.stop()
-
-	fmt.Fprintf(w, "\n## 3. HTTPS on loopback (keep-alive, HTTP/1.1, same ECDSA P-256 certificate type, same request mix: compliant Pod, violating Pod, Deployment)\n\n")
-	fmt.Fprintf(w, "| phase | server | throughput (req/s) | p50 | p99 | p99.9 | errors | CPU s / 1000 req |\n|---|---|---|---|---|---|---|---|\n")
-	for i := range ppResults {
-		for _, r := range []struct {
-			name string
-			res  result
-		}{{ppTarget.name, ppResults[i]}, {opaTarget.name, opaResults[i]}} {
-			fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %d of %d | %.3f |\n", r.res.phase, r.name, r.res.throughput(),
-				ms(r.res.percentile(0.50)), ms(r.res.percentile(0.99)), ms(r.res.percentile(0.999)), r.res.errors, r.res.sent, r.res.cpuPer1000())
+	if !scaleOnly {
+		if err := serverSections(ctx, w, root, binary, dir, ca, bodies, rates, workers, pods, duration); err != nil {
+			return err
 		}
-		fmt.Fprintf(w, "| %s | **ratio podpolicy/OPA** | **%.2f×** | %.2f× | %.2f× | | | %.2f× |\n", ppResults[i].phase,
-			ppResults[i].throughput()/opaResults[i].throughput(),
-			ratio(ppResults[i].percentile(0.5), opaResults[i].percentile(0.5)), ratio(ppResults[i].percentile(0.99), opaResults[i].percentile(0.99)),
-			ppResults[i].cpuPer1000()/opaResults[i].cpuPer1000())
 	}
-	fmt.Fprintf(w, "\nPeak RSS under load: podpolicy %.1f MiB, OPA %.1f MiB.\n", ppRSS, opaRSS)
-
-	fmt.Fprintf(os.Stderr, "bench: Pod creates through the API server...\n")
-	creates, err := apiServerLatency(ctx, binary, filepath.Join(dir, "apiserver"), pods)
+	fmt.Fprintf(os.Stderr, "bench: the background audit of a 5,000-Pod cluster...\n")
+	scale, err := scalePhase(ctx, binary, filepath.Join(dir, "scale"), ca, bodies)
 	if err != nil {
 		return err
 	}
-	pct := func(l []time.Duration, p float64) time.Duration { return l[int(float64(len(l)-1)*p)] }
-	row := func(name string, l []time.Duration) {
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", name, ms(pct(l, 0.5)), ms(pct(l, 0.99)), ms(pct(l, 0.5)-pct(creates.baseline, 0.5)))
-	}
-	fmt.Fprintf(w, "\n## 4. Pod creates through the real API server (%d sequential creates per configuration, in %d rounds in which the configurations take turns, same control plane)\n\n",
-		len(creates.baseline), apiServerRounds)
-	fmt.Fprintf(w, "| | median | p99 | median added over no webhook |\n|---|---|---|---|\n")
-	row("no webhook", creates.baseline)
-	row("null webhook (validating + mutating, admits unseen)", creates.nullWebhook)
-	row("null webhook answering /mutate with podpolicy's patch", creates.patchingWebhook)
-	row("podpolicy (validating + mutating)", creates.podpolicy)
-	fmt.Fprintf(w, "| **podpolicy's own share (podpolicy − null webhook with the same patch)** | **%s** | | |\n",
-		ms(pct(creates.podpolicy, 0.5)-pct(creates.patchingWebhook, 0.5)))
-	fmt.Fprintf(w, "\nThe API server made %d calls to the null webhook over %d connection(s).\n", creates.nullCalls, creates.nullConns)
+	writeScale(w, scale)
 	if outPath != "" {
 		return os.WriteFile(outPath, []byte(table.String()), 0o644)
 	}
@@ -222,4 +164,90 @@ func ratio(a, b time.Duration) float64 {
 		return 0
 	}
 	return float64(a) / float64(b)
+}
+
+// serverSections loads podpolicy serve and the plain OPA server over HTTPS (section 3) and
+// measures Pod creates through the API server (section 4).
+func serverSections(ctx context.Context, w io.Writer, root, binary, dir string, ca *certs.CA, bodies [][]byte, rates []int, workers, pods int, duration time.Duration) error {
+	fmt.Fprintf(os.Stderr, "bench: HTTPS on loopback, podpolicy serve...\n")
+	pp, ppTarget, err := startPodpolicy(ctx, binary, filepath.Join(dir, "serve"), ca)
+	if err != nil {
+		return err
+	}
+	ppResults := loadPhases(ctx, ppTarget, bodies, rates, workers, duration)
+	ppRSS := harness.PeakRSS(ppTarget.pid)
+	_ = pp.Stop()
+
+	fmt.Fprintf(os.Stderr, "bench: HTTPS on loopback, opa run --server...\n")
+	opa, opaTarget, err := startOPA(ctx, root, filepath.Join(dir, "opa"), ca)
+	if err != nil {
+		return err
+	}
+	opaResults := loadPhases(ctx, opaTarget, bodies, rates, workers, duration)
+	opaRSS := harness.PeakRSS(opaTarget.pid)
+	opa.stop()
+
+	fmt.Fprintf(w, "\n## 3. HTTPS on loopback (keep-alive, HTTP/1.1, same ECDSA P-256 certificate type, same request mix: compliant Pod, violating Pod, Deployment)\n\n")
+	fmt.Fprintf(w, "| phase | server | throughput (req/s) | p50 | p99 | p99.9 | errors | CPU s / 1000 req |\n|---|---|---|---|---|---|---|---|\n")
+	for i := range ppResults {
+		for _, r := range []struct {
+			name string
+			res  result
+		}{{ppTarget.name, ppResults[i]}, {opaTarget.name, opaResults[i]}} {
+			fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %d of %d | %.3f |\n", r.res.phase, r.name, r.res.throughput(),
+				ms(r.res.percentile(0.50)), ms(r.res.percentile(0.99)), ms(r.res.percentile(0.999)), r.res.errors, r.res.sent, r.res.cpuPer1000())
+		}
+		fmt.Fprintf(w, "| %s | **ratio podpolicy/OPA** | **%.2f×** | %.2f× | %.2f× | | | %.2f× |\n", ppResults[i].phase,
+			ppResults[i].throughput()/opaResults[i].throughput(),
+			ratio(ppResults[i].percentile(0.5), opaResults[i].percentile(0.5)), ratio(ppResults[i].percentile(0.99), opaResults[i].percentile(0.99)),
+			ppResults[i].cpuPer1000()/opaResults[i].cpuPer1000())
+	}
+	fmt.Fprintf(w, "\nPeak RSS under load: podpolicy %.1f MiB, OPA %.1f MiB.\n", ppRSS, opaRSS)
+
+	fmt.Fprintf(os.Stderr, "bench: Pod creates through the API server...\n")
+	creates, err := apiServerLatency(ctx, binary, filepath.Join(dir, "apiserver"), pods)
+	if err != nil {
+		return err
+	}
+	pct := func(l []time.Duration, p float64) time.Duration { return l[int(float64(len(l)-1)*p)] }
+	row := func(name string, l []time.Duration) {
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", name, ms(pct(l, 0.5)), ms(pct(l, 0.99)), ms(pct(l, 0.5)-pct(creates.baseline, 0.5)))
+	}
+	fmt.Fprintf(w, "\n## 4. Pod creates through the real API server (%d sequential creates per configuration, in %d rounds in which the configurations take turns, same control plane)\n\n",
+		len(creates.baseline), apiServerRounds)
+	fmt.Fprintf(w, "| | median | p99 | median added over no webhook |\n|---|---|---|---|\n")
+	row("no webhook", creates.baseline)
+	row("null webhook (validating + mutating, admits unseen)", creates.nullWebhook)
+	row("null webhook answering /mutate with podpolicy's patch", creates.patchingWebhook)
+	row("podpolicy (validating + mutating)", creates.podpolicy)
+	fmt.Fprintf(w, "| **podpolicy's own share (podpolicy − null webhook with the same patch)** | **%s** | | |\n",
+		ms(pct(creates.podpolicy, 0.5)-pct(creates.patchingWebhook, 0.5)))
+	fmt.Fprintf(w, "\nThe API server made %d calls to the null webhook over %d connection(s).\n", creates.nullCalls, creates.nullConns)
+	return nil
+}
+
+// goBenchSection runs the engine and in-process request benchmarks (sections 1-2).
+func goBenchSection(ctx context.Context, w io.Writer, root string) error {
+	fmt.Fprintf(os.Stderr, "bench: engine and in-process request (go test -bench)...\n")
+	engine, err := runGoBenchmarks(ctx, root, "./policies", "BenchmarkEvaluate", serveGC)
+	if err != nil {
+		return err
+	}
+	request, err := runGoBenchmarks(ctx, root, "./webhook", "BenchmarkValidateRequest", serveGC)
+	if err != nil {
+		return err
+	}
+	requestDefaultGC, err := runGoBenchmarks(ctx, root, "./webhook", "BenchmarkValidateRequest", nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n## 1-2. Engine alone, and one request in process (no HTTP)\n\nMedian of %d runs, under serve's garbage collector settings (%s) unless marked.\n\n| benchmark | time/op | B/op | allocs/op |\n|---|---|---|---|\n",
+		benchRuns, strings.Join(serveGC, " "))
+	for _, b := range append(engine, request...) {
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", b.name, micros(b.nsPerOp), b.bytes, b.allocs)
+	}
+	for _, b := range requestDefaultGC {
+		fmt.Fprintf(w, "| %s (Go's default GC) | %s | %s | %s |\n", b.name, micros(b.nsPerOp), b.bytes, b.allocs)
+	}
+	return nil
 }

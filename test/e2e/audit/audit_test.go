@@ -179,6 +179,15 @@ func TestBackgroundAuditReportsPerTopOwner(t *testing.T) {
 	})
 	waitFor(t, "the metric after the fix", 30*time.Second, func() bool { return metric(t, w, sample) == float64(fails-1) })
 	t.Logf("fixing Deployment web cleared its Report in the next run; %s = %d", sample, fails-1)
+
+	// An owner gone: its Report goes with it.
+	if r := kubectl(t, "delete", "pod", "lonely", "-n", ns); r.ExitCode != 0 {
+		t.Fatalf("delete pod lonely: %s", r.Output())
+	}
+	waitFor(t, "the Report of the deleted Pod lonely to go", 60*time.Second, func() bool {
+		_, ok := reports(t, ns)["podpolicy-pod-lonely"]
+		return !ok
+	})
 }
 
 // checkReport checks one owner's Report against the rule's definition: a fail per container
