@@ -70,7 +70,7 @@ rego-test: build
 ## random objects judged by both evaluators, and random exception sets that must never waive
 ## more than their exceptions one by one; a crash or a disagreement fails the build and
 ## leaves its input under testdata/fuzz/, where it becomes a regression test
-FUZZTIME ?= 20s
+FUZZTIME ?= 12s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzAdmissionReview$$' -fuzztime $(FUZZTIME) ./webhook
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./policies/manifest
