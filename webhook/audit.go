@@ -42,7 +42,8 @@ type auditor struct {
 
 func newAuditor(engine *policies.Engine, cfg *rest.Config, opts AuditOptions, metrics *AuditMetrics, log logr.Logger) (*auditor, error) {
 	cfg = rest.CopyConfig(cfg)
-	cfg.QPS, cfg.Burst = float32(opts.APIQPS), int(2*opts.APIQPS)
+	// A burst below one would make client-go's limiter refuse every request.
+	cfg.QPS, cfg.Burst = float32(opts.APIQPS), max(1, int(2*opts.APIQPS))
 	clientset, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("audit client: %w", err)

@@ -42,7 +42,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.StringVar(&opts.Audit.LeaseName, "audit-lease-name", "podpolicy-audit", "name of the audit Lease")
 	fs.IntVar(&opts.Audit.MaxResults, "audit-max-results", audit.DefaultMaxResults, "most results in one Report; the summary still counts the rest")
 	fs.BoolVar(&opts.Audit.DeleteClean, "audit-delete-clean", false, "delete (do not write) the Report of an owner with nothing to act on")
-	fs.Float64Var(&opts.Audit.DutyCycle, "audit-duty-cycle", 0.5, "share of one core an audit may take: it pauses after each list page")
+	fs.Float64Var(&opts.Audit.DutyCycle, "audit-duty-cycle", 0.5, "share of one core an audit may take: it pauses after every 2 ms of work in proportion")
 	fs.IntVar(&opts.Audit.PageSize, "audit-page-size", 500, "objects read by one list request of the audit")
 	fs.Float64Var(&opts.Audit.APIQPS, "audit-api-qps", 100, "requests a second the audit may send to the API server (burst twice as many)")
 	fs.StringVar(&auditExclude, "audit-exclude-namespaces", "", "comma-separated namespaces not audited (those the webhook configurations exclude)")

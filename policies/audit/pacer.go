@@ -6,8 +6,8 @@ import "time"
 // latency flat: a request never waits behind more than one slice of audit on a core.
 const slice = 2 * time.Millisecond
 
-// pacer holds the scan to its duty cycle of a core: after each slice of work it sleeps
-// slice*(1-duty)/duty. A duty of 0 or 1 never pauses.
+// pacer holds the scan to its duty cycle of a core: after each slice of work it sleeps as long
+// as the work took times (1-duty)/duty. A duty of 0 or 1 never pauses.
 type pacer struct {
 	duty  float64
 	since time.Time
@@ -29,10 +29,6 @@ func (p *pacer) start() { p.since = p.clock() }
 // step ends the slice once it has run its length, pausing in proportion to the work.
 func (p *pacer) step() {
 	if p.duty <= 0 || p.duty >= 1 {
-		return
-	}
-	if p.since.IsZero() {
-		p.start()
 		return
 	}
 	worked := p.clock().Sub(p.since)

@@ -55,12 +55,14 @@ func (r result) throughput() float64 {
 	return float64(r.sent-r.errors) / r.duration.Seconds()
 }
 
-func (r result) percentile(p float64) time.Duration {
-	if len(r.latencies) == 0 {
+func (r result) percentile(p float64) time.Duration { return percentile(r.latencies, p) }
+
+// percentile is the p-th quantile of sorted latencies (0 when there are none).
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
 		return 0
 	}
-	i := int(float64(len(r.latencies)-1) * p)
-	return r.latencies[i]
+	return sorted[int(float64(len(sorted)-1)*p)]
 }
 
 func (r result) cpuPer1000() float64 {

@@ -174,18 +174,14 @@ func serverSections(ctx context.Context, w io.Writer, root, binary, dir string, 
 	if err != nil {
 		return err
 	}
-	ppResults := loadPhases(ctx, ppTarget, bodies, rates, workers, duration)
-	ppRSS := harness.PeakRSS(ppTarget.pid)
-	_ = pp.Stop()
+	ppResults, ppRSS := loadAndStop(ctx, ppTarget, func() { _ = pp.Stop() }, bodies, rates, workers, duration)
 
 	fmt.Fprintf(os.Stderr, "bench: HTTPS on loopback, opa run --server...\n")
 	opa, opaTarget, err := startOPA(ctx, root, filepath.Join(dir, "opa"), ca)
 	if err != nil {
 		return err
 	}
-	opaResults := loadPhases(ctx, opaTarget, bodies, rates, workers, duration)
-	opaRSS := harness.PeakRSS(opaTarget.pid)
-	opa.stop()
+	opaResults, opaRSS := loadAndStop(ctx, opaTarget, opa.stop, bodies, rates, workers, duration)
 
 	fmt.Fprintf(w, "\n## 3. HTTPS on loopback (keep-alive, HTTP/1.1, same ECDSA P-256 certificate type, same request mix: compliant Pod, violating Pod, Deployment)\n\n")
 	fmt.Fprintf(w, "| phase | server | throughput (req/s) | p50 | p99 | p99.9 | errors | CPU s / 1000 req |\n|---|---|---|---|---|---|---|---|\n")
@@ -209,9 +205,8 @@ func serverSections(ctx context.Context, w io.Writer, root, binary, dir string, 
 	if err != nil {
 		return err
 	}
-	pct := func(l []time.Duration, p float64) time.Duration { return l[int(float64(len(l)-1)*p)] }
 	row := func(name string, l []time.Duration) {
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", name, ms(pct(l, 0.5)), ms(pct(l, 0.99)), ms(pct(l, 0.5)-pct(creates.baseline, 0.5)))
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", name, ms(percentile(l, 0.5)), ms(percentile(l, 0.99)), ms(percentile(l, 0.5)-percentile(creates.baseline, 0.5)))
 	}
 	fmt.Fprintf(w, "\n## 4. Pod creates through the real API server (%d sequential creates per configuration, in %d rounds in which the configurations take turns, same control plane)\n\n",
 		len(creates.baseline), apiServerRounds)
@@ -221,9 +216,16 @@ func serverSections(ctx context.Context, w io.Writer, root, binary, dir string, 
 	row("null webhook answering /mutate with podpolicy's patch", creates.patchingWebhook)
 	row("podpolicy (validating + mutating)", creates.podpolicy)
 	fmt.Fprintf(w, "| **podpolicy's own share (podpolicy − null webhook with the same patch)** | **%s** | | |\n",
-		ms(pct(creates.podpolicy, 0.5)-pct(creates.patchingWebhook, 0.5)))
+		ms(percentile(creates.podpolicy, 0.5)-percentile(creates.patchingWebhook, 0.5)))
 	fmt.Fprintf(w, "\nThe API server made %d calls to the null webhook over %d connection(s).\n", creates.nullCalls, creates.nullConns)
 	return nil
+}
+
+// loadAndStop runs the load phases against a started server, reads its peak RSS and stops it.
+func loadAndStop(ctx context.Context, t *target, stop func(), bodies [][]byte, rates []int, workers int, duration time.Duration) ([]result, float64) {
+	defer stop()
+	results := loadPhases(ctx, t, bodies, rates, workers, duration)
+	return results, harness.PeakRSS(t.pid)
 }
 
 // goBenchSection runs the engine and in-process request benchmarks (sections 1-2).

@@ -281,13 +281,7 @@ func writeScale(w io.Writer, s *scaleResult) {
 		}
 		return "**not met**"
 	}
-	p99 := func(l []time.Duration) time.Duration {
-		if len(l) == 0 {
-			return 0
-		}
-		return l[int(float64(len(l)-1)*0.99)]
-	}
-	quiet, during := p99(s.quiet), p99(s.duringAudit)
+	quiet, during := percentile(s.quiet, 0.99), percentile(s.duringAudit, 0.99)
 	fmt.Fprintf(w, "\n## 5. Background audit at scale (real API server and controllers)\n\n")
 	fmt.Fprintf(w, "%d Pods in %d namespaces (%d Deployments of 9-10 replicas, %d bare Pods; one Deployment of 40 violating containers), %d top owners; built by kube-controller-manager in %s. "+
 		"podpolicy serve audits every %s with the chart's defaults (pages of 500, duty cycle 0.5 paced in 2 ms slices, on a nice 19 thread).\n\n",
