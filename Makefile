@@ -1,11 +1,12 @@
 # podpolicy — a Kubernetes admission webhook that enforces Pod policy written in Rego.
 #
-#   make demo    start a local control plane with podpolicy and show it at work
+#   make demo    start a local cluster (a real node where it can run) with podpolicy and show it at work
 #   make test    everything CI runs: lint, Go and Rego unit tests, e2e on a real API server
 #
 # Everything the targets need is built from the Go module proxy: `make tools` compiles
-# kube-apiserver, kube-controller-manager, kubectl, etcd, helm and opa into bin/ (minutes the first
-# time, then cached).
+# kube-apiserver, kube-controller-manager, kubectl, etcd, helm, opa, and the real node's kubelet,
+# kube-scheduler, kube-proxy and CNI plugins into bin/ (minutes the first time, then cached), and
+# installs the node's system packages (containerd, runc, conntrack, iptables) as root.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -38,7 +39,9 @@ image:
 version:
 	@echo $(VERSION)
 
-## tools: build kube-apiserver, kube-controller-manager, kubectl, etcd, helm and opa into bin/ (cached by pinned version)
+## tools: build kube-apiserver, kube-controller-manager, kubectl, etcd, helm, opa, kubelet,
+## kube-scheduler, kube-proxy and the CNI plugins into bin/ (cached by pinned version); install
+## containerd, runc, conntrack, iptables and iproute2 with apt-get when missing (as root)
 tools:
 	test/tools/build.sh
 
@@ -81,7 +84,8 @@ fuzz:
 
 ## e2e: the end-to-end suites on a real kube-apiserver + etcd with the real kubectl and helm:
 ## the webhook (test/e2e), the Helm chart with certificate management (test/e2e/chart), and
-## faults, hostile input and bypasses (test/e2e/faults).
+## faults, hostile input and bypasses (test/e2e/faults), and the chart installed for real on a
+## real node (kubelet, containerd, kube-proxy in a network namespace of its own; test/e2e/node).
 ## One package at a time: each starts its own control plane, and the load tests need the CPU.
 e2e: tools
 	$(GO) test -tags e2e -count=1 -p 1 -timeout 40m -v ./test/e2e/...
@@ -91,7 +95,8 @@ bench: tools
 	mkdir -p _out
 	$(GO) run ./test/bench -out _out/bench.md
 
-## demo: start a local control plane with podpolicy and show it at work (DEMO_EXIT=1 to stop at the end)
+## demo: start a local cluster with a real node (or, where the node cannot run, the control plane
+## alone) with podpolicy and show it at work (DEMO_EXIT=1 to stop at the end)
 demo: tools
 	$(GO) run ./test/demo
 

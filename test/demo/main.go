@@ -1,5 +1,7 @@
-// Command demo shows podpolicy at work on a local control plane: it starts kube-apiserver, etcd
-// and kube-controller-manager (built by `make tools`), runs `podpolicy serve` with a self-signed certificate,
+// Command demo shows podpolicy at work on a local cluster: it starts kube-apiserver, etcd,
+// kube-controller-manager, kube-scheduler and a real node (kubelet, containerd, kube-proxy; all
+// built by `make tools`), or, where the node cannot run, the control plane alone; runs
+// `podpolicy serve` with a self-signed certificate,
 // registers it with the API server and applies examples/ with kubectl, showing the denials,
 // the warnings and the injected labels and annotation. It then waits for Ctrl-C (or exits at
 // once when DEMO_EXIT=1), so you can try your own manifests.
@@ -53,14 +55,23 @@ func run(ctx context.Context) error {
 		return err
 	}
 
-	step("Starting a local control plane: kube-apiserver, etcd and kube-controller-manager from bin/, two Nodes (no kubelet: Pods stay Pending)")
+	step("Starting a local cluster: kube-apiserver, etcd, kube-controller-manager, kube-scheduler and one real node (kubelet, containerd, runc, kube-proxy) from bin/")
 	start := time.Now()
-	cp, err := harness.StartControlPlane(dir)
+	cp, cluster, err := startCluster(ctx, dir)
 	if err != nil {
 		return err
 	}
-	defer cp.Stop()
-	fmt.Printf("up in %v; kubeconfig: %s\n", time.Since(start).Round(time.Millisecond), cp.Kubeconfig)
+	if cluster != nil {
+		defer func() {
+			if err := cluster.Stop(); err != nil {
+				fmt.Fprintf(os.Stderr, "demo: stop the cluster: %v\n", err)
+			}
+		}()
+		fmt.Printf("node %s Ready in %v; kubeconfig: %s\n", harness.NodeName, cluster.StartupTime.Round(time.Millisecond), cp.Kubeconfig)
+	} else {
+		defer cp.Stop()
+		fmt.Printf("up in %v; kubeconfig: %s\n", time.Since(start).Round(time.Millisecond), cp.Kubeconfig)
+	}
 
 	step("Starting podpolicy serve with a self-signed certificate")
 	webhook, err := harness.StartWebhook(ctx, harness.WebhookOptions{
@@ -124,6 +135,23 @@ func run(ctx context.Context) error {
 	kubectl("get", "pods", "-n", "shop", "-l", "app=web", "-o",
 		`custom-columns=POD:.metadata.name,OWNER:.metadata.ownerReferences[0].name,POLICY:.metadata.labels.example\.com/policy,TEAM:.metadata.labels.team,DEFAULT-CONTAINER:.metadata.annotations.kubectl\.kubernetes\.io/default-container`)
 
+	if cluster != nil {
+		step("On the real node: a Deployment on an image the node has, its Pods admitted, mutated and Running")
+		fmt.Println("(examples/ use public images, which this machine cannot pull: their Pods are admitted but do not start)")
+		if r := kubectl("apply", "-n", "shop", "-f", filepath.Join(root, "test", "demo", "app.yaml")); r.ExitCode != 0 {
+			return fmt.Errorf("the demo's Deployment was refused")
+		}
+		if r := kubectl("rollout", "status", "-n", "shop", "deployment/shop-api", "--timeout=90s"); r.ExitCode != 0 {
+			kubectl("describe", "pods", "-n", "shop", "-l", "app=shop-api")
+			return fmt.Errorf("the demo's Deployment did not become ready")
+		}
+		if err := waitForPods(ctx, cp, "shop", "app=shop-api", 2); err != nil {
+			return err
+		}
+		kubectl("get", "pods", "-n", "shop", "-l", "app=shop-api", "-o",
+			`custom-columns=POD:.metadata.name,STATUS:.status.phase,NODE:.spec.nodeName,IP:.status.podIP,POLICY:.metadata.labels.example\.com/policy,TEAM:.metadata.labels.team,DEFAULT-CONTAINER:.metadata.annotations.kubectl\.kubernetes\.io/default-container`)
+	}
+
 	step("A namespace labelled podpolicy.io/mode=warn gets warnings instead of denials")
 	kubectl("create", "namespace", "sandbox")
 	kubectl("label", "namespace", "sandbox", "podpolicy.io/mode=warn")
@@ -145,6 +173,19 @@ func run(ctx context.Context) error {
 	<-ctx.Done()
 	fmt.Println("\nstopping")
 	return nil
+}
+
+// startCluster starts the control plane with a real node, or, where the node cannot start
+// (not root, say), the node-less control plane, saying why in one line.
+func startCluster(ctx context.Context, dir string) (*harness.ControlPlane, *harness.Cluster, error) {
+	cluster, err := harness.StartCluster(ctx, filepath.Join(dir, "cluster"), nil)
+	if err == nil {
+		return cluster.ControlPlane, cluster, nil
+	}
+	why, _, _ := strings.Cut(err.Error(), "\n")
+	fmt.Printf("no real node (%s); running on the node-less control plane: two Node objects, Pods stay Pending\n", why)
+	cp, err := harness.StartControlPlane(filepath.Join(dir, "control-plane"))
+	return cp, nil, err
 }
 
 // waitForPods waits until the controllers have created want Pods matching selector, and

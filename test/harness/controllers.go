@@ -7,8 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -25,29 +23,30 @@ var NodeNames = []string{"node-a", "node-b"}
 // Controllers is a running kube-controller-manager.
 type Controllers struct {
 	LogPath string
-	cmd     *exec.Cmd
-	done    chan struct{}
+	process *daemon
 }
 
 // startControllers runs kube-controller-manager from bin/ with its default controllers,
 // except the node lifecycle controller (no kubelet renews the Nodes' heartbeats, and it would
 // taint them unreachable), and waits until it works: the default ServiceAccount of the
 // default namespace exists.
-func startControllers(ctx context.Context, bin, dir, kubeconfig, saKey string, caPEM []byte, client kubernetes.Interface) (*Controllers, error) {
+//
+// With a real node, every default controller runs: the kubelet renews its Node's heartbeats.
+func startControllers(ctx context.Context, bin, dir, kubeconfig, saKey string, caPEM []byte, client kubernetes.Interface, realNode bool) (*Controllers, error) {
 	rootCA := filepath.Join(dir, "root-ca.crt")
 	if err := os.WriteFile(rootCA, caPEM, 0o644); err != nil {
 		return nil, err
 	}
 	c := &Controllers{LogPath: filepath.Join(dir, "kube-controller-manager.log")}
-	logFile, err := os.Create(c.LogPath)
-	if err != nil {
-		return nil, err
+	controllers := "*,-node-lifecycle-controller"
+	if realNode {
+		controllers = "*"
 	}
-	c.cmd = exec.Command(filepath.Join(bin, "kube-controller-manager"),
+	cmd := exec.Command(filepath.Join(bin, "kube-controller-manager"),
 		"--kubeconfig="+kubeconfig,
 		"--leader-elect=false",
 		"--secure-port=0",
-		"--controllers=*,-node-lifecycle-controller",
+		"--controllers="+controllers,
 		"--service-account-private-key-file="+saKey,
 		"--root-ca-file="+rootCA,
 		"--use-service-account-credentials=false",
@@ -57,19 +56,10 @@ func startControllers(ctx context.Context, bin, dir, kubeconfig, saKey string, c
 		"--kube-api-qps=200", "--kube-api-burst=400",
 		"--v=1",
 	)
-	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
-	// Should the test binary die (a timeout's panic), the controller manager dies with it.
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := c.cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("start kube-controller-manager: %w", err)
+	var err error
+	if c.process, err = startDaemon("kube-controller-manager", c.LogPath, cmd); err != nil {
+		return nil, err
 	}
-	c.done = make(chan struct{})
-	go func() {
-		_ = c.cmd.Wait()
-		logFile.Close()
-		close(c.done)
-	}()
 	if err := c.waitWorking(ctx, client); err != nil {
 		return nil, errors.Join(err, c.Stop())
 	}
@@ -85,7 +75,7 @@ func (c *Controllers) waitWorking(ctx context.Context, client kubernetes.Interfa
 			return nil
 		}
 		select {
-		case <-c.done:
+		case <-c.process.done:
 			return fmt.Errorf("kube-controller-manager exited:\n%s", c.LogTail(30))
 		case <-ctx.Done():
 			return fmt.Errorf("kube-controller-manager did not create the default ServiceAccount within 90s (%v):\n%s", err, c.LogTail(30))
@@ -96,25 +86,14 @@ func (c *Controllers) waitWorking(ctx context.Context, client kubernetes.Interfa
 
 // Stop stops kube-controller-manager, by its PID, and waits for it to exit.
 func (c *Controllers) Stop() error {
-	if c == nil || c.cmd.Process == nil {
-		return nil
-	}
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-c.done:
-	case <-time.After(10 * time.Second):
-		_ = c.cmd.Process.Kill()
-		<-c.done
+	if c != nil {
+		c.process.stop(10 * time.Second)
 	}
 	return nil
 }
 
 // LogTail returns the last n lines of kube-controller-manager's log.
-func (c *Controllers) LogTail(n int) string {
-	data, _ := os.ReadFile(c.LogPath)
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}
+func (c *Controllers) LogTail(n int) string { return c.process.logTail(n) }
 
 // registerNodes creates Node objects named names, Ready, for the DaemonSet controller.
 func registerNodes(ctx context.Context, client kubernetes.Interface, names []string) error {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +42,20 @@ type ControlPlane struct {
 // (files or directories), writes an admin kubeconfig into dir, starts kube-controller-manager
 // and registers the Nodes of NodeNames.
 func StartControlPlane(dir string, crdPaths ...string) (*ControlPlane, error) {
+	return startControlPlane(dir, nil, crdPaths...)
+}
+
+// nodeServing is how the API server of a real node's control plane serves: on the host's end
+// of the node's veth, with a certificate that also names the kubernetes Service's address,
+// the ServiceAccount admission plugin on (the kubelet mounts the tokens it adds), and calls to
+// Services (webhooks) and kubelets made at their Pods' and Node's addresses.
+type nodeServing struct {
+	port    int
+	certDir string
+	caPEM   []byte
+}
+
+func startControlPlane(dir string, serving *nodeServing, crdPaths ...string) (*ControlPlane, error) {
 	bin, err := BinDir()
 	if err != nil {
 		return nil, err
@@ -53,6 +68,19 @@ func StartControlPlane(dir string, crdPaths ...string) (*ControlPlane, error) {
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: bin, ControlPlaneStartTimeout: 90 * time.Second, ControlPlaneStopTimeout: 30 * time.Second,
 		CRDDirectoryPaths: crdPaths, ErrorIfCRDPathMissing: true,
+	}
+	if serving != nil {
+		api := &envtest.APIServer{CertDir: serving.certDir}
+		api.SecureServing.Address, api.SecureServing.Port = HostAddress, strconv.Itoa(serving.port)
+		// envtest keeps certificates it finds in CertDir; this is the CA that signed them.
+		api.SecureServing.CA = serving.caPEM
+		args := api.Configure()
+		args.Set("advertise-address", HostAddress)
+		args.Disable("disable-admission-plugins")
+		args.Set("enable-aggregator-routing", "true")
+		args.Set("kubelet-preferred-address-types", "InternalIP")
+		args.Set("service-cluster-ip-range", ServiceCIDR)
+		env.ControlPlane.APIServer = api
 	}
 	if _, err := env.Start(); err != nil {
 		return nil, fmt.Errorf("start kube-apiserver and etcd: %w", err)
@@ -94,8 +122,11 @@ func StartControlPlane(dir string, crdPaths ...string) (*ControlPlane, error) {
 	}
 	ctx := context.Background()
 	saKey := filepath.Join(env.ControlPlane.APIServer.CertDir, "sa-signer.key")
-	if cp.Controllers, err = startControllers(ctx, bin, dir, kcmKubeconfig, saKey, cp.Config.CAData, cp.Client); err != nil {
+	if cp.Controllers, err = startControllers(ctx, bin, dir, kcmKubeconfig, saKey, cp.Config.CAData, cp.Client, serving != nil); err != nil {
 		return nil, errors.Join(err, cp.Stop())
+	}
+	if serving != nil {
+		return cp, nil
 	}
 	if err := registerNodes(ctx, cp.Client, NodeNames); err != nil {
 		return nil, errors.Join(err, cp.Stop())
@@ -147,4 +178,17 @@ func run(cmd *exec.Cmd, stdin string) Result {
 // Helm runs the helm binary of bin/ against the control plane.
 func (cp *ControlPlane) Helm(ctx context.Context, args ...string) Result {
 	return run(exec.CommandContext(ctx, filepath.Join(filepath.Dir(cp.KubectlPath), "helm"), append([]string{"--kubeconfig", cp.Kubeconfig}, args...)...), "")
+}
+
+// writeUserKubeconfig writes a kubeconfig of a client-certificate user name in groups to path.
+func (cp *ControlPlane) writeUserKubeconfig(path, name string, groups ...string) error {
+	user, err := cp.env.AddUser(envtest.User{Name: name, Groups: groups}, nil)
+	if err != nil {
+		return fmt.Errorf("add user %s: %w", name, err)
+	}
+	data, err := user.KubeConfig()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o600)
 }

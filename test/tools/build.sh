@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the binaries the tests and the demo run, from the Go module proxy, into bin/:
 # kube-apiserver, kube-controller-manager and kubectl (k8s.io/kubernetes), etcd, helm and opa,
-# each from its module
-# under test/tools. A binary is rebuilt only when its module's go.mod/go.sum (the pinned
+# and the real node's kubelet, kube-scheduler, kube-proxy (test/tools/node) and CNI plugins
+# (test/tools/cni), each from its module under test/tools; and the node's system packages
+# (containerd, runc, conntrack, iptables, iproute2) through apt-get when they are missing. A binary is rebuilt only when its module's go.mod/go.sum (the pinned
 # versions) or the Go version change; builds are also kept in a cache outside the checkout
 # ($PODPOLICY_TOOLS_CACHE, default ~/.cache/podpolicy/tools), so a fresh clone on a machine
 # that built them before only copies them.
@@ -17,13 +18,13 @@ goversion=$(go env GOVERSION)
 # build NAME MODULE_DIR PACKAGE [LDFLAGS]
 build() {
   local name=$1 dir=$root/test/tools/$2 pkg=$3 ldflags=${4:-}
-  local key
+  local id=${name//\//-} key
   key=$( (cat "$dir/go.mod" "$dir/go.sum"; echo "$goversion $pkg $ldflags") | sha256sum | cut -c1-16)
-  if [[ -x $bin/$name && -f $bin/.$name.key && $(cat "$bin/.$name.key") == "$key" ]]; then
+  if [[ -x $bin/$name && -f $bin/.$id.key && $(cat "$bin/.$id.key") == "$key" ]]; then
     echo "tools: $name is up to date"
     return
   fi
-  local cached=$cache/$name-$key
+  local cached=$cache/$id-$key
   if [[ -x $cached ]]; then
     echo "tools: $name taken from the cache ($cached)"
   else
@@ -43,7 +44,7 @@ build() {
     echo "tools: built $name in $((SECONDS - start))s"
   fi
   cp "$cached" "$bin/$name.tmp" && mv "$bin/$name.tmp" "$bin/$name"
-  echo "$key" > "$bin/.$name.key"
+  echo "$key" > "$bin/.$id.key"
 }
 
 # Every Kubernetes binary reports the version of the pinned k8s.io/kubernetes, through the
@@ -56,8 +57,28 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   kube_ldflags+=" -X $pkg.gitVersion=$kube_version -X $pkg.gitMajor=${BASH_REMATCH[1]} -X $pkg.gitMinor=${BASH_REMATCH[2]} -X $pkg.gitTreeState=clean"
 done
 
+# node_packages installs the system packages the real node runs (test/harness/node.go), as root
+# and only when one is missing; elsewhere the node suites fail naming what is missing.
+node_packages() {
+  local missing=()
+  for cmd in containerd runc conntrack iptables ip; do
+    command -v "$cmd" >/dev/null || missing+=("$cmd")
+  done
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "tools: node packages are installed"
+    return
+  fi
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "tools: not root, so the node's packages are not installed (missing: ${missing[*]}); the real-node suites will fail naming them" >&2
+    return
+  fi
+  echo "tools: installing the node's packages with apt-get (missing: ${missing[*]})"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends containerd runc conntrack iptables iproute2 >/dev/null ||
+    { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends containerd runc conntrack iptables iproute2 >/dev/null; }
+}
+
 want=("$@")
-[[ ${#want[@]} -gt 0 ]] || want=(opa etcd kube-apiserver kube-controller-manager kubectl helm)
+[[ ${#want[@]} -gt 0 ]] || want=(opa etcd kube-apiserver kube-controller-manager kubectl helm kubelet kube-scheduler kube-proxy cni node-packages)
 for tool in "${want[@]}"; do
   case $tool in
     kube-apiserver|kube-controller-manager|kubectl) build "$tool" . "k8s.io/kubernetes/cmd/$tool" "$kube_ldflags" ;;
@@ -67,6 +88,15 @@ for tool in "${want[@]}"; do
       "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37" ;;
     etcd) build etcd etcd go.etcd.io/etcd/server/v3 ;;
     opa) build opa opa github.com/open-policy-agent/opa ;;
+    kubelet|kube-scheduler|kube-proxy) build "$tool" node "k8s.io/kubernetes/cmd/$tool" "$kube_ldflags" ;;
+    # The CNI plugins go where the node's containerd looks for them (bin/cni), by their own names.
+    cni)
+      mkdir -p "$bin/cni"
+      for plugin in main/loopback main/bridge ipam/host-local; do
+        build "cni/${plugin#*/}" cni "github.com/containernetworking/plugins/plugins/$plugin"
+      done
+      ;;
+    node-packages) node_packages ;;
     *) echo "tools: unknown tool $tool" >&2; exit 2 ;;
   esac
 done
