@@ -90,8 +90,10 @@ fuzz:
 e2e: tools
 	$(GO) test -tags e2e -count=1 -p 1 -timeout 40m -v ./test/e2e/...
 
-## bench: benchmarks side by side with a plain OPA server; prints one table (see docs/performance.md)
+## bench: benchmarks side by side with a plain OPA server, and podpolicy check side by side with
+## conftest (built here from the module proxy); prints one table (see docs/performance.md)
 bench: tools
+	test/tools/build.sh conftest
 	mkdir -p _out
 	$(GO) run ./test/bench -out _out/bench.md
 

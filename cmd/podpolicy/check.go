@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/podpolicy/podpolicy/policies"
 	"github.com/podpolicy/podpolicy/policies/check"
-	"github.com/podpolicy/podpolicy/policies/manifest"
 )
 
 func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -19,6 +19,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	evaluator := fs.String("evaluator", string(policies.Auto), evaluatorUsage)
 	output := fs.String("o", "text", "output format: text, json or sarif")
 	namespace := fs.String("namespace", check.DefaultNamespace, "namespace of the objects that name none, as kubectl apply -n would create them")
+	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "documents judged at once; the output is in input order and the same whatever -j")
 	at := fs.String("at", "", "judge as of this date (2027-03-02) or RFC 3339 time: rules' enforceFrom and exceptions' expires; now when empty")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -30,6 +31,10 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	if *output != "text" && *output != "json" && *output != "sarif" {
 		fmt.Fprintf(stderr, "podpolicy check: -o %q: want text, json or sarif\n", *output)
+		return exitUsage
+	}
+	if *jobs < 1 {
+		fmt.Fprintf(stderr, "podpolicy check: -j %d: want 1 or more\n", *jobs)
 		return exitUsage
 	}
 	now, err := clockAt(*at)
@@ -45,15 +50,27 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if fallback := engine.EvaluatorFallback(); fallback != "" && *output == "text" {
 		fmt.Fprintf(stderr, "podpolicy check: the policies run on OPA's topdown: %s\n", fallback)
 	}
-	docs, readErrs := manifest.Read(files, stdin)
-	report := check.RunInNamespace(ctx, engine, docs, readErrs, *namespace)
+	// Text and JSON are written object by object as the input is read, so memory does not
+	// grow with the input; SARIF lists the results under one run, so they are kept.
+	var out check.Output
 	switch *output {
 	case "json":
-		err = report.WriteJSON(stdout)
-	case "sarif":
-		err = report.WriteSARIF(stdout, version(), engine.Rules(), engine.Config())
-	default:
-		err = report.WriteText(stdout)
+		out = check.NewJSONOutput(stdout, engine)
+	case "text":
+		out = check.NewTextOutput(stdout)
+	}
+	opts := check.StreamOptions{Namespace: *namespace, Jobs: *jobs, Keep: out == nil}
+	var emit func(*check.ObjectResult) error
+	if out != nil {
+		emit = out.Object
+	}
+	report, err := check.Stream(ctx, engine, files, stdin, opts, emit)
+	if err == nil {
+		if out != nil {
+			err = out.Finish(report)
+		} else {
+			err = report.WriteSARIF(stdout, version(), engine.Rules(), engine.Config())
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "podpolicy check: write report: %v\n", err)

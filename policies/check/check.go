@@ -27,7 +27,10 @@ type ObjectResult struct {
 	Exempt     bool                 `json:"exempt,omitempty"`
 	Violations []policies.Violation `json:"violations"`
 	Mutations  []policies.Mutation  `json:"mutations"`
-	doc        *manifest.Document
+	// file and lines place the object and each violation's field in its manifest; they are
+	// taken when the object is judged, so that its document need not be kept.
+	file  string
+	lines []int
 }
 
 // Skipped is an object of a kind podpolicy does not evaluate.
@@ -94,59 +97,80 @@ const DefaultNamespace = "default"
 // RunInNamespace is Run, judging objects that name no namespace as objects of namespace (the
 // one helm or kubectl would create them in).
 func RunInNamespace(ctx context.Context, engine *policies.Engine, docs []manifest.Document, readErrs []error, namespace string) *Report {
-	r := &Report{Errors: append([]error(nil), readErrs...), Results: []ObjectResult{}, Evaluator: engine.Evaluator(), EvaluatorFallback: engine.EvaluatorFallback()}
+	r := newReport(engine)
+	r.Errors = append(r.Errors, readErrs...)
 	for i := range docs {
-		doc := &docs[i]
-		obj, err := normalize.Decode(doc.JSON)
-		if err != nil {
-			r.Errors = append(r.Errors, &manifest.InputError{File: doc.File, Line: doc.Line, Err: err})
-			continue
-		}
-		identity := skippedOf(doc, obj)
-		in, err := normalize.NewInput(obj, Operation)
-		if errors.Is(err, normalize.ErrUnsupportedKind) {
-			if err := unknownKind(identity.APIVersion, identity.Kind); err != nil {
-				r.Errors = append(r.Errors, &manifest.InputError{File: doc.File, Line: doc.LineOf("kind"), Err: err})
-				continue
-			}
-			r.Skipped = append(r.Skipped, identity)
-			continue
-		}
-		if err != nil {
-			r.Errors = append(r.Errors, inputError(doc, err))
-			continue
-		}
-		if in.Namespace == "" {
-			in.Namespace = namespace
-		}
-		result, err := engine.Evaluate(ctx, in, policies.Validate|policies.Mutate)
-		if err != nil {
-			r.Errors = append(r.Errors, &manifest.InputError{File: doc.File, Line: doc.Line, Err: err})
-			continue
-		}
-		r.add(doc, in, result)
+		r.add(judge(ctx, engine, &docs[i], namespace), true)
 	}
 	return r
 }
 
-func (r *Report) add(doc *manifest.Document, in *normalize.Input, result *policies.Result) {
-	obj := ObjectResult{
+func newReport(engine *policies.Engine) *Report {
+	return &Report{Results: []ObjectResult{}, Evaluator: engine.Evaluator(), EvaluatorFallback: engine.EvaluatorFallback()}
+}
+
+// outcome is what judging one document gives: a result, a skipped object or an error.
+type outcome struct {
+	result  *ObjectResult
+	skipped *Skipped
+	err     error
+}
+
+// judge decodes and normalises one document as the webhook decodes an AdmissionReview's
+// object, and evaluates it.
+func judge(ctx context.Context, engine *policies.Engine, doc *manifest.Document, namespace string) outcome {
+	obj, err := normalize.Decode(doc.JSON)
+	if err != nil {
+		return outcome{err: &manifest.InputError{File: doc.File, Line: doc.Line, Err: err}}
+	}
+	identity := skippedOf(doc, obj)
+	in, err := normalize.NewInput(obj, Operation)
+	if errors.Is(err, normalize.ErrUnsupportedKind) {
+		if err := unknownKind(identity.APIVersion, identity.Kind); err != nil {
+			return outcome{err: &manifest.InputError{File: doc.File, Line: doc.LineOf("kind"), Err: err}}
+		}
+		return outcome{skipped: &identity}
+	}
+	if err != nil {
+		return outcome{err: inputError(doc, err)}
+	}
+	if in.Namespace == "" {
+		in.Namespace = namespace
+	}
+	result, err := engine.Evaluate(ctx, in, policies.Validate|policies.Mutate)
+	if err != nil {
+		return outcome{err: &manifest.InputError{File: doc.File, Line: doc.Line, Err: err}}
+	}
+	res := &ObjectResult{
 		Source: doc.Source, APIVersion: in.APIVersion, Kind: in.Kind, Namespace: in.Namespace, Name: in.Name,
-		Exempt: result.Exempt, Violations: result.Violations, Mutations: result.Mutations, doc: doc,
+		Exempt: result.Exempt, Violations: result.Violations, Mutations: result.Mutations,
+		file: doc.File, lines: make([]int, len(result.Violations)),
 	}
-	if obj.Violations == nil {
-		obj.Violations = []policies.Violation{}
+	for j := range res.Violations {
+		res.lines[j] = doc.LineOf(res.Violations[j].Path)
 	}
-	if obj.Mutations == nil {
-		obj.Mutations = []policies.Mutation{}
+	if res.Violations == nil {
+		res.Violations = []policies.Violation{}
 	}
-	r.Results = append(r.Results, obj)
-	r.Summary.Objects++
-	if len(result.WithAction(policies.Deny)) > 0 {
-		r.Summary.Denied++
+	if res.Mutations == nil {
+		res.Mutations = []policies.Mutation{}
 	}
-	if len(result.WithAction(policies.Warn)) > 0 {
-		r.Summary.Warned++
+	return outcome{result: res}
+}
+
+// add counts an outcome into the report, keeping its result when keep is set.
+func (r *Report) add(o outcome, keep bool) {
+	switch {
+	case o.err != nil:
+		r.Errors = append(r.Errors, o.err)
+	case o.skipped != nil:
+		r.Skipped = append(r.Skipped, *o.skipped)
+	default:
+		if keep {
+			r.AddObject(*o.result)
+		} else {
+			r.count(o.result)
+		}
 	}
 }
 
@@ -170,21 +194,16 @@ func inputError(doc *manifest.Document, err error) error {
 	return &manifest.InputError{File: doc.File, Line: line, Err: err}
 }
 
-// Line returns the line of a violation's field in the object's manifest.
-func (o *ObjectResult) Line(v *policies.Violation) int {
-	if o.doc == nil {
-		return 0
+// Line returns the line of the j-th violation's field in the object's manifest, or 0.
+func (o *ObjectResult) Line(j int) int {
+	if j < len(o.lines) {
+		return o.lines[j]
 	}
-	return o.doc.LineOf(v.Path)
+	return 0
 }
 
 // File returns the file the object was read from.
-func (o *ObjectResult) File() string {
-	if o.doc == nil {
-		return ""
-	}
-	return o.doc.File
-}
+func (o *ObjectResult) File() string { return o.file }
 
 // uri is where an object is: its file, or, for an object read from the cluster, its
 // kubernetes:// address (namespace, kind and name).
@@ -205,6 +224,11 @@ func (r *Report) AddObject(o ObjectResult) {
 		o.Mutations = []policies.Mutation{}
 	}
 	r.Results = append(r.Results, o)
+	r.count(&o)
+}
+
+// count adds an object's verdict to the summary.
+func (r *Report) count(o *ObjectResult) {
 	r.Summary.Objects++
 	result := policies.Result{Violations: o.Violations}
 	if len(result.WithAction(policies.Deny)) > 0 {

@@ -111,7 +111,7 @@ func (r *Report) WriteSARIF(w io.Writer, version string, rules []policies.Rule, 
 				RuleID:    v.Rule,
 				Level:     sarifLevel[v.Action],
 				Message:   sarifText{v.String()},
-				Locations: []sarifLocation{location(o.uri(), o.Line(v))},
+				Locations: []sarifLocation{location(o.uri(), o.Line(j))},
 			})
 		}
 	}

@@ -14,23 +14,32 @@ import (
 func (r *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
 	for i := range r.Results {
-		o := &r.Results[i]
-		ew.printf("%s %s %s/%s: %s\n", o.Source, o.Kind, o.Namespace, o.Name, verdict(o))
-		for j := range o.Violations {
-			v := &o.Violations[j]
-			if file := o.File(); file != "" {
-				ew.printf("  %s:%d: %s %s\n", file, o.Line(v), v.Action, v.String())
-			} else {
-				ew.printf("  %s %s\n", v.Action, v.String())
-			}
-		}
-		for _, m := range o.Mutations {
-			for _, op := range m.Patch {
-				value, _ := json.Marshal(op.Value)
-				ew.printf("  mutate [%s] %s %s %s\n", m.Rule, op.Op, op.Path, value)
-			}
+		writeTextObject(ew, &r.Results[i])
+	}
+	return r.writeTextTail(ew)
+}
+
+// writeTextObject writes one object's verdict, violations and patch.
+func writeTextObject(ew *errWriter, o *ObjectResult) {
+	ew.printf("%s %s %s/%s: %s\n", o.Source, o.Kind, o.Namespace, o.Name, verdict(o))
+	for j := range o.Violations {
+		v := &o.Violations[j]
+		if file := o.File(); file != "" {
+			ew.printf("  %s:%d: %s %s\n", file, o.Line(j), v.Action, v.String())
+		} else {
+			ew.printf("  %s %s\n", v.Action, v.String())
 		}
 	}
+	for _, m := range o.Mutations {
+		for _, op := range m.Patch {
+			value, _ := json.Marshal(op.Value)
+			ew.printf("  mutate [%s] %s %s %s\n", m.Rule, op.Op, op.Path, value)
+		}
+	}
+}
+
+// writeTextTail writes what follows the objects: skipped objects, input errors, the summary.
+func (r *Report) writeTextTail(ew *errWriter) error {
 	for _, s := range r.Skipped {
 		ew.printf("%s %s %s: skipped (kind not evaluated by podpolicy)\n", s.Source, s.Kind, s.Name)
 	}

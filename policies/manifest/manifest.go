@@ -4,6 +4,7 @@
 package manifest
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -59,29 +60,50 @@ var manifestExtensions = []string{".yaml", ".yml", ".json"}
 func Read(paths []string, stdin io.Reader) ([]Document, []error) {
 	var docs []Document
 	var errs []error
+	Each(paths, stdin, func(doc *Document, err error) bool {
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			docs = append(docs, *doc)
+		}
+		return true
+	})
+	return docs, errs
+}
+
+// Each reads the inputs as Read does, one document at a time: it calls yield with each
+// document or input error, in input order, holding only the document being read, and stops
+// when yield returns false.
+func Each(paths []string, stdin io.Reader, yield func(*Document, error) bool) {
 	for _, path := range paths {
 		if path == Stdin {
-			d, err := readStream(Stdin, stdin)
-			docs, errs = append(docs, d...), append(errs, err...)
+			if !eachInStream(Stdin, stdin, yield) {
+				return
+			}
 			continue
 		}
 		files, err := expand(path)
 		if err != nil {
-			errs = append(errs, &InputError{File: path, Err: err})
+			if !yield(nil, &InputError{File: path, Err: err}) {
+				return
+			}
 			continue
 		}
 		for _, file := range files {
 			f, err := os.Open(file)
 			if err != nil {
-				errs = append(errs, &InputError{File: file, Err: errors.Unwrap(err)})
+				if !yield(nil, &InputError{File: file, Err: errors.Unwrap(err)}) {
+					return
+				}
 				continue
 			}
-			d, e := readStream(file, f)
+			more := eachInStream(file, bufio.NewReaderSize(f, 64<<10), yield)
 			_ = f.Close()
-			docs, errs = append(docs, d...), append(errs, e...)
+			if !more {
+				return
+			}
 		}
 	}
-	return docs, errs
 }
 
 // expand lists the manifest files of a path: the file itself, or the manifests below a
@@ -119,26 +141,49 @@ func expand(path string) ([]string, error) {
 // ReadStream reads the documents of one stream, named file in sources and errors.
 func ReadStream(file string, r io.Reader) ([]Document, []error) { return readStream(file, r) }
 
-// readStream decodes the YAML (or JSON) documents of one file. Decoding stops at a syntax
-// error, since the rest of the stream cannot be framed reliably after it.
+// readStream decodes the YAML (or JSON) documents of one file.
 func readStream(file string, r io.Reader) ([]Document, []error) {
-	dec := yaml.NewDecoder(r)
 	var docs []Document
 	var errs []error
+	eachInStream(file, r, func(doc *Document, err error) bool {
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			docs = append(docs, *doc)
+		}
+		return true
+	})
+	return docs, errs
+}
+
+// eachInStream calls yield with each document (or error) of one file, and reports whether
+// yield wants more. Decoding stops at a syntax error, since the rest of the stream cannot be
+// framed reliably after it.
+func eachInStream(file string, r io.Reader, yield func(*Document, error) bool) bool {
+	dec := yaml.NewDecoder(r)
 	for index := 0; ; index++ {
 		var node yaml.Node
 		err := dec.Decode(&node)
 		if errors.Is(err, io.EOF) {
-			return docs, errs
+			return true
 		}
 		if err != nil {
-			return docs, append(errs, syntaxError(file, err))
+			return yield(nil, syntaxError(file, err))
 		}
 		if len(node.Content) == 0 || isNull(node.Content[0]) {
 			continue // an empty document, e.g. between two "---"
 		}
-		d, e := documents(file, fmt.Sprintf("%s#%d", file, index), node.Content[0])
-		docs, errs = append(docs, d...), append(errs, e...)
+		docs, errs := documents(file, fmt.Sprintf("%s#%d", file, index), node.Content[0])
+		for i := range docs {
+			if !yield(&docs[i], nil) {
+				return false
+			}
+		}
+		for _, err := range errs {
+			if !yield(nil, err) {
+				return false
+			}
+		}
 	}
 }
 

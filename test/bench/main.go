@@ -34,14 +34,15 @@ func main() {
 	pods := flag.Int("pods", 300, "Pod creates measured through the API server per phase")
 	out := flag.String("out", "", "also write the table to this file")
 	scaleOnly := flag.Bool("scale-only", false, "run only phase 5, the background audit of a 5,000-Pod cluster")
+	checkOnly := flag.Bool("check-only", false, "run only phase 6, podpolicy check side by side with conftest")
 	flag.Parse()
-	if err := run(context.Background(), *duration, *rates, *workers, *pods, *out, *scaleOnly); err != nil {
+	if err := run(context.Background(), *duration, *rates, *workers, *pods, *out, *scaleOnly, *checkOnly); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, duration time.Duration, rateList string, workers, pods int, outPath string, scaleOnly bool) error {
+func run(ctx context.Context, duration time.Duration, rateList string, workers, pods int, outPath string, scaleOnly, checkOnly bool) error {
 	root, err := harness.RepoRoot()
 	if err != nil {
 		return err
@@ -55,7 +56,7 @@ func run(ctx context.Context, duration time.Duration, rateList string, workers, 
 	w := io.MultiWriter(os.Stdout, &table)
 	fmt.Fprintf(w, "# podpolicy benchmarks\n\n%s, %d CPUs, %s; %s per load phase\n", runtime.Version(), runtime.NumCPU(), time.Now().UTC().Format(time.DateOnly), duration)
 
-	if !scaleOnly {
+	if !scaleOnly && !checkOnly {
 		if err := goBenchSection(ctx, w, root); err != nil {
 			return err
 		}
@@ -64,6 +65,12 @@ func run(ctx context.Context, duration time.Duration, rateList string, workers, 
 	binary, err := harness.BuildPodpolicy(ctx, dir)
 	if err != nil {
 		return err
+	}
+	if checkOnly {
+		if err := checkPhase(ctx, w, root, binary, filepath.Join(dir, "check")); err != nil {
+			return err
+		}
+		return writeTable(outPath, table.String())
 	}
 	ca, err := certs.NewCA("bench CA", 24*time.Hour, time.Now())
 	if err != nil {
@@ -93,10 +100,19 @@ func run(ctx context.Context, duration time.Duration, rateList string, workers, 
 		return err
 	}
 	writeScale(w, scale)
-	if outPath != "" {
-		return os.WriteFile(outPath, []byte(table.String()), 0o644)
+	if !scaleOnly {
+		if err := checkPhase(ctx, w, root, binary, filepath.Join(dir, "check")); err != nil {
+			return err
+		}
 	}
-	return nil
+	return writeTable(outPath, table.String())
+}
+
+func writeTable(path, table string) error {
+	if path == "" {
+		return nil
+	}
+	return os.WriteFile(path, []byte(table), 0o644)
 }
 
 // loadPhases runs the open-loop rates and then saturation against one server.

@@ -2,7 +2,8 @@
 # Builds the binaries the tests and the demo run, from the Go module proxy, into bin/:
 # kube-apiserver, kube-controller-manager and kubectl (k8s.io/kubernetes), etcd, helm and opa,
 # and the real node's kubelet, kube-scheduler, kube-proxy (test/tools/node) and CNI plugins
-# (test/tools/cni), each from its module under test/tools; and the node's system packages
+# (test/tools/cni), and conftest for make bench (test/tools/conftest, only when asked for), each
+# from its module under test/tools; and the node's system packages
 # (containerd, runc, conntrack, iptables, iproute2) through apt-get when they are missing. A binary is rebuilt only when its module's go.mod/go.sum (the pinned
 # versions) or the Go version change; builds are also kept in a cache outside the checkout
 # ($PODPOLICY_TOOLS_CACHE, default ~/.cache/podpolicy/tools), so a fresh clone on a machine
@@ -88,6 +89,8 @@ for tool in "${want[@]}"; do
       "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37" ;;
     etcd) build etcd etcd go.etcd.io/etcd/server/v3 ;;
     opa) build opa opa github.com/open-policy-agent/opa ;;
+    # conftest, on the same OPA as podpolicy, for make bench's check phase.
+    conftest) build conftest conftest github.com/open-policy-agent/conftest ;;
     kubelet|kube-scheduler|kube-proxy) build "$tool" node "k8s.io/kubernetes/cmd/$tool" "$kube_ldflags" ;;
     # The CNI plugins go where the node's containerd looks for them (bin/cni), by their own names.
     cni)
