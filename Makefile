@@ -69,8 +69,9 @@ rego-test: build
 	$(BIN)/podpolicy test --coverage --threshold $(REGO_COVERAGE)
 
 ## fuzz: a short coverage-guided run of each fuzz target (FUZZTIME each): AdmissionReview
-## handling, manifest reading, JSON decoding, manifests against kubectl's YAML conversion, and
-## random objects judged by both evaluators, and random exception sets that must never waive
+## handling, manifest reading, JSON decoding, manifests against kubectl's YAML conversion,
+## manifests read in parallel against the sequential reader, random objects judged by both
+## evaluators, and random exception sets that must never waive
 ## more than their exceptions one by one; a crash or a disagreement fails the build and
 ## leaves its input under testdata/fuzz/, where it becomes a regression test
 FUZZTIME ?= 12s
@@ -79,6 +80,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./policies/manifest
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./policies/astjson
 	$(GO) test -run '^$$' -fuzz '^FuzzJSONMatchesKubectl$$' -fuzztime $(FUZZTIME) ./policies/manifest
+	$(GO) test -run '^$$' -fuzz '^FuzzParallelReadIsTheSequentialRead$$' -fuzztime $(FUZZTIME) ./policies/manifest
 	$(GO) test -run '^$$' -fuzz '^FuzzEvaluatorsAgree$$' -fuzztime $(FUZZTIME) ./policies
 	$(GO) test -run '^$$' -fuzz '^FuzzExceptionsNeverWiden$$' -fuzztime $(FUZZTIME) ./policies
 

@@ -35,7 +35,7 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	if err := opts.Validate(); err != nil {
 		return err
 	}
-	tuneGC(log)
+	TuneGC(log)
 	engine, err := policies.New(ctx, policies.Options{PolicyDirs: opts.PolicyDirs, ConfigFile: opts.ConfigFile, EvalTimeout: opts.EvalTimeout, Evaluator: opts.Evaluator})
 	if err != nil {
 		return fmt.Errorf("load policies: %w", err)
@@ -141,12 +141,12 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	return runErr
 }
 
-// tuneGC trades memory for CPU unless GOGC or GOMEMLIMIT say otherwise: a request allocates
-// about 100 KiB and keeps none of it, so with the default GOGC=100 and a small live heap the
-// collector runs many times a second under load. GOGC=400 with a 96 MiB soft limit spends
+// TuneGC trades memory for CPU unless GOGC or GOMEMLIMIT say otherwise, for serve and check:
+// a request (or a checked document) allocates about 100 KiB and keeps none of it, so with the
+// default GOGC=100 and a small live heap the collector runs many times a second under load. GOGC=400 with a 96 MiB soft limit spends
 // less CPU collecting and still keeps the heap well inside the chart's memory limit (profiled
 // in docs/performance.md).
-func tuneGC(log logr.Logger) {
+func TuneGC(log logr.Logger) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 		log.V(1).Info("garbage collector tuned", "GOGC", 400)

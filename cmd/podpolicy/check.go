@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/go-logr/logr"
 	"io"
 	"runtime"
 
 	"github.com/podpolicy/podpolicy/policies"
 	"github.com/podpolicy/podpolicy/policies/check"
+	"github.com/podpolicy/podpolicy/webhook"
 )
 
 func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -42,6 +44,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "podpolicy check: --at: %v\n", err)
 		return exitUsage
 	}
+	webhook.TuneGC(logr.Discard())
 	engine, err := policies.New(ctx, policies.Options{PolicyDirs: policyDirs, ConfigFile: *configFile, Evaluator: policies.Evaluator(*evaluator), Now: now})
 	if err != nil {
 		fmt.Fprintf(stderr, "podpolicy check: %v\n", err)

@@ -20,13 +20,14 @@ import (
 // Bounds of podpolicy check that `make test` holds without a timed test: the peak memory of a
 // run over 10× the input is at most checkMemoryGrowth times that over 1× (the input is
 // streamed; what grows is only the summary), and below checkPeakRSS; the allocations per
-// object read, judged and reported stay below maxAllocsPerCheckedObject (measured 1,004
-// without the race detector and 1,075 with it, on 2026-12-03; raise the bound only with a
-// reason in the commit message). Peak RSS measured 49.5 and 57.9 MiB (1.17×).
+// object read, judged and reported stay below maxAllocsPerCheckedObject. Measured on
+// 2026-12-03: 47.4 and 49.8 MiB at GOGC=100 (1.05×), 83.0 MiB at check's GC settings; 1,046
+// allocations per object without the race detector, 1,118 with it. Raise a bound only with a reason in the
+// commit message.
 const (
 	checkMemoryGrowth         = 1.3
 	checkPeakRSSMiB           = 100
-	maxAllocsPerCheckedObject = 1200
+	maxAllocsPerCheckedObject = 1250
 )
 
 // writeManifests writes n objects, the examples' compliant Deployment and the article's Pod in
@@ -68,11 +69,23 @@ func TestCheckMemoryDoesNotGrowWithTheInput(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	peak := map[int]float64{}
-	for _, n := range []int{1000, 10000} {
+	peak := map[string]float64{}
+	for _, run := range []struct {
+		n int
+		// gc is the collector's setting: the growth is measured at Go's default, where the
+		// heap follows what is live; the bound at check's own (GOGC=400, 96 MiB soft limit).
+		gc string
+	}{{1000, "GOGC=100"}, {10000, "GOGC=100"}, {10000, ""}} {
+		n := run.n
 		path := filepath.Join(dir, fmt.Sprintf("objects-%d.yaml", n))
-		writeManifests(t, path, n)
+		if _, err := os.Stat(path); err != nil {
+			writeManifests(t, path, n)
+		}
 		cmd := exec.Command(binary, "check", "-f", path)
+		cmd.Env = append(os.Environ(), "GOGC=", "GOMEMLIMIT=")
+		if run.gc != "" {
+			cmd.Env = append(cmd.Env, run.gc)
+		}
 		out, err := cmd.Output()
 		if code := cmd.ProcessState.ExitCode(); code != check.ExitDenied {
 			t.Fatalf("podpolicy check over %d objects: exit %d (%v), want %d (a third are the article's Pod)", n, code, err, check.ExitDenied)
@@ -81,14 +94,15 @@ func TestCheckMemoryDoesNotGrowWithTheInput(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Fatalf("podpolicy check over %d objects: no %q in its summary:\n%s", n, want, out[max(0, len(out)-300):])
 		}
-		peak[n] = float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
+		peak[fmt.Sprint(n, run.gc)] = float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
 	}
-	t.Logf("peak RSS: %.1f MiB over 1,000 objects, %.1f MiB over 10,000 (%.2f×)", peak[1000], peak[10000], peak[10000]/peak[1000])
-	if peak[10000] > checkMemoryGrowth*peak[1000] {
-		t.Errorf("peak RSS grew from %.1f to %.1f MiB for 10× the input; podpolicy check must stream", peak[1000], peak[10000])
+	small, large, tuned := peak["1000GOGC=100"], peak["10000GOGC=100"], peak["10000"]
+	t.Logf("peak RSS at GOGC=100: %.1f MiB over 1,000 objects, %.1f MiB over 10,000 (%.2f×); %.1f MiB over 10,000 at check's GC settings", small, large, large/small, tuned)
+	if large > checkMemoryGrowth*small {
+		t.Errorf("peak RSS grew from %.1f to %.1f MiB for 10× the input; podpolicy check must stream", small, large)
 	}
-	if peak[10000] > checkPeakRSSMiB {
-		t.Errorf("peak RSS %.1f MiB over 10,000 objects, above %d MiB", peak[10000], checkPeakRSSMiB)
+	if tuned > checkPeakRSSMiB {
+		t.Errorf("peak RSS %.1f MiB over 10,000 objects, above %d MiB", tuned, checkPeakRSSMiB)
 	}
 }
 

@@ -21,7 +21,8 @@ type StreamOptions struct {
 	Keep bool
 }
 
-// Stream reads the documents of paths one at a time, judges them on opts.Jobs workers and
+// Stream reads the documents of paths one at a time (their YAML parsed on opts.Jobs workers
+// too, manifest.EachParallel), judges them on opts.Jobs workers and
 // calls emit with each result in input order, so that memory holds only the documents in
 // flight, whatever the size of the input. The report it returns counts every object and
 // holds the skipped objects and errors (and the results, with opts.Keep). The output is the
@@ -50,7 +51,7 @@ func Stream(ctx context.Context, engine *policies.Engine, paths []string, stdin 
 	go func() {
 		defer close(queue)
 		defer close(work)
-		manifest.Each(paths, stdin, func(doc *manifest.Document, err error) bool {
+		manifest.EachParallel(paths, stdin, jobs, func(doc *manifest.Document, err error) bool {
 			it := item{doc: doc, err: err, out: make(chan outcome, 1)}
 			select {
 			case queue <- it:

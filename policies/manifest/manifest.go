@@ -160,16 +160,27 @@ func readStream(file string, r io.Reader) ([]Document, []error) {
 // yield wants more. Decoding stops at a syntax error, since the rest of the stream cannot be
 // framed reliably after it.
 func eachInStream(file string, r io.Reader, yield func(*Document, error) bool) bool {
+	return eachInStreamAt(file, r, 0, 0, yield)
+}
+
+// eachInStreamAt is eachInStream for the rest of a stream that starts lineOffset lines and
+// firstIndex documents into the file.
+func eachInStreamAt(file string, r io.Reader, lineOffset, firstIndex int, yield func(*Document, error) bool) bool {
 	dec := yaml.NewDecoder(r)
-	for index := 0; ; index++ {
+	for index := firstIndex; ; index++ {
 		var node yaml.Node
 		err := dec.Decode(&node)
 		if errors.Is(err, io.EOF) {
 			return true
 		}
 		if err != nil {
-			return yield(nil, syntaxError(file, err))
+			err := syntaxError(file, err)
+			if ie, ok := err.(*InputError); ok && ie.Line > 0 {
+				ie.Line += lineOffset
+			}
+			return yield(nil, err)
 		}
+		shiftLines(&node, lineOffset)
 		if len(node.Content) == 0 || isNull(node.Content[0]) {
 			continue // an empty document, e.g. between two "---"
 		}

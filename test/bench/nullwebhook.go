@@ -55,7 +55,13 @@ func startNullWebhook(patch []byte) (*nullWebhook, error) {
 		return nil, err
 	}
 	w := &nullWebhook{url: "https://" + ln.Addr().String(), caPEM: ca.CertPEM, patch: patch}
-	w.server = &http.Server{
+	w.server = w.newServer(pair)
+	go func() { _ = w.server.ServeTLS(ln, "", "") }()
+	return w, nil
+}
+
+func (w *nullWebhook) newServer(pair tls.Certificate) *http.Server {
+	return &http.Server{
 		Handler:           http.HandlerFunc(w.admit),
 		ReadHeaderTimeout: 10 * time.Second,
 		ConnState: func(_ net.Conn, state http.ConnState) {
@@ -65,8 +71,6 @@ func startNullWebhook(patch []byte) (*nullWebhook, error) {
 		},
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}},
 	}
-	go func() { _ = w.server.ServeTLS(ln, "", "") }()
-	return w, nil
 }
 
 func (w *nullWebhook) admit(rw http.ResponseWriter, r *http.Request) {
