@@ -10,11 +10,11 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/podpolicy/podpolicy/policies"
 	"github.com/podpolicy/podpolicy/policies/check"
+	"github.com/podpolicy/podpolicy/test/harness"
 )
 
 // Bounds of podpolicy check that `make test` holds without a timed test: the peak memory of a
@@ -81,20 +81,22 @@ func TestCheckMemoryDoesNotGrowWithTheInput(t *testing.T) {
 		if _, err := os.Stat(path); err != nil {
 			writeManifests(t, path, n)
 		}
-		cmd := exec.Command(binary, "check", "-f", path)
-		cmd.Env = append(os.Environ(), "GOGC=", "GOMEMLIMIT=")
+		gc := []string{"GOGC=", "GOMEMLIMIT="}
 		if run.gc != "" {
-			cmd.Env = append(cmd.Env, run.gc)
+			gc = append(gc, run.gc)
 		}
-		out, err := cmd.Output()
-		if code := cmd.ProcessState.ExitCode(); code != check.ExitDenied {
-			t.Fatalf("podpolicy check over %d objects: exit %d (%v), want %d (a third are the article's Pod)", n, code, err, check.ExitDenied)
+		out, usage, err := harness.Measure(context.Background(), "env", append(gc, binary, "check", "-f", path)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if usage.Exit != check.ExitDenied {
+			t.Fatalf("podpolicy check over %d objects: exit %d, want %d (a third are the article's Pod):\n%s", n, usage.Exit, check.ExitDenied, usage.Stderr)
 		}
 		want := fmt.Sprintf("%d objects checked: %d denied", n, (n+1)/3)
 		if !strings.Contains(string(out), want) {
 			t.Fatalf("podpolicy check over %d objects: no %q in its summary:\n%s", n, want, out[max(0, len(out)-300):])
 		}
-		peak[fmt.Sprint(n, run.gc)] = float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
+		peak[fmt.Sprint(n, run.gc)] = usage.PeakMiB()
 	}
 	small, large, tuned := peak["1000GOGC=100"], peak["10000GOGC=100"], peak["10000"]
 	t.Logf("peak RSS at GOGC=100: %.1f MiB over 1,000 objects, %.1f MiB over 10,000 (%.2f×); %.1f MiB over 10,000 at check's GC settings", small, large, large/small, tuned)

@@ -58,26 +58,41 @@ var manifestExtensions = []string{".yaml", ".yml", ".json"}
 // .yaml, .yml and .json files, in lexical order); "-" reads stdin. A problem with one input is
 // returned as an *InputError and does not stop the others.
 func Read(paths []string, stdin io.Reader) ([]Document, []error) {
-	var docs []Document
-	var errs []error
-	Each(paths, stdin, func(doc *Document, err error) bool {
-		if err != nil {
-			errs = append(errs, err)
-		} else {
-			docs = append(docs, *doc)
-		}
-		return true
-	})
-	return docs, errs
+	var c collector
+	Each(paths, stdin, c.add)
+	return c.docs, c.errs
+}
+
+// collector gathers what a reader yields.
+type collector struct {
+	docs []Document
+	errs []error
+}
+
+func (c *collector) add(doc *Document, err error) bool {
+	if err != nil {
+		c.errs = append(c.errs, err)
+	} else {
+		c.docs = append(c.docs, *doc)
+	}
+	return true
 }
 
 // Each reads the inputs as Read does, one document at a time: it calls yield with each
 // document or input error, in input order, holding only the document being read, and stops
 // when yield returns false.
 func Each(paths []string, stdin io.Reader, yield func(*Document, error) bool) {
+	eachInput(paths, stdin, func(file string, r io.Reader) bool {
+		return eachInStream(file, bufio.NewReaderSize(r, 64<<10), yield)
+	}, yield)
+}
+
+// eachInput opens the inputs in order and reads each stream with read, yielding the errors of
+// inputs that cannot be opened; it stops when read or yield returns false.
+func eachInput(paths []string, stdin io.Reader, read func(file string, r io.Reader) bool, yield func(*Document, error) bool) {
 	for _, path := range paths {
 		if path == Stdin {
-			if !eachInStream(Stdin, stdin, yield) {
+			if !read(Stdin, stdin) {
 				return
 			}
 			continue
@@ -97,7 +112,7 @@ func Each(paths []string, stdin io.Reader, yield func(*Document, error) bool) {
 				}
 				continue
 			}
-			more := eachInStream(file, bufio.NewReaderSize(f, 64<<10), yield)
+			more := read(file, f)
 			_ = f.Close()
 			if !more {
 				return
@@ -143,17 +158,9 @@ func ReadStream(file string, r io.Reader) ([]Document, []error) { return readStr
 
 // readStream decodes the YAML (or JSON) documents of one file.
 func readStream(file string, r io.Reader) ([]Document, []error) {
-	var docs []Document
-	var errs []error
-	eachInStream(file, r, func(doc *Document, err error) bool {
-		if err != nil {
-			errs = append(errs, err)
-		} else {
-			docs = append(docs, *doc)
-		}
-		return true
-	})
-	return docs, errs
+	var c collector
+	eachInStream(file, r, c.add)
+	return c.docs, c.errs
 }
 
 // eachInStream calls yield with each document (or error) of one file, and reports whether

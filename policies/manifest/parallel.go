@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -37,36 +36,7 @@ func EachParallel(paths []string, stdin io.Reader, jobs int, yield func(*Documen
 		}()
 	}
 	defer func() { close(work); wg.Wait() }()
-	each := func(file string, r io.Reader) bool { return eachFramed(file, r, jobs*4, work, yield) }
-	for _, path := range paths {
-		if path == Stdin {
-			if !each(Stdin, stdin) {
-				return
-			}
-			continue
-		}
-		files, err := expand(path)
-		if err != nil {
-			if !yield(nil, &InputError{File: path, Err: err}) {
-				return
-			}
-			continue
-		}
-		for _, file := range files {
-			f, err := os.Open(file)
-			if err != nil {
-				if !yield(nil, &InputError{File: file, Err: errors.Unwrap(err)}) {
-					return
-				}
-				continue
-			}
-			more := each(file, f)
-			_ = f.Close()
-			if !more {
-				return
-			}
-		}
-	}
+	eachInput(paths, stdin, func(file string, r io.Reader) bool { return eachFramed(file, r, jobs*4, work, yield) }, yield)
 }
 
 // fallbacks counts the streams whose rest was read sequentially, for the tests.

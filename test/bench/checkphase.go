@@ -1,17 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"syscall"
 	"time"
+
+	"github.com/podpolicy/podpolicy/test/harness"
 )
 
 // checkRun is one tool run over one input of the check phase.
@@ -27,27 +26,18 @@ type checkRun struct {
 func (r checkRun) objectsPerSecond() float64 { return float64(r.input.Objects) / r.wall.Seconds() }
 func (r checkRun) cpuPer1000() float64       { return r.cpu / float64(r.input.Objects) * 1000 }
 
-// measure runs cmd to its end and reads its wall time, CPU time and peak RSS from the kernel.
-func measure(cmd *exec.Cmd) (out []byte, wall time.Duration, cpu, rssMiB float64, err error) {
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err = cmd.Run()
-	wall = time.Since(start)
-	if cmd.ProcessState == nil {
-		return nil, 0, 0, 0, fmt.Errorf("%s: %w", cmd.Path, err)
-	}
-	usage := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	cpu = time.Duration(usage.Utime.Nano() + usage.Stime.Nano()).Seconds()
-	rssMiB = float64(usage.Maxrss) / 1024
-	// Both tools exit 1 when they find a denied object.
-	if exitErr, ok := err.(*exec.ExitError); ok && exitErr.ExitCode() == 1 {
-		err = nil
-	}
+// measure runs a command to its end and reads its wall time, CPU time and own peak RSS from
+// the kernel (through harness.Measure, so that the bench's own memory is not counted).
+func measure(ctx context.Context, name string, args ...string) (out []byte, wall time.Duration, cpu, rssMiB float64, err error) {
+	out, u, err := harness.Measure(ctx, name, args...)
 	if err != nil {
-		return nil, 0, 0, 0, fmt.Errorf("%s: %w\n%s", filepath.Base(cmd.Path), err, tail(stderr.Bytes(), 20))
+		return nil, 0, 0, 0, err
 	}
-	return stdout.Bytes(), wall, cpu, rssMiB, nil
+	// Both tools exit 1 when they find a denied object.
+	if u.Exit != 0 && u.Exit != 1 {
+		return nil, 0, 0, 0, fmt.Errorf("%s: exit %d\n%s", filepath.Base(name), u.Exit, tail([]byte(u.Stderr), 20))
+	}
+	return out, u.Wall, u.User + u.System, u.PeakMiB(), nil
 }
 
 func tail(b []byte, lines int) []byte {
@@ -72,8 +62,7 @@ func runPodpolicyCheck(ctx context.Context, binary string, in checkInput, jobs i
 	for _, p := range in.Paths {
 		args = append(args, "-f", p)
 	}
-	cmd := exec.CommandContext(ctx, binary, args...)
-	out, wall, cpu, rss, err := measure(cmd)
+	out, wall, cpu, rss, err := measure(ctx, binary, args...)
 	if err != nil {
 		return checkRun{}, err
 	}
@@ -95,7 +84,7 @@ func runConftest(ctx context.Context, root string, in checkInput) (checkRun, err
 		"--policy", rego, "--policy", filepath.Join(root, "test", "bench", "opa"), "--policy", filepath.Join(root, "test", "bench", "conftest"),
 		"--data", rego}
 	args = append(args, in.Paths...)
-	out, wall, cpu, rss, err := measure(exec.CommandContext(ctx, filepath.Join(root, "bin", "conftest"), args...))
+	out, wall, cpu, rss, err := measure(ctx, filepath.Join(root, "bin", "conftest"), args...)
 	if err != nil {
 		return checkRun{}, err
 	}
@@ -131,7 +120,7 @@ func checkPhase(ctx context.Context, w io.Writer, root, binary, dir string) erro
 	}
 	fmt.Fprintf(w, "\n## 6. podpolicy check and conftest over the same manifests\n\n"+
 		"Generated workload objects shaped like `helm template` output (Deployments, StatefulSets, CronJobs, Pods; one in four denied, one in eight a Service or ConfigMap, which both skip); "+
-		"conftest %s runs the same Rego library through `test/bench/conftest/adapter.rego`, one failure per denied object. Peak RSS is the process's ru_maxrss.\n\n", conftestVersion(root))
+		"conftest %s runs the same Rego library through `test/bench/conftest/adapter.rego`, one failure per denied object. Peak RSS is the process's own ru_maxrss (measured through test/harness/rusage).\n\n", conftestVersion(root))
 	fmt.Fprintf(w, "| input | MB | tool | objects/s (wall) | CPU s / 1000 objects | peak RSS | denied found (expected) |\n|---|---|---|---|---|---|---|\n")
 	row := func(r checkRun) {
 		fmt.Fprintf(w, "| %s | %.1f | %s | %.0f | %.3f | %.1f MiB | %d (%d) |\n", r.input.Name, float64(r.input.Bytes)/1e6, r.tool,
