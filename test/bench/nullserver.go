@@ -39,20 +39,9 @@ func serveNull(dir string) error {
 	return w.newServer(pair).ServeTLS(ln, "", "")
 }
 
-// nullProcess is a running null webhook server.
-type nullProcess struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
-func (p *nullProcess) stop() {
-	_ = p.cmd.Process.Kill()
-	<-p.done
-}
-
 // startNullServer starts the bench binary as the null webhook server with a certificate of
 // ca, the same kind podpolicy serves.
-func startNullServer(ctx context.Context, dir string, ca *certs.CA) (*nullProcess, *target, error) {
+func startNullServer(ctx context.Context, dir string, ca *certs.CA) (*serverProcess, *target, error) {
 	bundle, err := ca.Issue([]string{"localhost"}, []net.IP{net.IPv4(127, 0, 0, 1)}, 12*time.Hour, time.Now())
 	if err != nil {
 		return nil, nil, err
@@ -73,7 +62,7 @@ func startNullServer(ctx context.Context, dir string, ca *certs.CA) (*nullProces
 	if err := cmd.Start(); err != nil {
 		return nil, nil, fmt.Errorf("start the null webhook server: %w", err)
 	}
-	p := &nullProcess{cmd: cmd, done: make(chan struct{})}
+	p := &serverProcess{cmd: cmd, done: make(chan struct{})}
 	addr, err := bufio.NewReader(stdout).ReadString('\n')
 	go func() { _ = cmd.Wait(); close(p.done) }()
 	if err != nil {

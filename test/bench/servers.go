@@ -25,20 +25,21 @@ func startPodpolicy(ctx context.Context, binary, dir string, ca *certs.CA) (*har
 	return w, &target{name: "podpolicy serve", url: w.URL("/validate"), pid: w.PID(), client: newClient(ca.Cert, 64)}, nil
 }
 
-// opaServer is a running `opa run --server`.
-type opaServer struct {
+// serverProcess is a server the bench started (`opa run --server`, the null webhook server),
+// stopped by its PID.
+type serverProcess struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 }
 
-func (o *opaServer) stop() {
+func (o *serverProcess) stop() {
 	_ = o.cmd.Process.Kill()
 	<-o.done
 }
 
 // startOPA runs the plain OPA server with podpolicy's Rego library and the adapter policy,
 // serving the same kind of certificate as podpolicy (ECDSA P-256 from the same CA).
-func startOPA(ctx context.Context, root, dir string, ca *certs.CA) (*opaServer, *target, error) {
+func startOPA(ctx context.Context, root, dir string, ca *certs.CA) (*serverProcess, *target, error) {
 	bundle, err := ca.Issue([]string{"localhost"}, []net.IP{net.IPv4(127, 0, 0, 1)}, 12*time.Hour, time.Now())
 	if err != nil {
 		return nil, nil, err
@@ -65,7 +66,7 @@ func startOPA(ctx context.Context, root, dir string, ca *certs.CA) (*opaServer, 
 	if err := cmd.Start(); err != nil {
 		return nil, nil, fmt.Errorf("start opa: %w", err)
 	}
-	o := &opaServer{cmd: cmd, done: make(chan struct{})}
+	o := &serverProcess{cmd: cmd, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); log.Close(); close(o.done) }()
 	t := &target{name: "opa run --server", url: fmt.Sprintf("https://127.0.0.1:%d/", port), pid: cmd.Process.Pid, client: newClient(ca.Cert, 64)}
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
