@@ -35,7 +35,7 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	if err := opts.Validate(); err != nil {
 		return err
 	}
-	TuneGC(log)
+	TuneGC(log, ServeMemoryLimit)
 	engine, err := policies.New(ctx, policies.Options{PolicyDirs: opts.PolicyDirs, ConfigFile: opts.ConfigFile, EvalTimeout: opts.EvalTimeout, Evaluator: opts.Evaluator})
 	if err != nil {
 		return fmt.Errorf("load policies: %w", err)
@@ -141,19 +141,23 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	return runErr
 }
 
+// ServeMemoryLimit is serve's soft memory limit: well inside the chart's memory limit, and far
+// above serve's live heap (the engine, the informers' caches and requests in flight).
+const ServeMemoryLimit = 96 << 20
+
 // TuneGC trades memory for CPU unless GOGC or GOMEMLIMIT say otherwise, for serve and check:
 // a request (or a checked document) allocates about 100 KiB and keeps none of it, so with the
-// default GOGC=100 and a small live heap the collector runs many times a second under load. GOGC=400 with a 96 MiB soft limit spends
-// less CPU collecting and still keeps the heap well inside the chart's memory limit (profiled
-// in docs/performance.md).
-func TuneGC(log logr.Logger) {
+// default GOGC=100 and a small live heap the collector runs many times a second under load.
+// GOGC=400 spends less CPU collecting; the soft limit (bytes) caps what that costs in memory
+// (profiled in docs/performance.md).
+func TuneGC(log logr.Logger, limit int64) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 		log.V(1).Info("garbage collector tuned", "GOGC", 400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(96 << 20)
-		log.V(1).Info("garbage collector tuned", "GOMEMLIMIT", "96MiB")
+		debug.SetMemoryLimit(limit)
+		log.V(1).Info("garbage collector tuned", "GOMEMLIMITMiB", limit>>20)
 	}
 }
 

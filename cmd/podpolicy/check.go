@@ -44,7 +44,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "podpolicy check: --at: %v\n", err)
 		return exitUsage
 	}
-	webhook.TuneGC(logr.Discard())
+	webhook.TuneGC(logr.Discard(), checkMemoryLimit(*jobs, *output))
 	engine, err := policies.New(ctx, policies.Options{PolicyDirs: policyDirs, ConfigFile: *configFile, Evaluator: policies.Evaluator(*evaluator), Now: now})
 	if err != nil {
 		fmt.Fprintf(stderr, "podpolicy check: %v\n", err)
