@@ -253,7 +253,7 @@ func syntaxError(file string, err error) error {
 	return &InputError{File: file, Err: fmt.Errorf("invalid YAML: %w", err)}
 }
 
-func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
 
 func describe(n *yaml.Node) string {
 	switch n.Kind {

@@ -66,8 +66,13 @@ type parsed struct {
 }
 
 func (c *chunk) parse() parsed {
-	dec := yaml.NewDecoder(bytes.NewReader(c.data))
 	var p parsed
+	if doc, ok := parseBlockYAML(c.data); ok && c.docs == 1 {
+		shiftLines(doc, c.line-1)
+		p.docs, p.errs = documents(c.file, fmt.Sprintf("%s#%d", c.file, c.index), doc.Content[0])
+		return p
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(c.data))
 	n := 0
 	for {
 		var node yaml.Node
