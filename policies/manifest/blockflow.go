@@ -48,8 +48,10 @@ func (f *flowParser) nested(depth int) (*yaml.Node, bool) {
 	}
 	for {
 		if open == '{' {
+			start := f.off
 			key, ok := f.scalar(true)
-			if !ok || f.off+1 >= len(f.text) || f.text[f.off] != ':' {
+			// yaml.v3 takes a key of up to 1,024 characters, as in block mappings.
+			if !ok || f.off-start > 1000 || f.off+1 >= len(f.text) || f.text[f.off] != ':' {
 				return nil, false
 			}
 			// A quoted key's colon needs no space after it ({"name":"web"}, as JSON is

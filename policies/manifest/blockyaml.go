@@ -38,7 +38,11 @@ func parseBlockYAML(data []byte) (*yaml.Node, bool) {
 			// A document marker after the first line: more than one document.
 			return nil, false
 		}
-		p.lines = append(p.lines, newSourceLine(text))
+		l := newSourceLine(text)
+		if l.indent > maxBlockIndent {
+			return nil, false
+		}
+		p.lines = append(p.lines, l)
 	}
 	doc := &yaml.Node{Kind: yaml.DocumentNode}
 	if len(p.lines) > 0 && bytes.HasPrefix(p.lines[0].text, []byte("---")) {
@@ -88,13 +92,18 @@ func printable(data []byte) bool {
 			continue
 		}
 		r, size := utf8.DecodeRune(data[i:])
-		if (r == utf8.RuneError && size == 1) || r < 0xa0 || (r >= 0xd800 && r < 0xe000) || r == 0xfeff || r > 0xfffd {
+		// yaml.v3 counts U+2028 and U+2029 as line breaks.
+		if (r == utf8.RuneError && size == 1) || r < 0xa0 || r == 0x2028 || r == 0x2029 || (r >= 0xd800 && r < 0xe000) || r == 0xfeff || r > 0xfffd {
 			return false
 		}
 		i += size
 	}
 	return true
 }
+
+// maxBlockIndent bounds the indentation parseBlockYAML reads itself, and with it the nesting
+// (yaml.v3 refuses more than 10,000 levels); deeper goes to yaml.v3.
+const maxBlockIndent = 500
 
 // sourceLine is one line of the document.
 type sourceLine struct {
