@@ -158,6 +158,17 @@ func (p *blockParser) nextLine() bool {
 
 func (p *blockParser) rest() []byte { return p.lines[p.line].text[p.off:] }
 
+// nodeAtCursor is a node that starts at the cursor.
+func (p *blockParser) nodeAtCursor(kind yaml.Kind, tag string) *yaml.Node {
+	return &yaml.Node{Kind: kind, Tag: tag, Line: p.line + 1, Column: p.column(p.off)}
+}
+
+func (p *blockParser) skipSpaces() {
+	for p.off < len(p.lines[p.line].text) && p.lines[p.line].text[p.off] == ' ' {
+		p.off++
+	}
+}
+
 // column is the column (in characters, from 1) of the byte at offset off of the current line.
 func (p *blockParser) column(off int) int {
 	l := p.lines[p.line]
@@ -169,13 +180,13 @@ func (p *blockParser) column(off int) int {
 
 // mapping reads a block mapping whose keys stand at column indent, the first at the cursor.
 func (p *blockParser) mapping(indent int) (*yaml.Node, bool) {
-	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: p.line + 1, Column: p.column(p.off)}
+	m := p.nodeAtCursor(yaml.MappingNode, "!!map")
 	for {
 		key, ok := p.key()
 		if !ok {
 			return nil, false
 		}
-		value, ok := p.value(indent, indent, key)
+		value, ok := p.value(indent, true)
 		if !ok {
 			return nil, false
 		}
@@ -199,24 +210,21 @@ func (p *blockParser) mapping(indent int) (*yaml.Node, bool) {
 func (p *blockParser) sequence(indent int) (*yaml.Node, bool) {
 	s := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: p.line + 1, Column: indent + 1}
 	for {
-		dash := &yaml.Node{Line: p.line + 1, Column: indent + 1}
 		p.off = indent + 1
 		afterDash := p.rest()
-		for p.off < len(p.lines[p.line].text) && p.lines[p.line].text[p.off] == ' ' {
-			p.off++
-		}
+		p.skipSpaces()
 		var item *yaml.Node
 		var ok bool
 		switch rest := p.rest(); {
 		case isCommentOrBlank(afterDash):
 			p.off = indent + 1
-			item, ok = p.value(indent, indent, dash)
+			item, ok = p.value(indent, false)
 		case rest[0] == '-' && (len(rest) == 1 || rest[1] == ' '):
 			return nil, false
 		case p.startsKey():
 			item, ok = p.mapping(p.off)
 		default:
-			item, ok = p.value(indent, indent, dash)
+			item, ok = p.value(indent, false)
 		}
 		if !ok {
 			return nil, false
@@ -249,15 +257,14 @@ func (p *blockParser) key() (*yaml.Node, bool) {
 	if len(rest) == 0 {
 		return nil, false
 	}
-	node := &yaml.Node{Kind: yaml.ScalarNode, Line: p.line + 1, Column: p.column(p.off)}
+	node := p.nodeAtCursor(yaml.ScalarNode, "")
 	var n int
 	switch rest[0] {
 	case '"', '\'':
-		value, size, ok := quoted(rest)
+		size, ok := readQuoted(node, rest)
 		if !ok {
 			return nil, false
 		}
-		node.Value, node.Tag, node.Style = value, "!!str", quotedStyle(rest[0])
 		n = size
 	default:
 		if !plainStart(rest) {
@@ -289,17 +296,10 @@ func (p *blockParser) key() (*yaml.Node, bool) {
 
 // value reads the value after a key's colon (or a sequence entry's dash) at the cursor: on
 // the rest of the line, or on the lines below. indent is the column of the collection the
-// value belongs to, seqIndent the column a sequence may start at on the next line; at names
-// the key or dash, for the position of an empty value.
-func (p *blockParser) value(indent, seqIndent int, at *yaml.Node) (*yaml.Node, bool) {
-	rest := p.rest()
-	if !isCommentOrBlank(rest) {
-		if rest[0] != ' ' && at.Kind == yaml.ScalarNode {
-			return nil, false
-		}
-		for p.off < len(p.lines[p.line].text) && p.lines[p.line].text[p.off] == ' ' {
-			p.off++
-		}
+// value belongs to; a key's value may also be a sequence at that same column.
+func (p *blockParser) value(indent int, afterKey bool) (*yaml.Node, bool) {
+	if !isCommentOrBlank(p.rest()) {
+		p.skipSpaces()
 		return p.inline(indent)
 	}
 	// yaml.v3 places an empty value just after its colon or dash.
@@ -314,7 +314,7 @@ func (p *blockParser) value(indent, seqIndent int, at *yaml.Node) (*yaml.Node, b
 	case l.indent > indent:
 		p.off = l.indent
 		return p.mapping(l.indent)
-	case l.indent == seqIndent && l.isSequenceEntry() && at.Kind == yaml.ScalarNode:
+	case l.indent == indent && l.isSequenceEntry() && afterKey:
 		return p.sequence(l.indent)
 	}
 	return emptyScalar(line, column), true
@@ -324,29 +324,27 @@ func emptyScalar(line, column int) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: line, Column: column}
 }
 
-// inline reads a scalar (or an empty flow collection) that starts at the cursor and is the
+// inline reads a scalar or a one-line flow collection that starts at the cursor and is the
 // last thing on its line, and moves to the next line with content.
 func (p *blockParser) inline(indent int) (*yaml.Node, bool) {
 	rest := p.rest()
-	node := &yaml.Node{Kind: yaml.ScalarNode, Line: p.line + 1, Column: p.column(p.off)}
+	node := p.nodeAtCursor(yaml.ScalarNode, "")
 	var tail []byte
 	switch rest[0] {
 	case '"', '\'':
-		value, size, ok := quoted(rest)
+		size, ok := readQuoted(node, rest)
 		if !ok {
 			return nil, false
 		}
-		node.Value, node.Tag, node.Style = value, "!!str", quotedStyle(rest[0])
 		tail = rest[size:]
 	case '|':
 		return p.literal(indent, node)
 	case '{', '[':
-		flow := &flowParser{p: p, text: p.lines[p.line].text, off: p.off}
 		var ok bool
-		if node, ok = flow.collection(); !ok {
+		if node, ok = p.flowCollection(0); !ok {
 			return nil, false
 		}
-		tail = flow.text[flow.off:]
+		tail = p.rest()
 	default:
 		if !plainStart(rest) {
 			return nil, false
@@ -385,11 +383,18 @@ func plainStart(text []byte) bool {
 	return true
 }
 
-func quotedStyle(quote byte) yaml.Style {
-	if quote == '"' {
-		return yaml.DoubleQuotedStyle
+// readQuoted reads the quoted scalar that starts text into node and returns its length in
+// the text.
+func readQuoted(node *yaml.Node, text []byte) (int, bool) {
+	value, size, ok := quoted(text)
+	if !ok {
+		return 0, false
 	}
-	return yaml.SingleQuotedStyle
+	node.Value, node.Tag, node.Style = value, "!!str", yaml.SingleQuotedStyle
+	if text[0] == '"' {
+		node.Style = yaml.DoubleQuotedStyle
+	}
+	return size, true
 }
 
 // quoted reads a quoted scalar that closes on its line: its value and its length in the
