@@ -3,9 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/go-logr/logr"
 	"io"
 	"runtime"
+
+	"github.com/go-logr/logr"
 
 	"github.com/podpolicy/podpolicy/policies"
 	"github.com/podpolicy/podpolicy/policies/check"
@@ -44,7 +45,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "podpolicy check: --at: %v\n", err)
 		return exitUsage
 	}
-	webhook.TuneGC(logr.Discard(), checkMemoryLimit(*jobs, *output))
+	tuneGC(logr.Discard(), checkMemoryLimit(*jobs, *output))
 	engine, err := policies.New(ctx, policies.Options{PolicyDirs: policyDirs, ConfigFile: *configFile, Evaluator: policies.Evaluator(*evaluator), Now: now})
 	if err != nil {
 		fmt.Fprintf(stderr, "podpolicy check: %v\n", err)

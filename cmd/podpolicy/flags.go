@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/config"
 )
 
 // stringList is a repeatable string flag.
@@ -40,7 +40,7 @@ func clockAt(at string) (func() time.Time, error) {
 	if at == "" {
 		return nil, nil
 	}
-	t, err := policies.ParseDate(at)
+	t, err := config.ParseDate(at)
 	if err != nil {
 		return nil, err
 	}

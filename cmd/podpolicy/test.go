@@ -6,11 +6,12 @@ import (
 	"io"
 
 	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/regotest"
 )
 
 func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("test", "[flags] [DIR ...]", stderr)
-	var opts policies.TestOptions
+	var opts regotest.Options
 	fs.BoolVar(&opts.Verbose, "v", false, "print every test, not only failures")
 	fs.BoolVar(&opts.Coverage, "coverage", false, "print the share of policy lines the tests evaluate")
 	fs.Float64Var(&opts.Threshold, "threshold", 0, "fail when total coverage (percent) is below this; implies --coverage")
@@ -22,7 +23,7 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	opts.PolicyDirs = fs.Args()
 	opts.SkipTopdownComparison = !*compare
-	summary, err := policies.RunTests(ctx, opts, stdout)
+	summary, err := regotest.Run(ctx, opts, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "podpolicy test: %v\n", err)
 		return exitUsage

@@ -11,10 +11,11 @@ import (
 // the former gets storage's reading of number and string keys (see baseDot).
 func baseRefs(data ir.Local, blocks []*ir.Block) map[ir.Local]bool {
 	writes := map[ir.Local][]ir.Stmt{}
-	walkBlocks(blocks, func(b *ir.Block) {
-		for _, stmt := range b.Stmts {
-			for _, target := range targets(stmt) {
-				writes[target] = append(writes[target], stmt)
+	walkStmts(blocks, func(stmt ir.Stmt, info stmtInfo) {
+		for _, w := range info.writes {
+			// A change in place leaves the local bound to what it was.
+			if w.kind != changes {
+				writes[w.local] = append(writes[w.local], stmt)
 			}
 		}
 	})
@@ -50,53 +51,4 @@ func allDotsFrom(stmts []ir.Stmt, refs map[ir.Local]bool) bool {
 		}
 	}
 	return true
-}
-
-// targets returns the locals a statement assigns.
-func targets(stmt ir.Stmt) []ir.Local {
-	switch s := stmt.(type) {
-	case *ir.DotStmt:
-		return []ir.Local{s.Target}
-	case *ir.AssignVarStmt:
-		return []ir.Local{s.Target}
-	case *ir.AssignVarOnceStmt:
-		return []ir.Local{s.Target}
-	case *ir.AssignIntStmt:
-		return []ir.Local{s.Target}
-	case *ir.CallStmt:
-		return []ir.Local{s.Result}
-	case *callFunctionStmt:
-		return []ir.Local{s.Result}
-	case *callBuiltinStmt:
-		return []ir.Local{s.Result}
-	case *ir.CallDynamicStmt:
-		return []ir.Local{s.Result}
-	case *ir.LenStmt:
-		return []ir.Local{s.Target}
-	case *ir.ObjectMergeStmt:
-		return []ir.Local{s.Target}
-	case *ir.ResetLocalStmt:
-		return []ir.Local{s.Target}
-	case *ir.MakeNullStmt:
-		return []ir.Local{s.Target}
-	case *ir.MakeNumberIntStmt:
-		return []ir.Local{s.Target}
-	case *ir.MakeNumberRefStmt:
-		return []ir.Local{s.Target}
-	case *ir.MakeArrayStmt:
-		return []ir.Local{s.Target}
-	case *ir.MakeObjectStmt:
-		return []ir.Local{s.Target}
-	case *ir.MakeSetStmt:
-		return []ir.Local{s.Target}
-	case *constStmt:
-		return []ir.Local{s.Target}
-	case *makeObjectStmt:
-		return []ir.Local{s.Target}
-	case *ir.ScanStmt:
-		return []ir.Local{s.Key, s.Value}
-	case *ir.WithStmt:
-		return []ir.Local{s.Local}
-	}
-	return nil
 }

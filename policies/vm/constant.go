@@ -47,7 +47,7 @@ func (p *Program) inputIndependent() map[*function]bool {
 	for changed := true; changed; {
 		changed = false
 		for _, f := range p.funcs {
-			if independent[f] && !p.independentBlocks(f.fn.Params[0], f.fn.Blocks, independent) {
+			if independent[f] && !independentBlocks(f.fn.Params[0], f.fn.Blocks, independent) {
 				independent[f] = false
 				changed = true
 			}
@@ -56,48 +56,28 @@ func (p *Program) inputIndependent() map[*function]bool {
 	return independent
 }
 
-func (p *Program) independentBlocks(input ir.Local, blocks []*ir.Block, independent map[*function]bool) bool {
+// independentBlocks reports whether blocks, the body of a function whose input parameter is
+// input, meet inputIndependent's conditions, given the functions still thought independent.
+func independentBlocks(input ir.Local, blocks []*ir.Block, independent map[*function]bool) bool {
 	ok := true
-	use := func(ls ...ir.Local) {
-		for _, l := range ls {
-			if l == input {
+	walkStmts(blocks, func(stmt ir.Stmt, info stmtInfo) {
+		switch s := stmt.(type) {
+		case *callFunctionStmt:
+			ok = ok && independent[s.fn]
+			// The input handed on (always the first argument) to a function that ignores it
+			// does not count.
+			if len(info.reads) > 0 {
+				info.reads = info.reads[1:]
+			}
+		case *callBuiltinStmt:
+			if b := ast.BuiltinMap[s.Func]; b == nil || b.Nondeterministic {
 				ok = false
 			}
+		case *ir.WithStmt:
+			ok = false
 		}
-	}
-	operand := func(o ir.Operand) error {
-		if l, isLocal := o.Value.(ir.Local); isLocal {
-			use(l)
-		}
-		return nil
-	}
-	walkBlocks(blocks, func(b *ir.Block) {
-		for _, stmt := range b.Stmts {
-			switch s := stmt.(type) {
-			case *callFunctionStmt:
-				if !independent[s.fn] {
-					ok = false
-				}
-				// The input handed on (always the first argument) to a function that ignores
-				// it does not count.
-				for i, a := range s.Args {
-					if i > 0 {
-						_ = operand(a)
-					}
-				}
-			case *callBuiltinStmt:
-				if b := ast.BuiltinMap[s.Func]; b == nil || b.Nondeterministic {
-					ok = false
-				}
-				for _, a := range s.Args {
-					_ = operand(a)
-				}
-			case *ir.WithStmt:
-				ok = false
-			case *constStmt, *makeObjectStmt:
-			default:
-				_ = p.checkStmt(stmt, use, operand)
-			}
+		if info.mentions(input) {
+			ok = false
 		}
 	})
 	return ok

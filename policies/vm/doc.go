@@ -16,5 +16,7 @@
 // leaves Index+1 blocks, a ScanStmt body is a loop whose "leave the block" continues with the
 // next element, and rules (functions of input and data only) are memoized per evaluation.
 // A plan that uses a statement this package does not run is refused when it is loaded, never
-// skipped at evaluation time.
+// skipped at evaluation time. What each statement reads, writes and nests is described once,
+// in stmtinfo.go, for every pass that analyses a plan at load; a statement not described there
+// is refused too.
 package vm

@@ -1,6 +1,8 @@
 package vm
 
 import (
+	"slices"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/ir"
 )
@@ -23,40 +25,18 @@ type makeObjectStmt struct {
 
 // foldConstants replaces, in one function's blocks, every set or array literal whose members
 // are all string or boolean constants by a constStmt. A literal is only folded when nothing
-// else in the function creates or changes its local, so sharing the value is safe.
+// else in the function makes, changes or rebinds its local, so sharing the value is safe.
+// Binding another value to the local (assigns) leaves the shared value as it is.
 func (p *Program) foldConstants(blocks []*ir.Block) {
 	writes := map[ir.Local]int{}
-	walkBlocks(blocks, func(b *ir.Block) {
-		for _, stmt := range b.Stmts {
-			if target, ok := written(stmt); ok {
-				writes[target]++
+	walkStmts(blocks, func(_ ir.Stmt, info stmtInfo) {
+		for _, w := range info.writes {
+			if w.kind != assigns {
+				writes[w.local]++
 			}
 		}
 	})
 	walkBlocks(blocks, func(b *ir.Block) { b.Stmts = p.foldBlock(b.Stmts, writes) })
-}
-
-// written returns the local a statement creates or changes in place, if any.
-func written(stmt ir.Stmt) (ir.Local, bool) {
-	switch s := stmt.(type) {
-	case *ir.MakeSetStmt:
-		return s.Target, true
-	case *ir.MakeArrayStmt:
-		return s.Target, true
-	case *ir.MakeObjectStmt:
-		return s.Target, true
-	case *ir.SetAddStmt:
-		return s.Set, true
-	case *ir.ArrayAppendStmt:
-		return s.Array, true
-	case *ir.ObjectInsertStmt:
-		return s.Object, true
-	case *ir.ObjectInsertOnceStmt:
-		return s.Object, true
-	case *ir.WithStmt:
-		return s.Local, true
-	}
-	return 0, false
 }
 
 // foldBlock folds the literals that start at each statement of stmts.
@@ -95,25 +75,16 @@ func (p *Program) foldBlock(stmts []ir.Stmt, writes map[ir.Local]int) []ir.Stmt 
 	return out
 }
 
-// insertsInto counts the object inserts into target at the start of stmts.
+// insertsInto counts the statements at the start of stmts that change target in place: the
+// members inserted into the object a MakeObjectStmt has just made there.
 func insertsInto(stmts []ir.Stmt, target ir.Local) int {
-	n := 0
-	for _, stmt := range stmts {
-		switch s := stmt.(type) {
-		case *ir.ObjectInsertStmt:
-			if s.Object != target {
-				return n
-			}
-		case *ir.ObjectInsertOnceStmt:
-			if s.Object != target {
-				return n
-			}
-		default:
+	for n, stmt := range stmts {
+		info, _ := describe(stmt)
+		if !slices.Contains(info.writes, write{local: target, kind: changes}) {
 			return n
 		}
-		n++
 	}
-	return n
+	return len(stmts)
 }
 
 // literalStart reports whether stmt creates a set or an array.

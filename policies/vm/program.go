@@ -245,30 +245,13 @@ func maxLocal(first ir.Local, rest ...ir.Local) int {
 // check validates every statement of blocks and returns the number of locals they use.
 func (p *Program) check(blocks []*ir.Block) (int, error) {
 	size := 0
-	use := func(ls ...ir.Local) {
-		for _, l := range ls {
-			size = max(size, int(l)+1)
-		}
-	}
-	operand := func(o ir.Operand) error {
-		switch v := o.Value.(type) {
-		case ir.Local:
-			use(v)
-		case ir.StringIndex:
-			if int(v) < 0 || int(v) >= len(p.strings) {
-				return fmt.Errorf("string constant %d out of range", v)
-			}
-		case ir.Bool:
-		default:
-			return fmt.Errorf("operand of type %T", o.Value)
-		}
-		return nil
-	}
 	var err error
 	walkBlocks(blocks, func(b *ir.Block) {
 		for i, stmt := range b.Stmts {
 			if err == nil {
-				err = p.checkStmt(stmt, use, operand)
+				var n int
+				n, err = p.checkStmt(stmt)
+				size = max(size, n)
 			}
 			b.Stmts[i] = p.resolve(stmt)
 		}
@@ -282,127 +265,68 @@ func walkBlocks(blocks []*ir.Block, visit func(*ir.Block)) {
 	for _, b := range blocks {
 		visit(b)
 		for _, stmt := range b.Stmts {
-			walkBlocks(nestedBlocks(stmt), visit)
+			// A statement describe does not know holds no blocks it could walk; the check
+			// refuses it.
+			info, _ := describe(stmt)
+			walkBlocks(info.nested, visit)
 		}
 	}
 }
 
-// nestedBlocks returns the blocks a statement holds.
-func nestedBlocks(stmt ir.Stmt) []*ir.Block {
-	switch s := stmt.(type) {
-	case *ir.BlockStmt:
-		return s.Blocks
-	case *ir.ScanStmt:
-		return []*ir.Block{s.Block}
-	case *ir.NotStmt:
-		return []*ir.Block{s.Block}
-	case *ir.WithStmt:
-		return []*ir.Block{s.Block}
+// walkStmts calls visit on every statement of blocks, at any depth, with what the statement
+// does. The blocks must have passed the check, so that describe knows every statement.
+func walkStmts(blocks []*ir.Block, visit func(ir.Stmt, stmtInfo)) {
+	for _, b := range blocks {
+		for _, stmt := range b.Stmts {
+			info, _ := describe(stmt)
+			visit(stmt, info)
+			walkStmts(info.nested, visit)
+		}
 	}
-	return nil
 }
 
-// checkStmt validates one statement, reporting the locals it mentions to use and its operands
-// to operand; the statements of nested blocks are checked by the caller's walk.
-func (p *Program) checkStmt(stmt ir.Stmt, use func(...ir.Local), operand func(ir.Operand) error) error {
-	operands := func(os ...ir.Operand) error {
-		for _, o := range os {
-			if err := operand(o); err != nil {
-				return err
-			}
-		}
-		return nil
+// checkStmt validates one statement and returns the number of locals it needs; the
+// statements of nested blocks are checked by the caller's walk.
+func (p *Program) checkStmt(stmt ir.Stmt) (int, error) {
+	info, ok := describe(stmt)
+	if !ok {
+		return 0, fmt.Errorf("statement %T is not supported", stmt)
 	}
 	switch s := stmt.(type) {
-	case *ir.ReturnLocalStmt:
-		use(s.Source)
 	case *callFunctionStmt, *callBuiltinStmt, *constStmt, *makeObjectStmt:
-		// Already resolved: the plan was loaded before.
-		return errors.New("plan loaded twice")
+		// Load makes these from the plan's own statements: the plan was loaded before.
+		return 0, errors.New("plan loaded twice")
 	case *ir.CallStmt:
-		use(s.Result)
 		if p.funcs[s.Func] == nil && p.builtins[s.Func] == nil {
-			return fmt.Errorf("call of unknown function %s", s.Func)
+			return 0, fmt.Errorf("call of unknown function %s", s.Func)
 		}
-		return operands(s.Args...)
-	case *ir.CallDynamicStmt:
-		use(s.Result)
-		use(s.Args...)
-		return operands(s.Path...)
-	case *ir.BlockStmt, *ir.NotStmt, *ir.BreakStmt, *ir.NopStmt:
-	case *ir.DotStmt:
-		use(s.Target)
-		return operands(s.Source, s.Key)
-	case *ir.LenStmt:
-		use(s.Target)
-		return operand(s.Source)
-	case *ir.ScanStmt:
-		use(s.Source, s.Key, s.Value)
-	case *ir.AssignIntStmt:
-		use(s.Target)
-	case *ir.AssignVarStmt:
-		use(s.Target)
-		return operand(s.Source)
-	case *ir.AssignVarOnceStmt:
-		use(s.Target)
-		return operand(s.Source)
-	case *ir.ResetLocalStmt:
-		use(s.Target)
-	case *ir.MakeNullStmt:
-		use(s.Target)
-	case *ir.MakeNumberIntStmt:
-		use(s.Target)
 	case *ir.MakeNumberRefStmt:
-		use(s.Target)
 		if s.Index < 0 || s.Index >= len(p.numbers) {
-			return fmt.Errorf("number constant %d out of range", s.Index)
+			return 0, fmt.Errorf("number constant %d out of range", s.Index)
 		}
-	case *ir.MakeArrayStmt:
-		use(s.Target)
-	case *ir.MakeObjectStmt:
-		use(s.Target)
-	case *ir.MakeSetStmt:
-		use(s.Target)
-	case *ir.EqualStmt:
-		return operands(s.A, s.B)
-	case *ir.NotEqualStmt:
-		return operands(s.A, s.B)
-	case *ir.IsArrayStmt:
-		return operand(s.Source)
-	case *ir.IsObjectStmt:
-		return operand(s.Source)
-	case *ir.IsSetStmt:
-		return operand(s.Source)
-	case *ir.IsDefinedStmt:
-		use(s.Source)
-	case *ir.IsUndefinedStmt:
-		use(s.Source)
-	case *ir.ArrayAppendStmt:
-		use(s.Array)
-		return operand(s.Value)
-	case *ir.ObjectInsertStmt:
-		use(s.Object)
-		return operands(s.Key, s.Value)
-	case *ir.ObjectInsertOnceStmt:
-		use(s.Object)
-		return operands(s.Key, s.Value)
-	case *ir.ObjectMergeStmt:
-		use(s.A, s.B, s.Target)
-	case *ir.SetAddStmt:
-		use(s.Set)
-		return operand(s.Value)
 	case *ir.WithStmt:
-		use(s.Local)
 		for _, i := range s.Path {
 			if i < 0 || i >= len(p.strings) {
-				return fmt.Errorf("with path constant %d out of range", i)
+				return 0, fmt.Errorf("with path constant %d out of range", i)
 			}
 		}
-		return operand(s.Value)
-	case *ir.ResultSetAddStmt:
-		use(s.Value)
-	default:
-		return fmt.Errorf("statement %T is not supported", stmt)
 	}
-	return nil
+	size := 0
+	for _, w := range info.writes {
+		size = max(size, int(w.local)+1)
+	}
+	for _, o := range info.reads {
+		switch v := o.Value.(type) {
+		case ir.Local:
+			size = max(size, int(v)+1)
+		case ir.StringIndex:
+			if int(v) < 0 || int(v) >= len(p.strings) {
+				return 0, fmt.Errorf("string constant %d out of range", v)
+			}
+		case ir.Bool:
+		default:
+			return 0, fmt.Errorf("operand of type %T", o.Value)
+		}
+	}
+	return size, nil
 }

@@ -25,11 +25,17 @@ func compile(t *testing.T, source string) *ast.Compiler {
 
 func load(t *testing.T, source, query string) *Program {
 	t.Helper()
+	return loadData(t, source, query, ast.NewObject())
+}
+
+// loadData plans query over the module source and loads the plan with data.
+func loadData(t *testing.T, source, query string, data ast.Value) *Program {
+	t.Helper()
 	plan, err := Plan(context.Background(), compile(t, source), query)
 	if err != nil {
 		t.Fatal(err)
 	}
-	program, err := Load(plan, ast.NewObject())
+	program, err := Load(plan, data)
 	if err != nil {
 		t.Fatal(err)
 	}

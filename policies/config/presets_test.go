@@ -1,26 +1,25 @@
-package policies
+package config
 
 import (
-	"context"
 	"reflect"
 	"strings"
 	"testing"
 )
 
 func TestPresetsNameOnlyKnownRulesAndSettings(t *testing.T) {
-	e := newTestEngine(t, Options{})
-	levels, err := presets()
+	schema := builtinSchema(t)
+	levels, err := Levels(schema.Presets)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defaults, err := defaultConfig()
+	defaults, err := schema.defaults()
 	if err != nil {
 		t.Fatal(err)
 	}
 	rules := defaults["rules"].(map[string]any)
 	for level, presetRules := range levels {
 		for id, raw := range presetRules {
-			if _, ok := e.current.Load().catalog.byID[id]; !ok {
+			if !schema.knows(id) {
 				t.Errorf("level %s names unknown rule %s", level, id)
 				continue
 			}
@@ -39,11 +38,12 @@ func TestPresetsNameOnlyKnownRulesAndSettings(t *testing.T) {
 // TestDefaultsAreTheRestrictedLevel: without podSecurity, the rules of Pod Security Admission's
 // checks have the settings of its restricted level.
 func TestDefaultsAreTheRestrictedLevel(t *testing.T) {
-	levels, err := presets()
+	schema := builtinSchema(t)
+	levels, err := Levels(schema.Presets)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defaults, err := defaultConfig()
+	defaults, err := schema.defaults()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,15 +54,15 @@ func TestDefaultsAreTheRestrictedLevel(t *testing.T) {
 	}
 }
 
-func presetEngine(t *testing.T, config string) *Engine {
+func presetConfig(t *testing.T, config string) *Config {
 	t.Helper()
 	path := t.TempDir() + "/config.yaml"
 	writeFile(t, path, config)
-	return newTestEngine(t, Options{ConfigFile: path})
+	return mustLoad(t, path)
 }
 
 func TestBaselineLevelTurnsRestrictedChecksOffAndLeavesOtherRulesAlone(t *testing.T) {
-	cfg := presetEngine(t, "podSecurity: baseline\n").Config()
+	cfg := presetConfig(t, "podSecurity: baseline\n")
 	if cfg.PodSecurity != "baseline" {
 		t.Errorf("PodSecurity %q, want baseline", cfg.PodSecurity)
 	}
@@ -78,45 +78,19 @@ func TestBaselineLevelTurnsRestrictedChecksOffAndLeavesOtherRulesAlone(t *testin
 	}
 }
 
-// TestLevelsJudgeAsPodSecurityAdmission: adding CHOWN without dropping ALL, with no seccomp
-// profile and privilege escalation allowed, passes baseline and breaks restricted.
-func TestLevelsJudgeAsPodSecurityAdmission(t *testing.T) {
-	spec := readYAML(t, "testdata/pod-spec.yaml")
-	delete(at(spec, "securityContext"), "seccompProfile")
-	sc := at(spec, "containers", 0, "securityContext")
-	sc["capabilities"] = map[string]any{"add": []any{"CHOWN"}}
-	delete(sc, "allowPrivilegeEscalation")
-	at(spec, "securityContext")["runAsNonRoot"] = false
-	psa := map[string]bool{"security-capabilities": true, "security-seccomp": true, "security-privilege-escalation": true, "security-run-as-non-root": true}
-	for level, want := range map[string][]string{
-		"baseline":   nil,
-		"restricted": {"security-capabilities", "security-capabilities", "security-privilege-escalation", "security-run-as-non-root", "security-seccomp", "security-seccomp", "security-seccomp"},
-	} {
-		var got []string
-		for _, v := range evaluate(t, presetEngine(t, "podSecurity: "+level+"\n"), object(0, spec), "shop").Violations {
-			if psa[v.Rule] {
-				got = append(got, v.Rule)
-			}
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: violations of %v, want %v", level, got, want)
-		}
-	}
-}
-
 func TestConfigRulesOverrideTheLevelSettingBySetting(t *testing.T) {
-	e := presetEngine(t, "podSecurity: baseline\nrules:\n  volume-types: {action: warn}\n  security-capabilities: {allowedAdd: [NET_RAW]}\n")
-	if got := e.Config().Action("volume-types"); got != Warn {
+	c := presetConfig(t, "podSecurity: baseline\nrules:\n  volume-types: {action: warn}\n  security-capabilities: {allowedAdd: [NET_RAW]}\n")
+	if got := c.Action("volume-types"); got != Warn {
 		t.Errorf("volume-types is %s, want the file's warn over the level's off", got)
 	}
-	caps := e.Config().data["rules"].(map[string]any)["security-capabilities"].(map[string]any)
+	caps := c.data["rules"].(map[string]any)["security-capabilities"].(map[string]any)
 	if !reflect.DeepEqual(caps["allowedAdd"], []any{"NET_RAW"}) || caps["requireDropAll"] != false {
 		t.Errorf("security-capabilities settings %v, want the file's allowedAdd and the level's requireDropAll: false", caps)
 	}
 }
 
 func TestEmptyLevelSelectsNone(t *testing.T) {
-	cfg := presetEngine(t, "podSecurity: \"\"\n").Config()
+	cfg := presetConfig(t, "podSecurity: \"\"\n")
 	if cfg.PodSecurity != "" || cfg.Action("security-run-as-non-root") != Deny {
 		t.Errorf("podSecurity \"\": level %q, security-run-as-non-root %s; want no level and the default deny", cfg.PodSecurity, cfg.Action("security-run-as-non-root"))
 	}
@@ -129,7 +103,7 @@ func TestUnknownLevelIsRefusedWithLine(t *testing.T) {
 	} {
 		path := t.TempDir() + "/config.yaml"
 		writeFile(t, path, config)
-		_, err := New(context.Background(), Options{ConfigFile: path})
+		_, err := load(t, path)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("config %q: error %v, want %q", config, err, want)
 		}
