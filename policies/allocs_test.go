@@ -3,6 +3,8 @@ package policies
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/podpolicy/podpolicy/test/fixture"
 )
 
 // maxAllocsPerEvaluation bounds the allocations of one evaluation of the whole default library
@@ -19,7 +21,7 @@ const maxAllocsPerEvaluationRace = 540
 
 func TestEvaluationAllocationsStayBounded(t *testing.T) {
 	e := newTestEngine(t, Options{})
-	raw, err := json.Marshal(object(0, readYAML(t, "testdata/pod-spec.yaml")))
+	raw, err := json.Marshal(fixture.Object(0, fixture.PodSpec(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

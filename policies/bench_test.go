@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/podpolicy/podpolicy/policies/normalize"
+	"github.com/podpolicy/podpolicy/test/fixture"
 )
 
 // typicalPod is the fixed example of the article's Pod: two containers, every rule passing.
 func typicalPod(b *testing.B) []byte {
 	b.Helper()
-	spec := readYAML(b, "testdata/pod-spec.yaml")
-	obj := object(0, spec)
+	spec := fixture.PodSpec(b)
+	obj := fixture.Object(0, spec)
 	raw, err := json.Marshal(obj)
 	if err != nil {
 		b.Fatal(err)
@@ -28,11 +29,7 @@ func evaluateRaw(tb testing.TB, e *Engine, raw []byte, phases Phase) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	in, err := normalize.NewInput(obj, "CREATE")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := e.Evaluate(context.Background(), in, phases); err != nil {
+	if _, err := e.Judge(context.Background(), obj, Context{Phases: phases}); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -54,19 +51,19 @@ func BenchmarkEvaluateTypicalPod(b *testing.B) {
 
 // BenchmarkEvaluateTenContainerPod evaluates the full default library on a ten-container Pod.
 func BenchmarkEvaluateTenContainerPod(b *testing.B) {
-	spec := readYAML(b, "testdata/pod-spec.yaml")
-	base := at(spec, "containers", 0)
+	spec := fixture.PodSpec(b)
+	base := fixture.At(spec, "containers", 0)
 	var containers []any
 	for i := range 10 {
-		c := deepCopy(base).(map[string]any)
+		c := fixture.DeepCopy(base).(map[string]any)
 		c["name"] = fmt.Sprintf("c%d", i)
-		at(c, "ports", 0)["containerPort"] = 8000 + i
-		at(c, "ports", 0)["name"] = fmt.Sprintf("http%d", i)
-		at(c, "livenessProbe", "httpGet")["port"] = fmt.Sprintf("http%d", i)
+		fixture.At(c, "ports", 0)["containerPort"] = 8000 + i
+		fixture.At(c, "ports", 0)["name"] = fmt.Sprintf("http%d", i)
+		fixture.At(c, "livenessProbe", "httpGet")["port"] = fmt.Sprintf("http%d", i)
 		containers = append(containers, c)
 	}
 	spec["containers"] = containers
-	raw, err := json.Marshal(object(0, spec))
+	raw, err := json.Marshal(fixture.Object(0, spec))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -349,12 +349,17 @@ func compareEvaluators(t *testing.T, engines differentialEngines, c *chooser) (j
 		if err != nil {
 			t.Fatal(err)
 		}
-		in, err := normalize.NewInput(decoded, operation)
-		if err != nil {
+		if _, err := normalize.NewInput(decoded.Copy(), operation); err != nil {
 			return false, false
 		}
-		in.Namespace, in.NamespaceLabels = "shop", labels
-		results[i], errs[i] = engine.Evaluate(context.Background(), in, Validate|Mutate)
+		verdict, err := engine.Judge(context.Background(), decoded, Context{
+			Operation: operation, Namespace: "shop", Phases: Validate | Mutate,
+			NamespaceLabels: func() map[string]string { return labels },
+		})
+		if err == nil {
+			results[i] = &verdict.Result
+		}
+		errs[i] = err
 	}
 	switch {
 	case errs[0] != nil && errs[1] != nil:

@@ -1,6 +1,8 @@
-// Package policies holds podpolicy's Rego library and the engine that evaluates it.
+// Package policies is podpolicy's engine: it judges one object in a context, for
+// `podpolicy check`, `post-render`, `serve` and the background audit alike.
 //
-// The library lives under rego/ and is embedded into the binary. Each rule is a package
+// The Rego library lives under rego/ and is embedded into the binary (package library loads
+// it, package config reads the config file, package regotest runs its tests). Each rule is a package
 // podpolicy.rules.<name> in its own folder with a _test.rego beside it, and carries a
 // `# METADATA` block whose custom fields give the rule's stable ID, severity and remediation.
 // A rule package defines `violation` (validation) or `patch` (mutation); the entry point
@@ -12,7 +14,9 @@
 // over statements is podpolicy's, and it is several times faster. A policy set the compiled
 // evaluator refuses runs on topdown instead; Options.Evaluator can force either.
 //
-// The engine is shared by `podpolicy check` and `podpolicy serve`: both decode and normalise
-// an object with package normalize (a manifest's JSON and an AdmissionReview's object alike)
-// and call Engine.Evaluate, so the CLI and the cluster cannot disagree.
+// Engine.Judge is the one way in: each caller decodes the object with package normalize (a
+// manifest's JSON, an AdmissionReview's object and a listed object alike) and builds a
+// Context (operation, namespace and its labels, verified owners, old object, date); Judge
+// applies the API server's defaulting, evaluates, and applies exceptions, dated actions, the
+// UPDATE rule and the namespace's mode, so the CLI and the cluster cannot disagree.
 package policies

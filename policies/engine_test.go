@@ -3,10 +3,15 @@ package policies
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/podpolicy/podpolicy/policies/library"
+	"github.com/podpolicy/podpolicy/test/fixture"
 )
 
 // designRules are the rule IDs the README's rule table documents.
@@ -26,12 +31,12 @@ func TestCatalogHasEveryDesignRuleWithMetadata(t *testing.T) {
 	var ids []string
 	for _, r := range e.Rules() {
 		ids = append(ids, r.ID)
-		if r.Title == "" || r.Description == "" || r.Remediation == "" || !severities[r.Severity] {
+		if r.Title == "" || r.Description == "" || r.Remediation == "" || !slices.Contains([]string{"critical", "high", "medium", "low", "info"}, r.Severity) {
 			t.Errorf("rule %s has incomplete metadata: %+v", r.ID, r)
 		}
-		wantType := ValidationRule
+		wantType := library.ValidationRule
 		if r.ID == "inject-labels" || r.ID == "default-container-annotation" {
-			wantType = MutationRule
+			wantType = library.MutationRule
 		}
 		if r.Type != wantType {
 			t.Errorf("rule %s is a %s rule, want %s", r.ID, r.Type, wantType)
@@ -55,16 +60,11 @@ func articlePod() map[string]any {
 
 func evaluate(t *testing.T, e *Engine, obj map[string]any, namespace string) *Result {
 	t.Helper()
-	in, err := newInput(t, obj, "CREATE")
+	verdict, err := judge(t, e, obj, Context{Namespace: namespace, Phases: Validate | Mutate})
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.Namespace = namespace
-	result, err := e.Evaluate(context.Background(), in, Validate|Mutate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return result
+	return &verdict.Result
 }
 
 func TestViolationMessageFormat(t *testing.T) {
@@ -90,17 +90,17 @@ func TestViolationMessageFormat(t *testing.T) {
 func TestConfigActionsSettingsAndExceptions(t *testing.T) {
 	now := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
 	e := newTestEngine(t, Options{ConfigFile: "testdata/config/full.yaml", Now: func() time.Time { return now }})
-	spec := readYAML(t, "testdata/pod-spec.yaml")
-	broken := deepCopy(spec).(map[string]any)
-	broken["shareProcessNamespace"] = true                                        // warn -> deny
-	at(broken, "containers", 0)["image"] = "registry.example.com/shop/web:latest" // deny -> warn
-	delete(at(broken, "containers", 0), "livenessProbe")                          // deny -> audit
-	broken["hostNetwork"] = true                                                  // off
-	delete(at(broken, "containers", 0, "resources", "limits"), "cpu")             // cpu limits not required
-	at(broken, "containers", 0, "securityContext", "capabilities")["add"] = []any{"NET_RAW"}
-	at(broken, "containers", 1, "ports", 0)["hostPort"] = 9100
+	spec := fixture.PodSpec(t)
+	broken := fixture.DeepCopy(spec).(map[string]any)
+	broken["shareProcessNamespace"] = true                                                // warn -> deny
+	fixture.At(broken, "containers", 0)["image"] = "registry.example.com/shop/web:latest" // deny -> warn
+	delete(fixture.At(broken, "containers", 0), "livenessProbe")                          // deny -> audit
+	broken["hostNetwork"] = true                                                          // off
+	delete(fixture.At(broken, "containers", 0, "resources", "limits"), "cpu")             // cpu limits not required
+	fixture.At(broken, "containers", 0, "securityContext", "capabilities")["add"] = []any{"NET_RAW"}
+	fixture.At(broken, "containers", 1, "ports", 0)["hostPort"] = 9100
 
-	result := evaluate(t, e, object(0, broken), "shop")
+	result := evaluate(t, e, fixture.Object(0, broken), "shop")
 	got := map[string]Action{}
 	for _, v := range result.Violations {
 		got[v.Rule] = v.Action
@@ -119,15 +119,15 @@ func TestConfigActionsSettingsAndExceptions(t *testing.T) {
 }
 
 func TestExceptions(t *testing.T) {
-	spec := readYAML(t, "testdata/pod-spec.yaml")
-	writable := deepCopy(spec).(map[string]any)
-	at(writable, "containers", 0, "securityContext")["readOnlyRootFilesystem"] = false
-	at(writable, "containers", 0)["image"] = "registry.example.com/legacy/shop/web:7.1"
+	spec := fixture.PodSpec(t)
+	writable := fixture.DeepCopy(spec).(map[string]any)
+	fixture.At(writable, "containers", 0, "securityContext")["readOnlyRootFilesystem"] = false
+	fixture.At(writable, "containers", 0)["image"] = "registry.example.com/legacy/shop/web:7.1"
 	count := func(now time.Time, namespace, image, name string) int {
 		e := newTestEngine(t, Options{ConfigFile: "testdata/config/full.yaml", Now: func() time.Time { return now }})
-		obj := object(0, writable)
-		at(obj, "spec", "containers", 0)["image"] = image
-		at(obj, "metadata")["name"] = name
+		obj := fixture.Object(0, writable)
+		fixture.At(obj, "spec", "containers", 0)["image"] = image
+		fixture.At(obj, "metadata")["name"] = name
 		return len(evaluate(t, e, obj, namespace).WithAction(Deny))
 	}
 	before := time.Date(2027, 2, 28, 23, 0, 0, 0, time.UTC)
@@ -145,11 +145,11 @@ func TestExceptions(t *testing.T) {
 	if n := count(before, "legacy", "registry.example.com/shop/web:7.1", "web"); n != 1 {
 		t.Errorf("other image: %d denials, want 1", n)
 	}
-	root := deepCopy(spec).(map[string]any)
-	at(root, "securityContext")["runAsUser"] = 0
+	root := fixture.DeepCopy(spec).(map[string]any)
+	fixture.At(root, "securityContext")["runAsUser"] = 0
 	e := newTestEngine(t, Options{ConfigFile: "testdata/config/full.yaml"})
-	obj := object(0, root)
-	at(obj, "metadata")["name"] = "old-web"
+	obj := fixture.Object(0, root)
+	fixture.At(obj, "metadata")["name"] = "old-web"
 	if n := len(evaluate(t, e, obj, "shop").WithAction(Deny)); n != 1 {
 		t.Errorf("an exception that expired in 2020 still applies: %d denials, want 1 (the pod's runAsUser)", n)
 	}
@@ -168,9 +168,9 @@ func TestExemptNamespaceIsNotEvaluated(t *testing.T) {
 
 func TestPolicyDirAddsAndOverridesRules(t *testing.T) {
 	e := newTestEngine(t, Options{PolicyDirs: []string{"testdata/policy-extra", "testdata/policy-override"}})
-	spec := readYAML(t, "testdata/pod-spec.yaml")
-	at(spec, "containers", 1, "ports", 0)["hostPort"] = 9102
-	obj := object(1, spec)
+	spec := fixture.PodSpec(t)
+	fixture.At(spec, "containers", 1, "ports", 0)["hostPort"] = 9102
+	obj := fixture.Object(1, spec)
 	result := evaluate(t, e, obj, "shop")
 	if len(result.Violations) != 1 {
 		t.Fatalf("violations: %+v", result.Violations)
@@ -218,12 +218,8 @@ func TestReloadFailureKeepsLastGoodSet(t *testing.T) {
 
 func TestEvaluationDeadlineFailsTheRequest(t *testing.T) {
 	e := newTestEngine(t, Options{PolicyDirs: []string{"testdata/policy-slow"}, EvalTimeout: 50 * time.Millisecond})
-	in, err := newInput(t, articlePod(), "CREATE")
-	if err != nil {
-		t.Fatal(err)
-	}
 	start := time.Now()
-	result, err := e.Evaluate(context.Background(), in, Validate)
+	result, err := judge(t, e, articlePod(), Context{})
 	if err == nil {
 		t.Fatalf("a policy past its deadline returned %d violations and no error", len(result.Violations))
 	}
@@ -233,4 +229,47 @@ func TestEvaluationDeadlineFailsTheRequest(t *testing.T) {
 	if elapsed := time.Since(start); elapsed > 2*time.Second {
 		t.Errorf("evaluation took %v after a 50ms deadline", elapsed)
 	}
+}
+
+// TestViolationOfTheWrongShapeAtEvaluationFails: a violation whose shape only shows at
+// evaluation (built by object.union here) fails the evaluation, never reports an empty
+// message; and a reload to such a rule keeps the last good set.
+func TestViolationOfTheWrongShapeAtEvaluationFails(t *testing.T) {
+	dir := t.TempDir()
+	writeShapeRule(t, dir, "violation contains v if {\n\tv := object.union({\"path\": \"a\"}, {\"mesage\": \"m\"})\n\tinput.pod.metadata.labels.bad\n}\n")
+	e := newTestEngine(t, Options{PolicyDirs: []string{dir}})
+	pod := map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "a", "labels": map[string]any{"bad": "x"}}}
+	_, err := judge(t, e, pod, Context{})
+	if err == nil || !strings.Contains(err.Error(), "rule shape: violation") || !strings.Contains(err.Error(), "has the field mesage") {
+		t.Errorf("error %v, want the malformed violation named", err)
+	}
+
+	good := t.TempDir()
+	writeShapeRule(t, good, "violation contains {\"path\": \"metadata.labels.bad\", \"message\": \"bad label\"} if input.pod.metadata.labels.bad\n")
+	e = newTestEngine(t, Options{PolicyDirs: []string{good}})
+	writeShapeRule(t, good, "violation if input.pod.metadata.labels.bad\n")
+	if err := e.Reload(context.Background()); err == nil || !strings.Contains(err.Error(), "shape.rego:9") {
+		t.Fatalf("reload of a boolean violation: %v", err)
+	}
+	result, err := judge(t, e, pod, Context{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, v := range result.Violations {
+		found = found || v.Rule == "shape" && v.Message == "bad label"
+	}
+	if !found {
+		t.Errorf("after the failed reload the last good rule is gone: %+v", result.Violations)
+	}
+}
+
+// writeShapeRule writes a one-file policy directory holding the rule package shape.
+func writeShapeRule(t *testing.T, dir, body string) {
+	t.Helper()
+	header := "# METADATA\n# title: Shape\n# custom:\n#   id: shape\n#   severity: low\n#   remediation: fix the shape\npackage podpolicy.rules.shape\n\n"
+	if err := os.MkdirAll(filepath.Join(dir, "shape"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "shape", "shape.rego"), header+body)
 }

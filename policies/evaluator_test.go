@@ -6,45 +6,24 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-)
 
-// TestLibraryTestsPassOnTheCompiledEvaluator runs every Rego unit test of the library (they
-// use `with`, fixtures and every rule, denying and allowing) through the compiled evaluator,
-// as `podpolicy test` does: a test that does not pass means the evaluator and OPA's topdown
-// disagree.
-func TestLibraryTestsPassOnTheCompiledEvaluator(t *testing.T) {
-	set, lib, err := build(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	results, err := runCompiledTests(context.Background(), set, lib, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range results {
-		if outcomeOf(r) != outcomePass {
-			t.Errorf("%s is %s on the compiled evaluator (%v, %s)", testName(r), outcomeOf(r), r.Error, r.Output)
-		}
-	}
-	if len(results) < 100 {
-		t.Errorf("ran %d library tests, want all 100 or more", len(results))
-	}
-}
+	"github.com/podpolicy/podpolicy/test/fixture"
+)
 
 // TestCompiledEvaluatorAgreesWithTopdown evaluates every breaker on every kind, the compliant
 // spec, a Windows Pod, the article's Pod, an UPDATE and non-default configs (one of them the
 // baseline level) with both evaluators and requires identical results: violations, messages,
 // paths and patches.
 func TestCompiledEvaluatorAgreesWithTopdown(t *testing.T) {
-	spec := readYAML(t, "testdata/pod-spec.yaml")
-	windows := readYAML(t, "testdata/windows-pod-spec.yaml")
+	spec := fixture.PodSpec(t)
+	windows := fixture.WindowsPodSpec(t)
 	var objects []map[string]any
-	for i := range kinds {
-		objects = append(objects, object(i, spec), object(i, windows))
+	for i := range fixture.Kinds {
+		objects = append(objects, fixture.Object(i, spec), fixture.Object(i, windows))
 		for _, b := range breakers {
-			broken := deepCopy(spec).(map[string]any)
+			broken := fixture.DeepCopy(spec).(map[string]any)
 			b.breakIt(broken)
-			objects = append(objects, object(i, broken))
+			objects = append(objects, fixture.Object(i, broken))
 		}
 	}
 	objects = append(objects, articlePod())
@@ -56,21 +35,17 @@ func TestCompiledEvaluatorAgreesWithTopdown(t *testing.T) {
 		topdown := newTestEngine(t, Options{ConfigFile: config, Evaluator: Topdown})
 		for _, obj := range objects {
 			for _, op := range []string{"CREATE", "UPDATE"} {
-				in, err := newInput(t, deepCopy(obj).(map[string]any), op)
+				c := Context{Operation: op, Namespace: "shop", Phases: Validate | Mutate}
+				want, err := judge(t, topdown, fixture.DeepCopy(obj).(map[string]any), c)
 				if err != nil {
 					t.Fatal(err)
 				}
-				in.Namespace = "shop"
-				want, err := topdown.Evaluate(context.Background(), in, Validate|Mutate)
+				got, err := judge(t, compiled, fixture.DeepCopy(obj).(map[string]any), c)
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := compiled.Evaluate(context.Background(), in, Validate|Mutate)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Errorf("config %q, %s %s: the evaluators disagree\ncompiled: %+v\n topdown: %+v", config, op, in.Kind, got, want)
+				if !reflect.DeepEqual(got.Result, want.Result) {
+					t.Errorf("config %q, %s %s: the evaluators disagree\ncompiled: %+v\n topdown: %+v", config, op, got.Object.Kind, got.Result, want.Result)
 				}
 				compared++
 			}
@@ -96,14 +71,11 @@ func TestPolicySetTheCompiledEvaluatorRefusesRunsOnTopdown(t *testing.T) {
 	if e.Evaluator() != Topdown || !strings.Contains(e.EvaluatorFallback(), "built-in opa.runtime") {
 		t.Errorf("evaluator %s, fallback %q: want topdown because of opa.runtime", e.Evaluator(), e.EvaluatorFallback())
 	}
-	in, err := newInput(t, map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "a", "labels": map[string]any{"stage": "prod"}}}, "CREATE")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Evaluate(context.Background(), in, Validate|Mutate); err != nil {
+	pod := map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "a", "labels": map[string]any{"stage": "prod"}}}
+	if _, err := judge(t, e, pod, Context{Phases: Validate | Mutate}); err != nil {
 		t.Errorf("evaluate on topdown: %v", err)
 	}
-	_, err = New(context.Background(), Options{PolicyDirs: dirs, Evaluator: Compiled})
+	_, err := New(context.Background(), Options{PolicyDirs: dirs, Evaluator: Compiled})
 	if err == nil || !strings.Contains(err.Error(), "built-in opa.runtime") || !strings.Contains(err.Error(), "--evaluator=auto") {
 		t.Errorf("forced compiled evaluator: error %v, want the refusal naming opa.runtime", err)
 	}
@@ -123,11 +95,7 @@ func TestWalkPolicyFiresOnBothEvaluators(t *testing.T) {
 	want := []string{"spec.template.spec.containers[0].securityContext.privileged", "spec.template.spec.initContainers[1].securityContext.privileged"}
 	for _, evaluator := range []Evaluator{Compiled, Topdown} {
 		e := newTestEngine(t, Options{PolicyDirs: []string{filepath.Join("testdata", "policy-walk")}, Evaluator: evaluator})
-		in, err := newInput(t, deepCopy(obj).(map[string]any), "CREATE")
-		if err != nil {
-			t.Fatal(err)
-		}
-		result, err := e.Evaluate(context.Background(), in, Validate)
+		result, err := judge(t, e, fixture.DeepCopy(obj).(map[string]any), Context{})
 		if err != nil {
 			t.Fatal(err)
 		}

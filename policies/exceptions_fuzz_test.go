@@ -8,11 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podpolicy/podpolicy/policies/config"
+	"github.com/podpolicy/podpolicy/policies/library"
 	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
 // withExceptions is base with its config's exceptions replaced: the same compiled policies.
-func withExceptions(base *Engine, exceptions []Exception) *Engine {
+func withExceptions(base *Engine, exceptions []config.Exception) *Engine {
 	set := *base.current.Load()
 	cfg := *set.config
 	cfg.Exceptions = exceptions
@@ -24,9 +26,9 @@ func withExceptions(base *Engine, exceptions []Exception) *Engine {
 
 // genExceptions draws one to four exceptions over the generator's names, namespaces, images
 // and the library's rules; some expired.
-func genExceptions(t testing.TB, c *chooser, rules []Rule) []Exception {
+func genExceptions(t testing.TB, c *chooser, rules []library.Rule) []config.Exception {
 	t.Helper()
-	var out []Exception
+	var raws []any
 	for range 1 + c.intn(4) {
 		raw := map[string]any{"rule": rules[c.intn(len(rules))].ID, "reason": "fuzzed"}
 		if c.chance(50) {
@@ -41,13 +43,31 @@ func genExceptions(t testing.TB, c *chooser, rules []Rule) []Exception {
 		if c.chance(20) {
 			raw["expires"] = pick(c, "2020-01-01", "2099-01-01")
 		}
-		e, err := newException(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, e)
+		raws = append(raws, raw)
 	}
-	return out
+	return loadExceptions(t, rules, raws)
+}
+
+// loadExceptions reads exceptions as the config loader does.
+func loadExceptions(t testing.TB, rules []library.Rule, raws []any) []config.Exception {
+	t.Helper()
+	var ids []string
+	for _, r := range rules {
+		ids = append(ids, r.ID)
+	}
+	schema, err := config.BuiltinSchema(ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := json.Marshal(map[string]any{"exceptions": raws})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("fuzzed.yaml", src, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.Exceptions
 }
 
 // violationKeys are the violations of a result as comparable strings.
@@ -81,16 +101,11 @@ func checkExceptionsNeverWiden(t *testing.T, base *Engine, c *chooser) (waived b
 		if err != nil {
 			t.Fatal(err)
 		}
-		in, err := normalize.NewInput(decoded, "CREATE")
+		verdict, err := e.Judge(context.Background(), decoded, Context{Namespace: namespace, Owners: owners})
 		if err != nil {
 			return nil, err
 		}
-		in.Namespace, in.Owners = namespace, owners
-		result, err := e.Evaluate(context.Background(), in, Validate)
-		if err != nil {
-			return nil, err
-		}
-		return violationKeys(result), nil
+		return violationKeys(&verdict.Result), nil
 	}
 	none, err := evaluate(withExceptions(base, nil))
 	if err != nil {
@@ -102,7 +117,7 @@ func checkExceptionsNeverWiden(t *testing.T, base *Engine, c *chooser) (waived b
 	}
 	left := none
 	for _, e := range exceptions {
-		alone, err := evaluate(withExceptions(base, []Exception{e}))
+		alone, err := evaluate(withExceptions(base, []config.Exception{e}))
 		if err != nil {
 			t.Fatal(err)
 		}

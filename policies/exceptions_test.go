@@ -1,13 +1,14 @@
 package policies
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/podpolicy/podpolicy/test/fixture"
 )
 
 // TestExceptionNamingAWorkloadCoversItsPods: an exception whose names match a controller above
@@ -23,20 +24,15 @@ func TestExceptionNamingAWorkloadCoversItsPods(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newTestEngine(t, Options{ConfigFile: config})
-	spec := readYAML(t, "testdata/pod-spec.yaml")
+	spec := fixture.PodSpec(t)
 	spec["hostNetwork"] = true
-	pod := object(0, spec)
-	meta := at(pod, "metadata")
+	pod := fixture.Object(0, spec)
+	meta := fixture.At(pod, "metadata")
 	delete(meta, "name")
 	meta["generateName"] = "ne-prometheus-node-exporter-"
 
 	rules := func(owners []string) []string {
-		in, err := newInput(t, deepCopy(pod).(map[string]any), "CREATE")
-		if err != nil {
-			t.Fatal(err)
-		}
-		in.Namespace, in.Owners = "monitoring", owners
-		result, err := e.Evaluate(context.Background(), in, Validate)
+		result, err := judge(t, e, fixture.DeepCopy(pod).(map[string]any), Context{Namespace: "monitoring", Owners: owners})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,10 +74,10 @@ exceptions:
 	now := time.Date(2027, 2, 28, 23, 59, 0, 0, time.UTC)
 	e := newTestEngine(t, Options{ConfigFile: config, Now: func() time.Time { return now }})
 	judge := func(name string) *Result {
-		spec := readYAML(t, "testdata/pod-spec.yaml")
-		at(spec, "containers", 0)["image"] = "registry.example.com/shop/web:latest"
-		pod := object(0, spec)
-		at(pod, "metadata")["name"] = name
+		spec := fixture.PodSpec(t)
+		fixture.At(spec, "containers", 0)["image"] = "registry.example.com/shop/web:latest"
+		pod := fixture.Object(0, spec)
+		fixture.At(pod, "metadata")["name"] = name
 		return evaluate(t, e, pod, "shop")
 	}
 	before := judge("web")

@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -9,27 +8,29 @@ import (
 	"testing"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+
+	"github.com/podpolicy/podpolicy/test/fixture"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 func TestMutationPatchesMatchGoldenAndAreIdempotent(t *testing.T) {
 	e := newTestEngine(t, Options{ConfigFile: "testdata/config/full.yaml"})
-	spec := readYAML(t, "testdata/pod-spec.yaml")
+	spec := fixture.PodSpec(t)
 	cases := map[string]func() map[string]any{
-		"two-containers-no-labels": func() map[string]any { return object(0, spec) },
+		"two-containers-no-labels": func() map[string]any { return fixture.Object(0, spec) },
 		"labelled-with-annotations": func() map[string]any {
-			obj := object(0, spec)
-			meta := at(obj, "metadata")
+			obj := fixture.Object(0, spec)
+			meta := fixture.At(obj, "metadata")
 			meta["labels"] = map[string]any{"app": "web", "team": "kept"}
 			meta["annotations"] = map[string]any{"note": "x"}
 			return obj
 		},
 		"sidecar-first": func() map[string]any {
-			obj := object(0, spec)
-			containers := at(obj, "spec")["containers"].([]any)
+			obj := fixture.Object(0, spec)
+			containers := fixture.At(obj, "spec")["containers"].([]any)
 			proxy := map[string]any{"name": "istio-proxy", "image": "istio/proxyv2:1.24.0"}
-			at(obj, "spec")["containers"] = append([]any{proxy}, containers...)
+			fixture.At(obj, "spec")["containers"] = append([]any{proxy}, containers...)
 			return obj
 		},
 	}
@@ -74,12 +75,10 @@ func TestMutationPatchesMatchGoldenAndAreIdempotent(t *testing.T) {
 
 func mutate(t *testing.T, e *Engine, obj map[string]any) []PatchOperation {
 	t.Helper()
-	in, err := newInput(t, obj, "CREATE")
-	if err != nil {
-		t.Fatal(err)
+	labels := func() map[string]string {
+		return map[string]string{"team": "payments", "kubernetes.io/metadata.name": "shop"}
 	}
-	in.NamespaceLabels = map[string]string{"team": "payments", "kubernetes.io/metadata.name": "shop"}
-	result, err := e.Evaluate(context.Background(), in, Mutate)
+	result, err := judge(t, e, obj, Context{NamespaceLabels: labels, Phases: Mutate})
 	if err != nil {
 		t.Fatal(err)
 	}

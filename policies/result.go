@@ -3,6 +3,19 @@ package policies
 import (
 	"sort"
 	"strings"
+
+	"github.com/podpolicy/podpolicy/policies/config"
+)
+
+// Action is what a violation of a rule leads to (deny, warn, audit; off turns a rule off).
+type Action = config.Action
+
+// The actions a rule can be set to.
+const (
+	Deny  = config.Deny
+	Warn  = config.Warn
+	Audit = config.Audit
+	Off   = config.Off
 )
 
 // Violation is one broken rule in one place of an object.

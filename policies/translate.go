@@ -1,14 +1,14 @@
 package policies
 
 import (
-	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/podpolicy/podpolicy/policies/config"
+	"github.com/podpolicy/podpolicy/policies/library"
 	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
@@ -20,13 +20,13 @@ func (s *policySet) violations(found map[string]any, in *normalize.Input, now ti
 	var out []Violation
 	var excepted []Excepted
 	for pkg, raw := range found {
-		rule := s.catalog.byPackage[pkg]
+		rule := s.catalog.ByPackage(pkg)
 		if rule == nil {
 			continue
 		}
 		action, enforceFrom := s.config.ActionAt(rule.ID, now)
 		for _, item := range asList(raw) {
-			fields, err := itemFields(rule, "violation", item, violationFields)
+			fields, err := library.ViolationFields.Check(rule, "violation", item)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -37,7 +37,7 @@ func (s *policySet) violations(found map[string]any, in *normalize.Input, now ti
 				Kind:        in.Kind,
 				Name:        in.Name,
 				Container:   stringOf(fields["container"]),
-				Path:        objectPath(in, stringOf(fields["path"])),
+				Path:        in.ObjectPath(stringOf(fields["path"])),
 				Message:     stringOf(fields["message"]),
 				Remediation: stringOf(fields["fix"]),
 				EnforceFrom: enforceFrom,
@@ -57,49 +57,15 @@ func (s *policySet) violations(found map[string]any, in *normalize.Input, now ti
 	return out, excepted, nil
 }
 
-// itemFields checks one element a rule produced against its contract.
-func itemFields(rule *Rule, doc string, item any, fields fieldSet) (map[string]any, error) {
-	obj, ok := item.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("rule %s: %s %v is not an object %s", rule.ID, doc, item, fields.describe())
-	}
-	for name, value := range obj {
-		if !fields.known(name) {
-			return nil, fmt.Errorf("rule %s: %s %v has the field %s; its fields are %s", rule.ID, doc, item, name, fields.describe())
-		}
-		if _, isString := value.(string); slices.Contains(fields.strings, name) && !isString {
-			return nil, fmt.Errorf("rule %s: %s %v: field %s must be a string", rule.ID, doc, item, name)
-		}
-	}
-	for _, name := range fields.required {
-		if _, ok := obj[name]; !ok {
-			return nil, fmt.Errorf("rule %s: %s %v lacks the field %s", rule.ID, doc, item, name)
-		}
-	}
-	return obj, nil
-}
-
-// objectPath turns a path relative to the pod spec into one relative to the object the user
-// wrote. A path under "metadata" (a field PodSpec does not have) is the pod's own metadata.
-func objectPath(in *normalize.Input, rel string) string {
-	if rel == "metadata" || strings.HasPrefix(rel, "metadata.") {
-		return joinField(strings.TrimSuffix(strings.TrimSuffix(in.SpecPath, "spec"), "."), rel)
-	}
-	return joinField(in.SpecPath, rel)
-}
-
 // excepted reports whether an exception waives v, and the reason of the first that does.
 func (s *policySet) excepted(v *Violation, in *normalize.Input, now time.Time) (string, bool) {
 	if len(s.config.Exceptions) == 0 {
 		return "", false
 	}
-	image := containerImage(in.Pod, v.Container)
-	for i := range s.config.Exceptions {
-		if s.config.Exceptions[i].matches(v, in.Namespace, image, in.Owners, now) {
-			return s.config.Exceptions[i].Reason, true
-		}
-	}
-	return "", false
+	return s.config.Waiver(config.Subject{
+		Rule: v.Rule, Name: in.Name, Namespace: in.Namespace,
+		Image: containerImage(in.Pod, v.Container), Owners: in.Owners,
+	}, now)
 }
 
 // containerImage returns the image of the named container of a pod ("" when none).
@@ -134,13 +100,13 @@ func lengthOf(a *ast.Array) int {
 func (s *policySet) mutations(found map[string]any) ([]Mutation, error) {
 	var out []Mutation
 	for pkg, raw := range found {
-		rule := s.catalog.byPackage[pkg]
+		rule := s.catalog.ByPackage(pkg)
 		if rule == nil {
 			continue
 		}
 		m := Mutation{Rule: rule.ID}
 		for _, item := range asList(raw) {
-			op, err := itemFields(rule, "patch", item, patchFields)
+			op, err := library.PatchFields.Check(rule, "patch", item)
 			if err != nil {
 				return nil, err
 			}
@@ -150,4 +116,14 @@ func (s *policySet) mutations(found map[string]any) ([]Mutation, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Rule < out[j].Rule })
 	return out, nil
+}
+
+func asList(v any) []any {
+	list, _ := v.([]any)
+	return list
+}
+
+func stringOf(v any) string {
+	s, _ := v.(string)
+	return s
 }

@@ -7,16 +7,18 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/open-policy-agent/opa/v1/ast"
 	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/podpolicy/podpolicy/policies"
-	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
-// Evaluator judges a normalised object; *policies.Engine is the real one.
-type Evaluator interface {
-	Evaluate(ctx context.Context, in *normalize.Input, phases policies.Phase) (*policies.Result, error)
+// Engine judges an object in a context; *policies.Engine is the real one. An object it cannot
+// normalise is a normalize.ErrUnsupportedKind or a *normalize.FieldError (a bad request); any
+// other error is a failure to judge.
+type Engine interface {
+	Judge(ctx context.Context, obj ast.Object, c policies.Context) (*policies.Verdict, error)
 }
 
 // outcome describes how a request was decided, for metrics and the log.

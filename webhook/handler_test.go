@@ -18,24 +18,38 @@ import (
 	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
-// fakeEngine answers with canned results, chosen by the Pod's first image.
+// fakeEngine answers with canned results, chosen by the Pod's first image. It normalises the
+// object as the real engine does (a malformed one is its error, before any evaluation), and
+// records the context of its last call, reading the namespace's labels.
 type fakeEngine struct {
 	results map[string]*policies.Result
 	err     error
-	calls   int
+	// calls counts evaluations: objects normalised without error.
+	calls  int
+	last   policies.Context
+	labels map[string]string
 }
 
-func (f *fakeEngine) Evaluate(_ context.Context, in *normalize.Input, _ policies.Phase) (*policies.Result, error) {
+func (f *fakeEngine) Judge(_ context.Context, obj ast.Object, c policies.Context) (*policies.Verdict, error) {
+	in, err := normalize.NewInput(obj, c.Operation)
+	if err != nil {
+		return nil, err
+	}
 	f.calls++
+	f.last = c
+	if c.NamespaceLabels != nil {
+		f.labels = c.NamespaceLabels()
+	}
 	if f.err != nil {
 		return nil, f.err
 	}
 	image := in.Pod.Get(ast.StringTerm("spec")).Value.(ast.Object).Get(ast.StringTerm("containers")).Value.(*ast.Array).
 		Elem(0).Value.(ast.Object).Get(ast.StringTerm("image")).Value.(ast.String)
+	verdict := &policies.Verdict{Object: in}
 	if r, ok := f.results[string(image)]; ok {
-		return r, nil
+		verdict.Result = *r
 	}
-	return &policies.Result{}, nil
+	return verdict, nil
 }
 
 type fakeNamespaces map[string]map[string]string
@@ -109,6 +123,9 @@ func TestValidateMapsOutcomesToResponses(t *testing.T) {
 	if lines[0] != `podpolicy: Pod "web" breaks 2 rules:` || lines[1] != denyImage.String() || lines[2] != denyProbe.String() || len(lines) != 3 {
 		t.Errorf("deny message:\n%s", resp.Result.Message)
 	}
+	if len(resp.Warnings) != 1 || resp.Warnings[0] != `Pod "web": `+warnShare.String() {
+		t.Errorf("a denial dropped the object's warnings: %q", resp.Warnings)
+	}
 
 	_, resp = serve(t, h, reviewBody(t, "CREATE", "shop", pod("warn"), nil))
 	if !resp.Allowed || len(resp.Warnings) != 1 || resp.Warnings[0] != `Pod "web": `+warnShare.String() {
@@ -118,17 +135,16 @@ func TestValidateMapsOutcomesToResponses(t *testing.T) {
 	if !resp.Allowed || len(resp.Warnings) != 0 || resp.AuditAnnotations["violations"] != `Pod "web": `+auditHost.String() {
 		t.Errorf("audit: %+v", resp)
 	}
-	_, resp = serve(t, h, reviewBody(t, "CREATE", "soft", pod("deny"), nil))
-	if !resp.Allowed || len(resp.Warnings) != 3 {
-		t.Errorf("warn-mode namespace: %+v", resp)
+	// The engine applies a namespace's mode (policies' TestNamespaceModeSoftensViolations);
+	// the handler hands it the request's namespace and that namespace's labels, and none when
+	// the lookup fails.
+	serve(t, h, reviewBody(t, "CREATE", "soft", pod("deny"), nil))
+	if engine.last.Namespace != "soft" || engine.labels[ModeLabel] != "warn" {
+		t.Errorf("warn-mode namespace: the engine got namespace %q with labels %v", engine.last.Namespace, engine.labels)
 	}
-	_, resp = serve(t, h, reviewBody(t, "CREATE", "quiet", pod("deny"), nil))
-	if !resp.Allowed || len(resp.Warnings) != 0 || strings.Count(resp.AuditAnnotations["violations"], "\n") != 2 {
-		t.Errorf("audit-mode namespace: %+v", resp)
-	}
-	_, resp = serve(t, h, reviewBody(t, "CREATE", "unknown", pod("deny"), nil))
-	if resp.Allowed {
-		t.Error("a failed namespace lookup softened the verdict")
+	serve(t, h, reviewBody(t, "CREATE", "unknown", pod("deny"), nil))
+	if engine.labels != nil {
+		t.Errorf("a failed namespace lookup gave the engine labels %v", engine.labels)
 	}
 	_, resp = serve(t, h, reviewBody(t, "CREATE", "shop", pod("exempt"), nil))
 	if !resp.Allowed || resp.Result != nil {
@@ -136,24 +152,13 @@ func TestValidateMapsOutcomesToResponses(t *testing.T) {
 	}
 }
 
-func TestValidateUpdateJudgesOnlyNewViolations(t *testing.T) {
-	engine := &fakeEngine{results: map[string]*policies.Result{
-		"old":    {Violations: []policies.Violation{denyProbe}},
-		"same":   {Violations: []policies.Violation{denyProbe}},
-		"latest": {Violations: []policies.Violation{denyProbe, denyImage}},
-	}}
+func TestValidateHandsTheUpdateToTheEngine(t *testing.T) {
+	engine := &fakeEngine{}
 	h := NewValidatingHandler(engine, Cluster{}, nil, logr.Discard())
-	_, resp := serve(t, h, reviewBody(t, "UPDATE", "shop", pod("same"), pod("old")))
-	if !resp.Allowed {
-		t.Errorf("an update adding no violation was denied: %+v", resp.Result)
-	}
-	_, resp = serve(t, h, reviewBody(t, "UPDATE", "shop", pod("latest"), pod("old")))
-	if resp.Allowed || !strings.Contains(resp.Result.Message, "breaks 1 rule:\n[image-tag-pinned]") {
-		t.Errorf("an update adding a violation: %+v", resp.Result)
-	}
-	_, resp = serve(t, h, reviewBody(t, "UPDATE", "shop", pod("same"), nil))
-	if resp.Allowed {
-		t.Error("an update without oldObject was judged as if nothing changed")
+	old := pod("old")
+	serve(t, h, reviewBody(t, "UPDATE", "shop", pod("same"), old))
+	if engine.last.Operation != "UPDATE" || engine.last.OldObject == nil || engine.last.Phases != policies.Validate {
+		t.Errorf("the engine judged the update in context %+v", engine.last)
 	}
 }
 
@@ -185,7 +190,7 @@ func TestBadRequestsAreNeverEvaluated(t *testing.T) {
 	}
 }
 
-func TestMutateReturnsAJSONPatchAndSkipsMirrorPods(t *testing.T) {
+func TestMutateReturnsAJSONPatch(t *testing.T) {
 	ops := []policies.PatchOperation{{Op: "add", Path: "/metadata/labels/team", Value: "payments"}}
 	engine := &fakeEngine{results: map[string]*policies.Result{"app:1": {Mutations: []policies.Mutation{{Rule: "inject-labels", Patch: ops}}}}}
 	h := NewMutatingHandler(engine, Cluster{Namespaces: fakeNamespaces{"shop": {"team": "payments"}}}, nil, logr.Discard())
@@ -194,10 +199,7 @@ func TestMutateReturnsAJSONPatchAndSkipsMirrorPods(t *testing.T) {
 		string(resp.Patch) != `[{"op":"add","path":"/metadata/labels/team","value":"payments"}]` {
 		t.Errorf("mutate: %+v patch %s", resp, resp.Patch)
 	}
-	mirror := pod("app:1")
-	mirror["metadata"].(map[string]any)["annotations"] = map[string]any{mirrorPodAnnotation: "abc"}
-	_, resp = serve(t, h, reviewBody(t, "CREATE", "shop", mirror, nil))
-	if !resp.Allowed || resp.Patch != nil {
-		t.Errorf("a mirror pod was patched: %s", resp.Patch)
+	if engine.last.Phases != policies.Mutate || engine.labels["team"] != "payments" {
+		t.Errorf("the engine mutated in context %+v with labels %v", engine.last, engine.labels)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/config"
 	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
@@ -25,7 +25,7 @@ func (v *validator) guardMode(req *admissionRequest) (*admissionv1.AdmissionResp
 	if before == after {
 		return allowed(), outcome{decision: decisionAllowed}, nil
 	}
-	var admins policies.Identities
+	var admins config.Identities
 	if v.modeAdmins != nil {
 		admins = v.modeAdmins()
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/config"
 )
 
 // namespaceReview is a review of an UPDATE of Namespace demo from labels old to labels new, by
@@ -36,12 +36,12 @@ func namespaceReview(t *testing.T, user string, groups []string, old, new map[st
 // podpolicy.io/mode is denied, told who may; the configured users, groups and service
 // accounts are allowed and counted; other label changes pass.
 func TestOnlyModeAdminsChangeTheModeLabel(t *testing.T) {
-	admins := policies.Identities{Users: []string{"alice"}, Groups: []string{"system:masters"}, ServiceAccounts: []string{"gitops/deployer"}}
+	admins := config.Identities{Users: []string{"alice"}, Groups: []string{"system:masters"}, ServiceAccounts: []string{"gitops/deployer"}}
 	metrics, err := NewMetrics(prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := NewValidatingHandler(&fakeEngine{}, Cluster{ModeAdmins: func() policies.Identities { return admins }}, metrics, logr.Discard())
+	h := NewValidatingHandler(&fakeEngine{}, Cluster{ModeAdmins: func() config.Identities { return admins }}, metrics, logr.Discard())
 	mode := func(v string) map[string]any { return map[string]any{ModeLabel: v, "team": "shop"} }
 	none := map[string]any{"team": "shop"}
 	for _, tc := range []struct {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/audit"
 )
 
 // Options configure `podpolicy serve`; its flags fill them.
@@ -41,28 +42,7 @@ type Options struct {
 	// TLS, when non-nil, makes podpolicy manage its own CA and serving certificate.
 	TLS *SelfManagedTLS
 	// Audit configures the background audit.
-	Audit AuditOptions
-}
-
-// AuditOptions configure the background audit of what already runs.
-type AuditOptions struct {
-	// Interval is the time between the starts of two audits; 0 turns the audit off.
-	Interval time.Duration
-	// LeaseNamespace and LeaseName name the Lease that elects the one replica that audits.
-	LeaseNamespace, LeaseName string
-	// MaxResults bounds the results of one Report.
-	MaxResults int
-	// DeleteClean deletes the Report of an owner with nothing to act on.
-	DeleteClean bool
-	// DutyCycle is the share of one core an audit may take (0 < DutyCycle <= 1).
-	DutyCycle float64
-	// PageSize is how many objects one list request reads.
-	PageSize int
-	// APIQPS bounds the audit's requests to the API server (burst twice as many); it is what
-	// bounds the first audit of a cluster, which writes every Report.
-	APIQPS float64
-	// ExcludeNamespaces are the namespaces the webhook configurations exclude.
-	ExcludeNamespaces []string
+	Audit audit.RunnerOptions
 }
 
 // SelfManagedTLS configures podpolicy's own certificate management.
@@ -110,7 +90,7 @@ func (o *Options) Validate() error {
 	if o.EvalTimeout <= 0 {
 		errs = append(errs, errors.New("--eval-timeout must be positive"))
 	}
-	errs = append(errs, o.Audit.validate(o.Kubeconfig)...)
+	errs = append(errs, o.Audit.Validate(o.Kubeconfig)...)
 	if o.ShutdownDelay < 0 {
 		errs = append(errs, errors.New("--shutdown-delay must not be negative"))
 	}
@@ -152,35 +132,6 @@ func (t *SelfManagedTLS) validate(kubeconfig string) []error {
 	}
 	if t.RefreshInterval <= 0 || t.RefreshInterval >= t.RenewBefore {
 		errs = append(errs, fmt.Errorf("--tls-refresh-interval (%v) must be positive and shorter than --cert-renew-before", t.RefreshInterval))
-	}
-	return errs
-}
-
-func (a *AuditOptions) validate(kubeconfig string) []error {
-	var errs []error
-	if a.Interval < 0 {
-		errs = append(errs, errors.New("--audit-interval must not be negative"))
-	}
-	if a.Interval == 0 {
-		return errs
-	}
-	if a.LeaseName == "" {
-		errs = append(errs, errors.New("--audit-lease-name is required with --audit-interval"))
-	}
-	if a.LeaseNamespace == "" && kubeconfig != "" {
-		errs = append(errs, errors.New("--audit-lease-namespace is required with --audit-interval outside a cluster"))
-	}
-	if a.MaxResults <= 0 {
-		errs = append(errs, fmt.Errorf("--audit-max-results %d must be positive", a.MaxResults))
-	}
-	if a.DutyCycle <= 0 || a.DutyCycle > 1 {
-		errs = append(errs, fmt.Errorf("--audit-duty-cycle %v must be in (0, 1]", a.DutyCycle))
-	}
-	if a.PageSize <= 0 {
-		errs = append(errs, fmt.Errorf("--audit-page-size %d must be positive", a.PageSize))
-	}
-	if a.APIQPS <= 0 {
-		errs = append(errs, fmt.Errorf("--audit-api-qps %v must be positive", a.APIQPS))
 	}
 	return errs
 }

@@ -6,11 +6,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/podpolicy/podpolicy/policies/kinds"
 	"github.com/podpolicy/podpolicy/policies/normalize"
 	"github.com/podpolicy/podpolicy/policies/owners"
 )
@@ -22,22 +24,20 @@ type OwnerLookup func(ctx context.Context, namespace string, ref owners.Ref) (ty
 // deadline: a Pod whose owners cannot be read in time is judged on its own.
 const ownerLookupTimeout = 500 * time.Millisecond
 
-// controllers are the identities Kubernetes' controllers create and update the objects they
-// own as: the controller manager's own, or the service accounts of its controllers (the
-// Deployment controller's ReplicaSets, the CronJob controller's Jobs, the Pods of the others).
-// Only for them does an ownerReference stand for how the object came to be; anyone else could
-// name any owner.
-var controllers = []string{"deployment-controller", "replicaset-controller", "replication-controller", "daemon-set-controller", "statefulset-controller", "job-controller", "cronjob-controller"}
-
+// createdByController reports whether username is an identity Kubernetes' controllers create
+// and update the objects they own as: the controller manager's own, or the service account of
+// one of its controllers (the Deployment controller's ReplicaSets, the CronJob controller's
+// Jobs, the Pods of the others; kinds.Controllers). Only for them does an ownerReference stand
+// for how the object came to be; anyone else could name any owner.
 func createdByController(username string) bool {
 	if username == "system:kube-controller-manager" {
 		return true
 	}
 	sa, ok := strings.CutPrefix(username, "system:serviceaccount:kube-system:")
-	return ok && slices.Contains(controllers, sa)
+	return ok && slices.Contains(kinds.Controllers(), sa)
 }
 
-// NewOwnerLookup reads owners of the kinds owners.Kinds names through cache (metadata-only
+// NewOwnerLookup reads owners of the workload kinds through cache (metadata-only
 // informers), and from the API server when the cache does not hold one yet: a ReplicaSet
 // created a moment before the first of its Pods.
 func NewOwnerLookup(cache, live client.Reader) OwnerLookup {
@@ -60,11 +60,12 @@ func NewOwnerLookup(cache, live client.Reader) OwnerLookup {
 // so that an exception naming its workload covers it. An object created by anyone else,
 // without a controller, or whose owners cannot be verified in time, gets none and is judged on
 // its own.
-func (d *deps) ownerNames(ctx context.Context, req *admissionRequest, in *normalize.Input) []string {
+func (d *deps) ownerNames(ctx context.Context, req *admissionRequest) []string {
 	if d.owners == nil || !createdByController(req.UserInfo.Username) {
 		return nil
 	}
-	refs, err := normalize.OwnerReferences(in.Metadata)
+	meta, _ := normalize.Value(req.Object, "metadata").(ast.Object)
+	refs, err := normalize.OwnerReferences(meta)
 	if err != nil {
 		d.log.Info("owner references not read; judging the object on its own", "uid", req.UID, "reason", err.Error())
 		return nil
@@ -77,7 +78,7 @@ func (d *deps) ownerNames(ctx context.Context, req *admissionRequest, in *normal
 	defer cancel()
 	chain, err := owners.Chain(ctx, owners.Lookup(d.owners), req.Namespace, first)
 	if err != nil {
-		d.log.Info("owners not verified; judging the object on its own", "uid", req.UID, "kind", in.Kind, "namespace", req.Namespace, "reason", err.Error())
+		d.log.Info("owners not verified; judging the object on its own", "uid", req.UID, "kind", req.Kind.Kind, "namespace", req.Namespace, "reason", err.Error())
 		if d.metrics != nil {
 			d.metrics.OwnerErr.Inc()
 		}

@@ -1,6 +1,8 @@
 package webhook
 
 import (
+	"github.com/podpolicy/podpolicy/test/fixture"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +14,6 @@ import (
 	"github.com/go-logr/logr"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/yaml"
 
 	"github.com/podpolicy/podpolicy/policies"
 	"github.com/podpolicy/podpolicy/policies/owners"
@@ -53,14 +54,7 @@ func TestExceptionsFollowOwnersOfControllerCreatedPods(t *testing.T) {
 		"ReplicaSet/ne-prometheus-node-exporter-7d9f": {uid: "rs-1", owners: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: "ne-prometheus-node-exporter", UID: "dep-1", Controller: &yes}}},
 		"Deployment/ne-prometheus-node-exporter":      {uid: "dep-1"},
 	}
-	src, err := os.ReadFile("../policies/testdata/pod-spec.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var spec map[string]any
-	if err := yaml.Unmarshal(src, &spec); err != nil {
-		t.Fatal(err)
-	}
+	spec := fixture.PodSpec(t)
 	spec["hostNetwork"] = true
 	podWithOwner := func(uid string) map[string]any {
 		return map[string]any{"apiVersion": "v1", "kind": "Pod", "spec": spec, "metadata": map[string]any{

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/pprof"
-	"os"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,7 +24,9 @@ import (
 	crwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/podpolicy/podpolicy/policies"
-	"github.com/podpolicy/podpolicy/policies/owners"
+	"github.com/podpolicy/podpolicy/policies/audit"
+	"github.com/podpolicy/podpolicy/policies/config"
+	"github.com/podpolicy/podpolicy/policies/kinds"
 )
 
 // Run serves the webhooks until ctx is cancelled, then reports not ready, waits
@@ -35,7 +35,6 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	if err := opts.Validate(); err != nil {
 		return err
 	}
-	TuneGC(log, ServeMemoryLimit)
 	engine, err := policies.New(ctx, policies.Options{PolicyDirs: opts.PolicyDirs, ConfigFile: opts.ConfigFile, EvalTimeout: opts.EvalTimeout, Evaluator: opts.Evaluator})
 	if err != nil {
 		return fmt.Errorf("load policies: %w", err)
@@ -73,7 +72,7 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		}
 		serverOpts.TLSOpts = append(serverOpts.TLSOpts, func(c *tls.Config) { c.GetCertificate = manager.GetCertificate })
 	}
-	cluster.ModeAdmins = func() policies.Identities { return engine.Config().ModeAdmins }
+	cluster.ModeAdmins = func() config.Identities { return engine.Config().ModeAdmins }
 	server := crwebhook.NewServer(serverOpts)
 	server.Register("/validate", NewValidatingHandler(engine, cluster, metrics, log.WithName("validate")))
 	server.Register("/mutate", NewMutatingHandler(engine, cluster, metrics, log.WithName("mutate")))
@@ -109,15 +108,15 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		if cfg == nil {
 			return errors.New("--audit-interval needs the Kubernetes API (--kubeconfig, or in a cluster)")
 		}
-		auditMetrics, err := NewAuditMetrics(ctrlmetrics.Registry)
+		auditMetrics, err := audit.NewMetrics(ctrlmetrics.Registry)
 		if err != nil {
 			return fmt.Errorf("register audit metrics: %w", err)
 		}
-		a, err := newAuditor(engine, cfg, opts.Audit, auditMetrics, log.WithName("audit"))
+		a, err := audit.NewRunner(engine, cfg, opts.Audit, auditMetrics, log.WithName("audit"))
 		if err != nil {
 			return err
 		}
-		start("audit", a.run)
+		start("audit", a.Run)
 	}
 	r := &reloader{engine: engine, configFile: opts.ConfigFile, policyDirs: opts.PolicyDirs, interval: opts.ReloadInterval, metrics: metrics, log: log.WithName("reload")}
 	start("reloader", func(ctx context.Context) error { r.run(ctx); return nil })
@@ -139,26 +138,6 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	}
 	log.Info("stopped")
 	return runErr
-}
-
-// ServeMemoryLimit is serve's soft memory limit: well inside the chart's memory limit, and far
-// above serve's live heap (the engine, the informers' caches and requests in flight).
-const ServeMemoryLimit = 96 << 20
-
-// TuneGC trades memory for CPU unless GOGC or GOMEMLIMIT say otherwise, for serve and check:
-// a request (or a checked document) allocates about 100 KiB and keeps none of it, so with the
-// default GOGC=100 and a small live heap the collector runs many times a second under load.
-// GOGC=400 spends less CPU collecting; the soft limit (bytes) caps what that costs in memory
-// (profiled in docs/performance.md).
-func TuneGC(log logr.Logger, limit int64) {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-		log.V(1).Info("garbage collector tuned", "GOGC", 400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(limit)
-		log.V(1).Info("garbage collector tuned", "GOMEMLIMITMiB", limit>>20)
-	}
 }
 
 // secureTLS refuses TLS below 1.2 and offers HTTP/1.1 only: HTTP/2 is off because of its
@@ -189,11 +168,11 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 }
 
 // startCache starts an informer cache of Namespaces, and of the metadata of the kinds that own
-// Pods (owners.Kinds), and returns the readers over it.
+// Pods (the workloads of the kinds table), and returns the readers over it.
 func startCache(ctx context.Context, cfg *rest.Config) (Cluster, error) {
 	watched := []client.Object{&corev1.Namespace{}}
-	for kind, apiVersion := range owners.Kinds {
-		watched = append(watched, &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}})
+	for _, k := range kinds.Workloads() {
+		watched = append(watched, &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: k.APIVersion(), Kind: k.Kind}})
 	}
 	byObject := map[client.Object]cache.ByObject{}
 	for _, obj := range watched {

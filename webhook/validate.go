@@ -3,16 +3,15 @@ package webhook
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/go-logr/logr"
-	"github.com/open-policy-agent/opa/v1/ast"
 	admissionv1 "k8s.io/api/admission/v1"
 
 	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/config"
 	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
@@ -25,12 +24,12 @@ type Cluster struct {
 	Owners OwnerLookup
 	// ModeAdmins returns who may change a Namespace's podpolicy.io/mode label (the config in
 	// force); nil lets no one.
-	ModeAdmins func() policies.Identities
+	ModeAdmins func() config.Identities
 }
 
 // deps are what both webhooks decide with.
 type deps struct {
-	engine     Evaluator
+	engine     Engine
 	namespaces NamespaceLabels
 	owners     OwnerLookup
 	metrics    *Metrics
@@ -44,11 +43,11 @@ var judgedSubresources = map[string]bool{"ephemeralcontainers": true, "resize": 
 // validator decides /validate requests.
 type validator struct {
 	deps
-	modeAdmins func() policies.Identities
+	modeAdmins func() config.Identities
 }
 
 // NewValidatingHandler returns the handler of POST /validate.
-func NewValidatingHandler(engine Evaluator, cluster Cluster, metrics *Metrics, log logr.Logger) http.Handler {
+func NewValidatingHandler(engine Engine, cluster Cluster, metrics *Metrics, log logr.Logger) http.Handler {
 	v := &validator{deps: deps{engine: engine, namespaces: cluster.Namespaces, owners: cluster.Owners, metrics: metrics, log: log}, modeAdmins: cluster.ModeAdmins}
 	return &handler{name: "validate", decide: v.decide, metrics: metrics, log: log}
 }
@@ -63,62 +62,43 @@ func (v *validator) decide(ctx context.Context, req *admissionRequest) (*admissi
 	if req.SubResource != "" && (req.Resource.Resource != "pods" || !judgedSubresources[req.SubResource]) {
 		return nil, outcome{}, badRequest("subresource %s/%s is not handled by /validate", req.Resource.Resource, req.SubResource)
 	}
-	in, err := normalise(req.Object, "object", req)
+	verdict, err := v.judge(ctx, req, policies.Validate)
 	if err != nil {
 		return nil, outcome{}, err
 	}
-	if deleting(in) {
-		return allowed(), outcome{decision: decisionAllowed}, nil
+	if verdict.OldObjectUnjudged != nil {
+		v.log.Info("old object not judged; all violations count as new", "uid", req.UID, "reason", verdict.OldObjectUnjudged.Error())
 	}
-	in.Owners = v.ownerNames(ctx, req, in)
-	result, err := v.engine.Evaluate(ctx, in, policies.Validate)
-	if err != nil {
-		return nil, outcome{}, err
-	}
-	if result.Exempt {
+	if verdict.Exempt {
 		return allowed(), outcome{decision: decisionExempt}, nil
 	}
-	violations := result.Violations
-	if req.Operation == admissionv1.Update && len(violations) > 0 {
-		if violations, err = v.onlyNew(ctx, req, violations); err != nil {
-			return nil, outcome{}, err
-		}
-	}
-	if len(violations) > 0 {
-		violations = policies.Soften(violations, v.namespaceLabels(ctx, req.Namespace)[ModeLabel])
-	}
-	return v.respond(req, in, violations)
+	return v.respond(verdict)
 }
 
-// onlyNew drops the violations the old object already had: an update is judged on what it
-// changes, so a controller can still add a finalizer or a label to a Pod admitted before a
-// rule existed, while an update that introduces a violation (an image moved to :latest) is
-// denied.
-func (v *validator) onlyNew(ctx context.Context, req *admissionRequest, violations []policies.Violation) ([]policies.Violation, error) {
-	if req.OldObject == nil {
-		return violations, nil
+// judge judges a request's object in the context the request gives: its operation,
+// namespace (whose labels are read only when the verdict depends on them), old object, and the
+// owners verified for it. An object that cannot be judged as written is a bad request.
+func (d *deps) judge(ctx context.Context, req *admissionRequest, phases policies.Phase) (*policies.Verdict, error) {
+	if req.Object == nil {
+		return nil, badRequest("request.object is missing")
 	}
-	old, err := normalise(req.OldObject, "oldObject", req)
-	if err != nil {
-		v.log.Info("old object not judged; all violations count as new", "uid", req.UID, "reason", err.Error())
-		return violations, nil
+	verdict, err := d.engine.Judge(ctx, req.Object, policies.Context{
+		Operation: string(req.Operation),
+		Namespace: req.Namespace,
+		NamespaceLabels: func() map[string]string {
+			return d.namespaceLabels(ctx, req.Namespace)
+		},
+		Owners:    d.ownerNames(ctx, req),
+		OldObject: req.OldObject,
+		Phases:    phases,
+	})
+	if errors.Is(err, normalize.ErrUnsupportedKind) {
+		return nil, badRequest("kind %s of %s is not handled by podpolicy", req.Kind.Kind, req.Kind.Group+"/"+req.Kind.Version)
 	}
-	old.Owners = v.ownerNames(ctx, req, old)
-	before, err := v.engine.Evaluate(ctx, old, policies.Validate)
-	if err != nil {
-		return nil, fmt.Errorf("evaluate old object: %w", err)
+	if _, ok := errors.AsType[*normalize.FieldError](err); ok {
+		return nil, badRequest("request.object: %v", err)
 	}
-	existing := make(map[policies.Violation]bool, len(before.Violations))
-	for _, b := range before.Violations {
-		existing[b] = true
-	}
-	var fresh []policies.Violation
-	for _, nv := range violations {
-		if !existing[nv] {
-			fresh = append(fresh, nv)
-		}
-	}
-	return fresh, nil
+	return verdict, err
 }
 
 // namespaceLabels returns the labels of a namespace; nil when they cannot be known. A failed
@@ -138,12 +118,13 @@ func (d *deps) namespaceLabels(ctx context.Context, namespace string) map[string
 	return labels
 }
 
-func (v *validator) respond(req *admissionRequest, in *normalize.Input, violations []policies.Violation) (*admissionv1.AdmissionResponse, outcome, error) {
+func (v *validator) respond(verdict *policies.Verdict) (*admissionv1.AdmissionResponse, outcome, error) {
+	in := verdict.Object
 	var warnings, audit []string
 	var denials []policies.Violation
 	var rules []string
-	for i := range violations {
-		vi := &violations[i]
+	for i := range verdict.Violations {
+		vi := &verdict.Violations[i]
 		if v.metrics != nil {
 			v.metrics.Violations.WithLabelValues(vi.Rule, string(vi.Action)).Inc()
 		}
@@ -161,46 +142,23 @@ func (v *validator) respond(req *admissionRequest, in *normalize.Input, violatio
 			audit = append(audit, objectLine(in.Kind, in.Name, vi))
 		}
 	}
+	// Warnings and audit entries travel with a denial too: the API server and kubectl print
+	// a denied request's warnings, and the user fixing the denial learns what else is coming.
+	resp, decision := allowed(), decisionAllowed
 	if len(denials) > 0 {
-		return denied(in.Kind, in.Name, denials), outcome{decision: decisionDenied, rules: rules}, nil
+		resp = denied(in.Kind, in.Name, denials)
 	}
-	resp := allowed()
 	resp.Warnings = warnings
 	if len(audit) > 0 {
 		resp.AuditAnnotations = map[string]string{"violations": strings.Join(audit, "\n")}
 	}
-	decision := decisionAllowed
 	switch {
+	case len(denials) > 0:
+		decision = decisionDenied
 	case len(warnings) > 0:
 		decision = decisionWarned
 	case len(audit) > 0:
 		decision = decisionAudited
 	}
 	return resp, outcome{decision: decision, rules: rules}, nil
-}
-
-// normalise builds the Input of a request object. The namespace of the request is
-// authoritative: the object may not carry one.
-func normalise(obj ast.Object, field string, req *admissionRequest) (*normalize.Input, error) {
-	if obj == nil {
-		return nil, badRequest("request.%s is missing", field)
-	}
-	in, err := normalize.NewInput(obj, string(req.Operation))
-	if errors.Is(err, normalize.ErrUnsupportedKind) {
-		return nil, badRequest("kind %s of %s is not handled by podpolicy", req.Kind.Kind, req.Kind.Group+"/"+req.Kind.Version)
-	}
-	if err != nil {
-		return nil, badRequest("request.%s: %v", field, err)
-	}
-	in.Namespace = req.Namespace
-	return in, nil
-}
-
-// deleting reports whether a Pod is being deleted: nothing it carries can still change what
-// runs, and denying its updates would only block its finalizers.
-func deleting(in *normalize.Input) bool {
-	if in.Kind != "Pod" {
-		return false
-	}
-	return in.PodMetadata("deletionTimestamp") != nil
 }

@@ -69,23 +69,5 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "podpolicy audit: read the cluster at %s: %v\n", cfg.Host, err)
 		return check.ExitError
 	}
-	report := audit.CheckReport(run, engine)
-	switch *output {
-	case "json":
-		err = report.WriteJSON(stdout)
-	case "sarif":
-		err = report.WriteSARIF(stdout, version(), engine.Rules(), engine.Config())
-	default:
-		err = report.WriteText(stdout)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "podpolicy audit: write report: %v\n", err)
-		return check.ExitError
-	}
-	if *output != "text" {
-		for _, e := range report.Errors {
-			fmt.Fprintf(stderr, "error: %v\n", e)
-		}
-	}
-	return report.ExitCode()
+	return writeReport("audit", audit.CheckReport(run, engine), nil, *output, engine, stdout, stderr)
 }

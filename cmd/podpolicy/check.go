@@ -10,7 +10,6 @@ import (
 
 	"github.com/podpolicy/podpolicy/policies"
 	"github.com/podpolicy/podpolicy/policies/check"
-	"github.com/podpolicy/podpolicy/webhook"
 )
 
 func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -69,21 +68,9 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		emit = out.Object
 	}
 	report, err := check.Stream(ctx, engine, files, stdin, opts, emit)
-	if err == nil {
-		if out != nil {
-			err = out.Finish(report)
-		} else {
-			err = report.WriteSARIF(stdout, version(), engine.Rules(), engine.Config())
-		}
-	}
 	if err != nil {
 		fmt.Fprintf(stderr, "podpolicy check: write report: %v\n", err)
 		return check.ExitError
 	}
-	if *output != "text" {
-		for _, e := range report.Errors {
-			fmt.Fprintf(stderr, "error: %v\n", e)
-		}
-	}
-	return report.ExitCode()
+	return writeReport("check", report, out, *output, engine, stdout, stderr)
 }

@@ -10,6 +10,9 @@ import (
 	"github.com/podpolicy/podpolicy/policies/config"
 )
 
+// exitUsage is the exit code of a usage error, shared by every command.
+const exitUsage = 2
+
 // stringList is a repeatable string flag.
 type stringList []string
 

@@ -33,9 +33,6 @@ Usage:
 Run "podpolicy COMMAND -h" for the flags of a command.
 `
 
-// exitUsage is the exit code of a usage error, shared by every command.
-const exitUsage = 2
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)

@@ -1,18 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 
 	"github.com/podpolicy/podpolicy/policies"
 	"github.com/podpolicy/podpolicy/policies/check"
-	"github.com/podpolicy/podpolicy/policies/manifest"
 )
-
-// renderedSource names helm's rendered manifests in the report.
-const renderedSource = "rendered"
 
 // runPostRender is helm's post-renderer: it reads the manifests helm rendered for a release on
 // stdin and judges them all, as podpolicy check does. When no object is denied it writes them
@@ -44,8 +39,7 @@ func runPostRender(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		fmt.Fprintf(stderr, "podpolicy post-render: %v\n", err)
 		return check.ExitError
 	}
-	docs, readErrs := manifest.ReadStream(renderedSource, bytes.NewReader(rendered))
-	report := check.RunInNamespace(ctx, engine, docs, readErrs, *namespace)
+	report := check.PostRender(ctx, engine, rendered, *namespace)
 	if code := report.ExitCode(); code != check.ExitOK {
 		fmt.Fprintln(stderr, "podpolicy refuses the release; nothing was created:")
 		if err := report.WriteText(stderr); err != nil {

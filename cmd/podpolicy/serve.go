@@ -80,7 +80,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	log := zap.New(zap.UseFlagOptions(&zapOpts), zap.WriteTo(stderr))
 	ctrl.SetLogger(log)
-	tuneGC(log.V(1), serveMemoryLimit)
+	tuneGC(log, serveMemoryLimit)
 	if err := webhook.Run(ctx, opts, log.WithName("podpolicy")); err != nil {
 		fmt.Fprintf(stderr, "podpolicy serve: %v\n", err)
 		return 1

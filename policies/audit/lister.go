@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"k8s.io/client-go/rest"
+
+	"github.com/podpolicy/podpolicy/policies/kinds"
 )
 
 // Resource is a kind the audit lists.
@@ -30,15 +32,13 @@ var (
 	pods       = Resource{"v1", "Pod", "pods"}
 	// workloads are listed before Pods, top owners before what they own (a CronJob before its
 	// Jobs, a Deployment before its ReplicaSets).
-	workloads = []Resource{
-		{"batch/v1", "CronJob", "cronjobs"},
-		{"apps/v1", "Deployment", "deployments"},
-		{"apps/v1", "DaemonSet", "daemonsets"},
-		{"apps/v1", "StatefulSet", "statefulsets"},
-		{"v1", "ReplicationController", "replicationcontrollers"},
-		{"batch/v1", "Job", "jobs"},
-		{"apps/v1", "ReplicaSet", "replicasets"},
-	}
+	workloads = func() []Resource {
+		var out []Resource
+		for _, k := range kinds.Workloads() {
+			out = append(out, Resource{k.APIVersion(), k.Kind, k.Resource})
+		}
+		return out
+	}()
 )
 
 // Lister reads one page of a list: the API server's JSON list of at most limit objects,

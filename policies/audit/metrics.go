@@ -1,15 +1,14 @@
-package webhook
+package audit
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/podpolicy/podpolicy/policies"
-	"github.com/podpolicy/podpolicy/policies/audit"
 )
 
-// AuditMetrics are the metrics of the background audit; the gauges describe the last complete
+// Metrics are the metrics of the background audit; the gauges describe the last complete
 // run.
-type AuditMetrics struct {
+type Metrics struct {
 	Violations     *prometheus.GaugeVec
 	LastSuccess    prometheus.Gauge
 	Duration       prometheus.Gauge
@@ -18,9 +17,9 @@ type AuditMetrics struct {
 	ReportsWritten prometheus.Counter
 }
 
-// NewAuditMetrics creates the audit's metrics and registers them with reg.
-func NewAuditMetrics(reg prometheus.Registerer) (*AuditMetrics, error) {
-	m := &AuditMetrics{
+// NewMetrics creates the audit's metrics and registers them with reg.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
 		Violations: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "podpolicy_audit_violations",
 			Help: "Violations of the running workloads and Pods found by the last complete audit, by namespace, rule and action (error: an object that could not be judged).",
@@ -55,14 +54,14 @@ func NewAuditMetrics(reg prometheus.Registerer) (*AuditMetrics, error) {
 }
 
 // record sets the gauges from a complete run.
-func (m *AuditMetrics) record(run *audit.Run) {
+func (m *Metrics) record(run *Run) {
 	m.Violations.Reset()
 	for _, f := range run.Findings {
 		if f.Error != "" {
-			m.Violations.WithLabelValues(f.Owner.Namespace, audit.InputRule, "error").Inc()
+			m.Violations.WithLabelValues(f.Owner.Namespace, InputRule, "error").Inc()
 		}
 		if len(f.PodErrors) > 0 {
-			m.Violations.WithLabelValues(f.Owner.Namespace, audit.InputRule, "error").Add(float64(len(f.PodErrors)))
+			m.Violations.WithLabelValues(f.Owner.Namespace, InputRule, "error").Add(float64(len(f.PodErrors)))
 		}
 		for _, vs := range [][]policies.Violation{f.Violations, f.PodViolations} {
 			for _, v := range vs {

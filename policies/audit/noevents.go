@@ -1,4 +1,4 @@
-package webhook
+package audit
 
 import (
 	"k8s.io/apimachinery/pkg/runtime"

@@ -1,4 +1,4 @@
-package webhook
+package audit
 
 import (
 	"os"

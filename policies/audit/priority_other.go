@@ -1,6 +1,6 @@
 //go:build !linux
 
-package webhook
+package audit
 
 // lowerThreadPriority is Linux only; elsewhere the audit relies on its duty cycle alone.
 func lowerThreadPriority() error { return nil }

@@ -13,6 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/config"
+	"github.com/podpolicy/podpolicy/policies/library"
 )
 
 // Source is the source of every result and report podpolicy writes; a Report of any other
@@ -49,9 +51,9 @@ type ReportOptions struct {
 	// MaxResults bounds the results of one report; DefaultMaxResults when zero.
 	MaxResults int
 	// Rules are the validating rules judged, for the summary's pass count.
-	Rules []policies.Rule
+	Rules []library.Rule
 	// Config gives each rule's action, for the pass count (a rule set to off is not judged).
-	Config *policies.Config
+	Config *config.Config
 }
 
 // Report builds the openreports Report of one finding: one result per violation (fail for
@@ -180,7 +182,7 @@ func summarise(results []reportsv1alpha1.ReportResult, opts ReportOptions) repor
 		return s
 	}
 	for _, rule := range opts.Rules {
-		if rule.Type == policies.ValidationRule && !hit[rule.ID] && (opts.Config == nil || opts.Config.Action(rule.ID) != policies.Off) {
+		if rule.Type == library.ValidationRule && !hit[rule.ID] && (opts.Config == nil || opts.Config.Action(rule.ID) != policies.Off) {
 			s.Pass++
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/library"
 )
 
 var web = Ref{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web", UID: "uid-web"}
@@ -26,10 +27,10 @@ func TestReportMapsActionsToResults(t *testing.T) {
 		Violations: []policies.Violation{violation("resources-required", policies.Deny, "app"), dated, violation("image-tag-pinned", policies.Audit, "app")},
 		Excepted:   []policies.Excepted{{Violation: violation("run-as-non-root", policies.Deny, "app"), Reason: "legacy image, ticket OPS-12"}},
 	}
-	rules := []policies.Rule{
-		{ID: "resources-required", Type: policies.ValidationRule}, {ID: "probes-required", Type: policies.ValidationRule},
-		{ID: "image-tag-pinned", Type: policies.ValidationRule}, {ID: "run-as-non-root", Type: policies.ValidationRule},
-		{ID: "containers-not-empty", Type: policies.ValidationRule}, {ID: "default-container-annotation", Type: policies.MutationRule},
+	rules := []library.Rule{
+		{ID: "resources-required", Type: library.ValidationRule}, {ID: "probes-required", Type: library.ValidationRule},
+		{ID: "image-tag-pinned", Type: library.ValidationRule}, {ID: "run-as-non-root", Type: library.ValidationRule},
+		{ID: "containers-not-empty", Type: library.ValidationRule}, {ID: "default-container-annotation", Type: library.MutationRule},
 	}
 	r := Report(f, ReportOptions{Rules: rules})
 
@@ -77,7 +78,7 @@ func TestReportMapsActionsToResults(t *testing.T) {
 
 func TestReportOfAnUnjudgedOwnerIsAnError(t *testing.T) {
 	f := &Finding{Owner: web, Error: "spec.template.spec.containers[0].ports: want an array, got a string"}
-	r := Report(f, ReportOptions{Rules: []policies.Rule{{ID: "resources-required", Type: policies.ValidationRule}}})
+	r := Report(f, ReportOptions{Rules: []library.Rule{{ID: "resources-required", Type: library.ValidationRule}}})
 	if len(r.Results) != 1 || r.Results[0].Result != "error" || !strings.Contains(r.Results[0].Description, "containers[0].ports") {
 		t.Fatalf("results = %+v; want one error naming the field", r.Results)
 	}

@@ -1,4 +1,4 @@
-package webhook
+package audit
 
 import (
 	"context"
@@ -15,7 +15,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/leaderelection"
 
 	"github.com/podpolicy/podpolicy/policies"
-	"github.com/podpolicy/podpolicy/policies/audit"
 )
 
 // Lease timings of the audit's leader election: controller-runtime's defaults.
@@ -25,22 +24,23 @@ const (
 	retryPeriod   = 2 * time.Second
 )
 
-// auditor runs the background audit on the replica that holds the audit Lease: every
-// interval it scans the cluster with the engine admission uses, records the metrics and
-// makes the Reports those of the run.
-type auditor struct {
+// Runner runs the background audit on the replica that holds the audit Lease: every interval
+// it scans the cluster with the engine admission uses, records the metrics and makes the
+// Reports those of the run.
+type Runner struct {
 	engine  *policies.Engine
 	cfg     *rest.Config
-	opts    AuditOptions
-	metrics *AuditMetrics
+	opts    RunnerOptions
+	metrics *Metrics
 	log     logr.Logger
-	lister  audit.Lister
-	writer  *audit.Writer
+	lister  Lister
+	writer  *Writer
 	// reportsOff is set once the openreports CRDs were found missing, so that it is said once.
 	reportsOff bool
 }
 
-func newAuditor(engine *policies.Engine, cfg *rest.Config, opts AuditOptions, metrics *AuditMetrics, log logr.Logger) (*auditor, error) {
+// NewRunner returns the runner of the background audit over the cluster cfg reaches.
+func NewRunner(engine *policies.Engine, cfg *rest.Config, opts RunnerOptions, metrics *Metrics, log logr.Logger) (*Runner, error) {
 	cfg = rest.CopyConfig(cfg)
 	// A burst below one would make client-go's limiter refuse every request.
 	cfg.QPS, cfg.Burst = float32(opts.APIQPS), max(1, int(2*opts.APIQPS))
@@ -48,19 +48,19 @@ func newAuditor(engine *policies.Engine, cfg *rest.Config, opts AuditOptions, me
 	if err != nil {
 		return nil, fmt.Errorf("audit client: %w", err)
 	}
-	reports, err := audit.NewClient(cfg)
+	reports, err := NewClient(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &auditor{
+	return &Runner{
 		engine: engine, cfg: cfg, opts: opts, metrics: metrics, log: log,
-		lister: audit.RESTLister{Client: clientset.CoreV1().RESTClient()},
-		writer: &audit.Writer{Client: reports, DeleteClean: opts.DeleteClean, Log: log},
+		lister: RESTLister{Client: clientset.CoreV1().RESTClient()},
+		writer: &Writer{Client: reports, DeleteClean: opts.DeleteClean, Log: log},
 	}, nil
 }
 
-// run campaigns for the Lease until ctx ends, auditing while it holds it.
-func (a *auditor) run(ctx context.Context) error {
+// Run campaigns for the Lease until ctx ends, auditing while it holds it.
+func (a *Runner) Run(ctx context.Context) error {
 	lock, err := leaderelection.NewResourceLock(a.cfg, noEvents{}, leaderelection.Options{
 		LeaderElection: true, LeaderElectionID: a.opts.LeaseName, LeaderElectionNamespace: a.opts.LeaseNamespace,
 		RenewDeadline: renewDeadline,
@@ -87,7 +87,7 @@ func (a *auditor) run(ctx context.Context) error {
 }
 
 // loop audits at once, then every interval, until the lease is lost or ctx ends.
-func (a *auditor) loop(ctx context.Context) {
+func (a *Runner) loop(ctx context.Context) {
 	a.log.Info("audit lease acquired: this replica audits", "lease", a.opts.LeaseName, "interval", a.opts.Interval)
 	for {
 		a.onceAtLowPriority(ctx)
@@ -101,7 +101,7 @@ func (a *auditor) loop(ctx context.Context) {
 
 // onceAtLowPriority runs one audit on a thread of its own at the lowest CPU priority. The thread
 // is never unlocked, so it ends with the audit instead of returning, nice, to the runtime's pool.
-func (a *auditor) onceAtLowPriority(ctx context.Context) {
+func (a *Runner) onceAtLowPriority(ctx context.Context) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -116,8 +116,8 @@ func (a *auditor) onceAtLowPriority(ctx context.Context) {
 
 // once runs one audit. A scan that could not read the cluster is counted as failed and the
 // last complete reports stay.
-func (a *auditor) once(ctx context.Context) {
-	run, err := audit.Scan(ctx, audit.Options{
+func (a *Runner) once(ctx context.Context) {
+	run, err := Scan(ctx, Options{
 		Engine: a.engine, Lister: a.lister, PageSize: a.opts.PageSize,
 		DutyCycle: a.opts.DutyCycle, ExcludeNamespaces: a.opts.ExcludeNamespaces,
 	})
@@ -142,14 +142,14 @@ func (a *auditor) once(ctx context.Context) {
 }
 
 // write makes the Reports those of run; it returns how many it created or changed.
-func (a *auditor) write(ctx context.Context, run *audit.Run) (int, error) {
-	reportOpts := audit.ReportOptions{MaxResults: a.opts.MaxResults, Rules: a.engine.Rules(), Config: a.engine.Config()}
+func (a *Runner) write(ctx context.Context, run *Run) (int, error) {
+	reportOpts := ReportOptions{MaxResults: a.opts.MaxResults, Rules: a.engine.Rules(), Config: a.engine.Config()}
 	reports := make([]*reportsv1alpha1.Report, 0, len(run.Findings))
 	for _, f := range run.Findings {
-		reports = append(reports, audit.Report(f, reportOpts))
+		reports = append(reports, Report(f, reportOpts))
 	}
 	stats, err := a.writer.Write(ctx, reports)
-	if errors.Is(err, audit.ErrReportsOff) {
+	if errors.Is(err, ErrReportsOff) {
 		if !a.reportsOff {
 			a.reportsOff = true
 			a.log.Info("reports are off: the openreports.io Report CRD is not installed; the audit keeps its metrics and logs")

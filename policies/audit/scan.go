@@ -13,6 +13,7 @@ import (
 
 	"github.com/podpolicy/podpolicy/policies"
 	"github.com/podpolicy/podpolicy/policies/astjson"
+	"github.com/podpolicy/podpolicy/policies/kinds"
 	"github.com/podpolicy/podpolicy/policies/normalize"
 	"github.com/podpolicy/podpolicy/policies/owners"
 )
@@ -80,9 +81,9 @@ type Run struct {
 
 // scan is the state of one scan.
 type scan struct {
-	opts  Options
-	modes map[string]string // namespace -> podpolicy.io/mode
-	tops  map[types.UID]*Finding
+	opts   Options
+	labels map[string]map[string]string // namespace -> its labels
+	tops   map[types.UID]*Finding
 	// owned maps an intermediate owner (a Deployment's ReplicaSet, a CronJob's Job) to its top
 	// owner's finding, with the intermediate's name for exceptions that name it.
 	owned map[types.UID]ownedBy
@@ -101,7 +102,7 @@ func Scan(ctx context.Context, opts Options) (*Run, error) {
 	if opts.PageSize <= 0 {
 		opts.PageSize = 500
 	}
-	s := &scan{opts: opts, modes: map[string]string{}, tops: map[types.UID]*Finding{}, owned: map[types.UID]ownedBy{}, run: &Run{Started: time.Now()}, pacer: pacer{duty: opts.DutyCycle}}
+	s := &scan{opts: opts, labels: map[string]map[string]string{}, tops: map[types.UID]*Finding{}, owned: map[types.UID]ownedBy{}, run: &Run{Started: time.Now()}, pacer: pacer{duty: opts.DutyCycle}}
 	if err := s.listNamespaces(ctx); err != nil {
 		return nil, err
 	}
@@ -157,7 +158,7 @@ func (s *scan) list(ctx context.Context, r Resource, each func(ctx context.Conte
 	}
 }
 
-// listNamespaces reads each namespace's podpolicy.io/mode label.
+// listNamespaces reads each namespace's labels (podpolicy.io/mode among them).
 func (s *scan) listNamespaces(ctx context.Context) error {
 	cont := ""
 	for {
@@ -174,7 +175,7 @@ func (s *scan) listNamespaces(ctx context.Context) error {
 		for i := range lengthOf(items) {
 			obj, _ := items.Elem(i).Value.(ast.Object)
 			meta := r.Object(obj, "metadata", "")
-			s.modes[r.String(meta, "name", "metadata")] = r.String(r.Object(meta, "labels", "metadata"), policies.ModeLabel, "metadata.labels")
+			s.labels[r.String(meta, "name", "metadata")] = stringMap(r.Object(meta, "labels", "metadata"))
 		}
 		if cont = r.String(r.Object(list, "metadata", ""), "continue", "metadata"); cont == "" {
 			return nil
@@ -302,40 +303,53 @@ func (s *scan) pod(ctx context.Context, obj ast.Object) error {
 	return nil
 }
 
-// judge normalises and evaluates an object as admission would at its CREATE, in its
-// namespace's mode; nil for an exempt namespace, an error for an object that cannot be
-// normalised (naming the field) or evaluated.
+// judge judges an object as admission would at its CREATE, in its namespace (and its mode),
+// with the owners the scan verified; nil for an exempt namespace or a kind podpolicy does not
+// judge, an error for an object that cannot be normalised (naming the field) or evaluated.
 func (s *scan) judge(ctx context.Context, obj ast.Object, namespace string, ownerNames []string) (*policies.Result, error) {
-	mode := s.modes[namespace]
-	in, err := normalize.NewInput(obj, "CREATE")
+	labels := s.labels[namespace]
+	verdict, err := s.opts.Engine.Judge(ctx, obj, policies.Context{
+		Operation: "CREATE", Namespace: namespace, Owners: ownerNames,
+		NamespaceLabels: func() map[string]string { return labels },
+	})
 	if errors.Is(err, normalize.ErrUnsupportedKind) {
 		return nil, nil
 	}
-	if err != nil {
+	if _, ok := errors.AsType[*normalize.FieldError](err); ok {
 		return nil, err
 	}
-	in.Namespace, in.Owners = namespace, ownerNames
-	result, err := s.opts.Engine.Evaluate(ctx, in, policies.Validate)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
 	s.run.Objects++
-	if result.Exempt {
+	if verdict.Exempt {
 		return nil, nil
 	}
-	result.Violations = policies.Soften(result.Violations, mode)
-	return result, nil
+	return &verdict.Result, nil
+}
+
+// stringMap reads a map of strings (labels), leaving out values of other types.
+func stringMap(obj ast.Object) map[string]string {
+	if obj == nil {
+		return nil
+	}
+	m := make(map[string]string, obj.Len())
+	obj.Foreach(func(k, v *ast.Term) {
+		key, okKey := k.Value.(ast.String)
+		value, okValue := v.Value.(ast.String)
+		if okKey && okValue {
+			m[string(key)] = string(value)
+		}
+	})
+	return m
 }
 
 // relativeKey identifies a violation whatever object holds the pod spec: its rule, container,
 // message, action and path below the pod spec (or metadata).
 func relativeKey(v policies.Violation) string {
 	path := v.Path
-	for _, prefix := range []string{"spec.jobTemplate.spec.template.", "spec.template.", ""} {
-		if rest, ok := strings.CutPrefix(path, prefix); ok && (strings.HasPrefix(rest, "spec.") || strings.HasPrefix(rest, "metadata.")) {
-			path = rest
-			break
-		}
+	if k := kinds.Lookup(v.Kind); k != nil && k.Template != "" {
+		path = strings.TrimPrefix(path, k.Template+".")
 	}
 	return strings.Join([]string{v.Rule, v.Container, path, v.Message, string(v.Action)}, "\x00")
 }

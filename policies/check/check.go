@@ -13,10 +13,6 @@ import (
 	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
-// Operation is the admission operation manifests are checked as: what `kubectl apply` of a
-// new object sends.
-const Operation = "CREATE"
-
 // ObjectResult is the outcome for one evaluated object.
 type ObjectResult struct {
 	Source     string               `json:"source"`
@@ -99,8 +95,9 @@ const DefaultNamespace = "default"
 func RunInNamespace(ctx context.Context, engine *policies.Engine, docs []manifest.Document, readErrs []error, namespace string) *Report {
 	r := newReport(engine)
 	r.Errors = append(r.Errors, readErrs...)
+	c := Context{Namespace: namespace}
 	for i := range docs {
-		r.add(judge(ctx, engine, &docs[i], namespace), true)
+		r.add(judge(ctx, engine, &docs[i], c), true)
 	}
 	return r
 }
@@ -116,35 +113,32 @@ type outcome struct {
 	err     error
 }
 
-// judge decodes and normalises one document as the webhook decodes an AdmissionReview's
-// object, and evaluates it.
-func judge(ctx context.Context, engine *policies.Engine, doc *manifest.Document, namespace string) outcome {
+// judge decodes one document as the webhook decodes an AdmissionReview's object, and judges
+// it in the context `kubectl apply` of the manifest would create it in.
+func judge(ctx context.Context, engine *policies.Engine, doc *manifest.Document, c Context) outcome {
 	obj, err := normalize.Decode(doc.JSON)
 	if err != nil {
 		return outcome{err: &manifest.InputError{File: doc.File, Line: doc.Line, Err: err}}
 	}
 	identity := skippedOf(doc, obj)
-	in, err := normalize.NewInput(obj, Operation)
+	verdict, err := engine.Judge(ctx, obj, c.of(obj))
 	if errors.Is(err, normalize.ErrUnsupportedKind) {
 		if err := unknownKind(identity.APIVersion, identity.Kind); err != nil {
 			return outcome{err: &manifest.InputError{File: doc.File, Line: doc.LineOf("kind"), Err: err}}
 		}
 		return outcome{skipped: &identity}
 	}
-	if err != nil {
+	if _, ok := errors.AsType[*normalize.FieldError](err); ok {
 		return outcome{err: inputError(doc, err)}
 	}
-	if in.Namespace == "" {
-		in.Namespace = namespace
-	}
-	result, err := engine.Evaluate(ctx, in, policies.Validate|policies.Mutate)
 	if err != nil {
 		return outcome{err: &manifest.InputError{File: doc.File, Line: doc.Line, Err: err}}
 	}
+	in := verdict.Object
 	res := &ObjectResult{
 		Source: doc.Source, APIVersion: in.APIVersion, Kind: in.Kind, Namespace: in.Namespace, Name: in.Name,
-		Exempt: result.Exempt, Violations: result.Violations, Mutations: result.Mutations,
-		file: doc.File, lines: make([]int, len(result.Violations)),
+		Exempt: verdict.Exempt, Violations: verdict.Violations, Mutations: verdict.Mutations,
+		file: doc.File, lines: make([]int, len(verdict.Violations)),
 	}
 	for j := range res.Violations {
 		res.lines[j] = doc.LineOf(res.Violations[j].Path)

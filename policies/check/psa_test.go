@@ -12,6 +12,7 @@ import (
 
 	"github.com/podpolicy/podpolicy/policies"
 	"github.com/podpolicy/podpolicy/policies/check"
+	"github.com/podpolicy/podpolicy/policies/config"
 	"github.com/podpolicy/podpolicy/policies/manifest"
 )
 
@@ -72,7 +73,7 @@ func TestPodSecurityAdmissionFixtures(t *testing.T) {
 	compareTable(t, src)
 
 	stats := fixtureStats{overrides: src.overrides}
-	for _, level := range policies.PodSecurityLevels {
+	for _, level := range config.PodSecurityLevels {
 		before := stats
 		engine := levelEngine(t, level)
 		folders, err := filepath.Glob(filepath.Join(dir, "test", "testdata", level, "v1.*"))

@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/config"
+	"github.com/podpolicy/podpolicy/policies/library"
 	"github.com/podpolicy/podpolicy/policies/manifest"
 )
 
@@ -83,10 +85,10 @@ var sarifLevel = map[policies.Action]string{policies.Deny: "error", policies.War
 
 // WriteSARIF writes the report as a SARIF 2.1.0 log for code-scanning tools. rules describe the
 // loaded rules; actions give each rule's configured action.
-func (r *Report) WriteSARIF(w io.Writer, version string, rules []policies.Rule, cfg *policies.Config) error {
+func (r *Report) WriteSARIF(w io.Writer, version string, rules []library.Rule, cfg *config.Config) error {
 	driver := sarifDriver{Name: "podpolicy", Version: version, InformationURI: "https://github.com/podpolicy/podpolicy", Rules: []sarifRule{}}
 	for _, rule := range rules {
-		if rule.Type != policies.ValidationRule {
+		if rule.Type != library.ValidationRule {
 			continue
 		}
 		level := sarifLevel[cfg.Action(rule.ID)]

@@ -76,7 +76,7 @@ func Stream(ctx context.Context, engine *policies.Engine, paths []string, stdin 
 		go func() {
 			defer wg.Done()
 			for it := range work {
-				it.out <- judge(ctx, engine, it.doc, opts.Namespace)
+				it.out <- judge(ctx, engine, it.doc, Context{Namespace: opts.Namespace})
 			}
 		}()
 	}

@@ -1,4 +1,8 @@
-package policies
+// Package config reads podpolicy's config file: rule actions and settings (over the defaults
+// and a Pod Security Standards preset), dated enforcement, exceptions, exempt namespaces and
+// who may soften a namespace. It is checked against the loaded rules and the default settings
+// alone, so it can be read and tested without compiling the Rego library.
+package config
 
 import (
 	"bytes"
@@ -12,6 +16,8 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/util"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/podpolicy/podpolicy/policies/rego"
 )
 
 // Action is what a violation of a rule leads to.
@@ -31,8 +37,9 @@ const (
 
 var actions = []Action{Deny, Warn, Audit, Off}
 
-// Config is podpolicy's configuration (the config file of the README's Configuration section) merged over the defaults
-// of rego/podpolicy/config/data.yaml. The rules read it as data.podpolicy.config.
+// Config is podpolicy's configuration (the config file of the README's Configuration section)
+// merged over the defaults of the library's podpolicy/config/data.yaml. The rules read it as
+// data.podpolicy.config (Data).
 type Config struct {
 	// PodSecurity is the Pod Security Standards level the config selects (one of
 	// PodSecurityLevels), or "" when it selects none.
@@ -85,46 +92,84 @@ func (c *Config) Exempt(namespace string) bool {
 	return namespace != "" && slices.Contains(c.ExemptNamespaces, namespace)
 }
 
-// defaultConfig returns the embedded defaults as a generic map.
-func defaultConfig() (map[string]any, error) {
-	src, err := builtinFS.ReadFile(defaultConfigFile)
+// Data is the config as the rules read it (data.podpolicy.config): JSON types only.
+func (c *Config) Data() map[string]any { return c.data }
+
+// Schema is what a config is checked against and merged over.
+type Schema struct {
+	// RuleIDs are the IDs of the loaded rules.
+	RuleIDs []string
+	// Defaults is the default config (YAML), which every config file is merged over.
+	Defaults []byte
+	// Presets holds the rule settings of each Pod Security Standards level (YAML).
+	Presets []byte
+}
+
+// BuiltinSchema is the schema of the embedded library's defaults and presets, for the rules
+// of ruleIDs.
+func BuiltinSchema(ruleIDs []string) (Schema, error) {
+	defaults, err := rego.FS.ReadFile(rego.DefaultConfigFile)
 	if err != nil {
-		return nil, fmt.Errorf("read default config: %w", err)
+		return Schema{}, fmt.Errorf("read default config: %w", err)
 	}
+	presets, err := rego.FS.ReadFile(rego.PresetsFile)
+	if err != nil {
+		return Schema{}, fmt.Errorf("read presets: %w", err)
+	}
+	return Schema{RuleIDs: ruleIDs, Defaults: defaults, Presets: presets}, nil
+}
+
+func (s Schema) knows(ruleID string) bool { return slices.Contains(s.RuleIDs, ruleID) }
+
+// defaults returns the default config as a generic map, parsed afresh so that no config can
+// change what another one gets.
+func (s Schema) defaults() (map[string]any, error) {
 	var defaults map[string]any
-	if err := yaml.Unmarshal(src, &defaults); err != nil {
-		return nil, fmt.Errorf("parse default config %s: %w", defaultConfigFile, err)
+	if err := yaml.Unmarshal(s.Defaults, &defaults); err != nil {
+		return nil, fmt.Errorf("parse default config: %w", err)
+	}
+	if defaults == nil {
+		defaults = map[string]any{}
 	}
 	return defaults, nil
 }
 
-// loadConfig reads the config file at path (none when empty), checks it against the catalog
-// and merges it over the defaults.
-func loadConfig(path string, cat *catalog) (*Config, error) {
-	merged, err := defaultConfig()
+// Load reads the config file at path (none when empty), checks it against schema and merges
+// it over the defaults.
+func Load(path string, schema Schema) (*Config, error) {
+	if path == "" {
+		return Parse("", nil, schema)
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, src, schema)
+}
+
+// Parse checks the config src read from file against schema and merges it over the defaults;
+// nil src is no config file.
+func Parse(file string, src []byte, schema Schema) (*Config, error) {
+	merged, err := schema.defaults()
 	if err != nil {
 		return nil, err
 	}
-	if path != "" {
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("config: %w", err)
-		}
-		user, err := parseConfig(path, src, cat, merged)
+	if src != nil {
+		user, err := parseUser(file, src, schema, merged)
 		if err != nil {
 			return nil, err
 		}
-		if err := applyPreset(merged, user); err != nil {
-			return nil, fmt.Errorf("config %s: %w", path, err)
+		if err := applyPreset(merged, user, schema.Presets); err != nil {
+			return nil, fmt.Errorf("config %s: %w", file, err)
 		}
 		mergeConfig(merged, user)
 	}
-	return newConfig(merged, cat)
+	return newConfig(merged, schema)
 }
 
-// parseConfig decodes and checks a user config file. Every problem is reported, each as
+// parseUser decodes and checks a user config file. Every problem is reported, each as
 // file:line: field: what is wrong.
-func parseConfig(file string, src []byte, cat *catalog, defaults map[string]any) (map[string]any, error) {
+func parseUser(file string, src []byte, schema Schema, defaults map[string]any) (map[string]any, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	if err := dec.Decode(&doc); err != nil {
@@ -136,7 +181,7 @@ func parseConfig(file string, src []byte, cat *catalog, defaults map[string]any)
 	if len(doc.Content) == 0 {
 		return map[string]any{}, nil
 	}
-	v := &configValidator{file: file, cat: cat, defaults: defaults}
+	v := &validator{file: file, schema: schema, defaults: defaults}
 	v.root(doc.Content[0])
 	if len(v.problems) > 0 {
 		return nil, fmt.Errorf("config %s:\n  %s", file, strings.Join(v.problems, "\n  "))
@@ -183,19 +228,19 @@ func asMap(m map[string]any, key string) map[string]any {
 	return sub
 }
 
-// newConfig builds the Config of merged settings: every rule of the catalog gets an entry with
+// newConfig builds the Config of merged settings: every rule of the schema gets an entry with
 // an action, and the data handed to the rules is converted to JSON types.
-func newConfig(merged map[string]any, cat *catalog) (*Config, error) {
+func newConfig(merged map[string]any, schema Schema) (*Config, error) {
 	rules := asMap(merged, "rules")
 	cfg := &Config{actions: map[string]Action{}, enforceFrom: map[string]time.Time{}}
-	for _, id := range cat.ids() {
+	for _, id := range schema.RuleIDs {
 		settings := asMap(rules, id)
 		if _, ok := settings["action"]; !ok {
 			settings["action"] = string(Deny)
 		}
 		cfg.actions[id] = Action(settings["action"].(string))
 		if from, ok := settings["enforceFrom"].(string); ok {
-			t, err := parseExpiry(from)
+			t, err := ParseDate(from)
 			if err != nil {
 				return nil, fmt.Errorf("config: rules.%s.enforceFrom: %w", id, err)
 			}
@@ -231,11 +276,7 @@ func asList(v any) []any {
 
 // ParseDate reads a date of the config (an exception's expires, a rule's enforceFrom) or of
 // `podpolicy check --at`: a date (2027-03-01, the start of that day, UTC) or an RFC 3339 time.
-func ParseDate(s string) (time.Time, error) { return parseExpiry(s) }
-
-// parseExpiry accepts a date (2027-03-01, expiring at the start of that day, UTC) or an
-// RFC 3339 time.
-func parseExpiry(s string) (time.Time, error) {
+func ParseDate(s string) (time.Time, error) {
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return t, nil
 	}

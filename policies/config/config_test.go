@@ -1,14 +1,70 @@
-package policies
+package config
 
 import (
-	"context"
+	"io/fs"
 	"os"
+	"path"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/podpolicy/podpolicy/policies/rego"
 )
 
+// builtinRuleIDs are the IDs of the embedded library's rules, read from its folder names
+// (package image_tag_pinned in rules/image_tag_pinned is rule image-tag-pinned), so that the
+// config is tested without compiling the Rego.
+func builtinRuleIDs(t testing.TB) []string {
+	t.Helper()
+	entries, err := fs.ReadDir(rego.FS, "podpolicy/rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range entries {
+		if e.IsDir() {
+			ids = append(ids, strings.ReplaceAll(path.Base(e.Name()), "_", "-"))
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// builtinSchema is the embedded library's schema.
+func builtinSchema(t testing.TB) Schema {
+	t.Helper()
+	s, err := BuiltinSchema(builtinRuleIDs(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// load loads a config file against the embedded library's schema.
+func load(t testing.TB, file string) (*Config, error) {
+	t.Helper()
+	return Load(file, builtinSchema(t))
+}
+
+// mustLoad loads a config file or fails the test.
+func mustLoad(t testing.TB, file string) *Config {
+	t.Helper()
+	c, err := load(t, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func writeFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestBadConfigNamesEveryProblemWithLine(t *testing.T) {
-	_, err := New(context.Background(), Options{ConfigFile: "testdata/config/bad.yaml"})
+	_, err := load(t, "testdata/bad.yaml")
 	if err == nil {
 		t.Fatal("a bad config loaded")
 	}
@@ -44,7 +100,7 @@ func TestConfigErrors(t *testing.T) {
 			if tc.config != "" {
 				writeFile(t, path, tc.config)
 			}
-			_, err := New(context.Background(), Options{ConfigFile: path})
+			_, err := load(t, path)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want it to contain %q", err, tc.want)
 			}
@@ -55,11 +111,11 @@ func TestConfigErrors(t *testing.T) {
 func TestEmptyConfigMeansDefaults(t *testing.T) {
 	path := t.TempDir() + "/config.yaml"
 	writeFile(t, path, "# nothing configured\n")
-	e := newTestEngine(t, Options{ConfigFile: path})
-	if got := e.Config().Action("share-process-namespace"); got != Warn {
+	c := mustLoad(t, path)
+	if got := c.Action("share-process-namespace"); got != Warn {
 		t.Errorf("share-process-namespace action %q, want the default warn", got)
 	}
-	if !e.Config().Exempt("kube-system") {
+	if !c.Exempt("kube-system") {
 		t.Error("kube-system is not exempt by default")
 	}
 }
@@ -67,7 +123,7 @@ func TestEmptyConfigMeansDefaults(t *testing.T) {
 // TestModeAdminsAreReadAndChecked: modeAdmins defaults to the cluster admins' group, takes a
 // user config's lists, and refuses a service account not written namespace/name.
 func TestModeAdminsAreReadAndChecked(t *testing.T) {
-	if got := newTestEngine(t, Options{}).Config().ModeAdmins; !got.Include("bob", []string{"system:masters"}) || got.Include("tenant", nil) {
+	if got := mustLoad(t, "").ModeAdmins; !got.Include("bob", []string{"system:masters"}) || got.Include("tenant", nil) {
 		t.Errorf("default modeAdmins %+v", got)
 	}
 	dir := t.TempDir()
@@ -75,7 +131,7 @@ func TestModeAdminsAreReadAndChecked(t *testing.T) {
 	if err := os.WriteFile(good, []byte("modeAdmins:\n  users: [alice]\n  serviceAccounts: [gitops/deployer]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	admins := newTestEngine(t, Options{ConfigFile: good}).Config().ModeAdmins
+	admins := mustLoad(t, good).ModeAdmins
 	if !admins.Include("alice", nil) || !admins.Include("system:serviceaccount:gitops:deployer", nil) || admins.Include("bob", []string{"system:masters"}) {
 		t.Errorf("configured modeAdmins %+v", admins)
 	}
@@ -83,7 +139,7 @@ func TestModeAdminsAreReadAndChecked(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("modeAdmins:\n  serviceAccounts: [deployer]\n  owners: [x]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := New(context.Background(), Options{ConfigFile: bad})
+	_, err := load(t, bad)
 	for _, want := range []string{"bad.yaml:2: modeAdmins.serviceAccounts[0]: a service account is namespace/name, got \"deployer\"", "bad.yaml:3: modeAdmins.owners: unknown field"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want %q", err, want)

@@ -1,4 +1,4 @@
-package policies
+package config
 
 import (
 	"fmt"
@@ -30,7 +30,7 @@ func newException(raw map[string]any) (Exception, error) {
 		Expires:    stringOf(raw["expires"]),
 	}
 	if e.Expires != "" {
-		t, err := parseExpiry(e.Expires)
+		t, err := ParseDate(e.Expires)
 		if err != nil {
 			return e, fmt.Errorf("exception for %s: expires: %w", e.Rule, err)
 		}
@@ -44,29 +44,52 @@ func (e *Exception) Expired(now time.Time) bool {
 	return !e.expiresAt.IsZero() && !now.Before(e.expiresAt)
 }
 
-// matches reports whether the exception waives violation v of an object in namespace ns;
-// image is the image of the violating container ("" for a pod-level violation, which an
-// exception with images never matches), owners the verified names of the controllers above
-// the object: names match the object's own name or one of theirs.
-func (e *Exception) matches(v *Violation, ns, image string, owners []string, now time.Time) bool {
-	if e.Rule != v.Rule || e.Expired(now) {
+// Subject is what an exception is matched against: one violation of one object.
+type Subject struct {
+	// Rule is the ID of the rule violated.
+	Rule string
+	// Name is the object's name.
+	Name string
+	// Namespace is the object's namespace.
+	Namespace string
+	// Image is the image of the violating container; "" for a pod-level violation, which an
+	// exception with images never matches.
+	Image string
+	// Owners are the verified names of the controllers above the object: names match the
+	// object's own name or one of theirs.
+	Owners []string
+}
+
+// Matches reports whether the exception waives the violation s at now.
+func (e *Exception) Matches(s Subject, now time.Time) bool {
+	if e.Rule != s.Rule || e.Expired(now) {
 		return false
 	}
-	if len(e.Images) > 0 && (image == "" || !anyGlob(e.Images, image)) {
+	if len(e.Images) > 0 && (s.Image == "" || !anyGlob(e.Images, s.Image)) {
 		return false
 	}
-	if len(e.Namespaces) > 0 && !anyGlob(e.Namespaces, ns) {
+	if len(e.Namespaces) > 0 && !anyGlob(e.Namespaces, s.Namespace) {
 		return false
 	}
-	if len(e.Names) == 0 || anyGlob(e.Names, v.Name) {
+	if len(e.Names) == 0 || anyGlob(e.Names, s.Name) {
 		return true
 	}
-	for _, owner := range owners {
+	for _, owner := range s.Owners {
 		if anyGlob(e.Names, owner) {
 			return true
 		}
 	}
 	return false
+}
+
+// Waiver returns the reason of the first exception of the config that waives s at now.
+func (c *Config) Waiver(s Subject, now time.Time) (string, bool) {
+	for i := range c.Exceptions {
+		if c.Exceptions[i].Matches(s, now) {
+			return c.Exceptions[i].Reason, true
+		}
+	}
+	return "", false
 }
 
 func anyGlob(patterns []string, s string) bool {

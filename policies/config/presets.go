@@ -1,4 +1,4 @@
-package policies
+package config
 
 import (
 	"fmt"
@@ -7,27 +7,20 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// presetsFile holds the rule settings of each Pod Security Standards level.
-const presetsFile = "rego/podpolicy/config/presets.yaml"
-
 // PodSecurityLevels are the values the config's podSecurity accepts: the levels of the Pod
 // Security Standards, as Pod Security Admission implements them.
 var PodSecurityLevels = []string{"baseline", "restricted"}
 
-// presets reads the rule settings of every level, keyed by level and then by rule ID. It is
-// read afresh each time, so no config can change what another one gets.
-func presets() (map[string]map[string]any, error) {
-	src, err := builtinFS.ReadFile(presetsFile)
-	if err != nil {
-		return nil, fmt.Errorf("read presets: %w", err)
-	}
+// Levels reads the rule settings of every level of presets, keyed by level and then by rule
+// ID. It is read afresh each time, so no config can change what another one gets.
+func Levels(presets []byte) (map[string]map[string]any, error) {
 	var levels map[string]map[string]any
-	if err := yaml.Unmarshal(src, &levels); err != nil {
-		return nil, fmt.Errorf("parse presets %s: %w", presetsFile, err)
+	if err := yaml.Unmarshal(presets, &levels); err != nil {
+		return nil, fmt.Errorf("parse presets: %w", err)
 	}
 	for _, level := range PodSecurityLevels {
 		if levels[level] == nil {
-			return nil, fmt.Errorf("presets %s: level %s is missing", presetsFile, level)
+			return nil, fmt.Errorf("presets: level %s is missing", level)
 		}
 	}
 	return levels, nil
@@ -35,7 +28,7 @@ func presets() (map[string]map[string]any, error) {
 
 // applyPreset lays the rule settings of the level a user config selects (podSecurity) over
 // merged, before the user's own rules are merged, so that they override it.
-func applyPreset(merged, user map[string]any) error {
+func applyPreset(merged, user map[string]any, presets []byte) error {
 	level, _ := user["podSecurity"].(string)
 	if level == "" {
 		return nil
@@ -43,7 +36,7 @@ func applyPreset(merged, user map[string]any) error {
 	if !slices.Contains(PodSecurityLevels, level) {
 		return fmt.Errorf("podSecurity: unknown level %q", level)
 	}
-	levels, err := presets()
+	levels, err := Levels(presets)
 	if err != nil {
 		return err
 	}

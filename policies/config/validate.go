@@ -1,4 +1,4 @@
-package policies
+package config
 
 import (
 	"fmt"
@@ -8,21 +8,21 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// configValidator checks a config file's YAML tree and collects every problem with its line.
-type configValidator struct {
+// validator checks a config file's YAML tree and collects every problem with its line.
+type validator struct {
 	file     string
-	cat      *catalog
+	schema   Schema
 	defaults map[string]any
 	problems []string
 }
 
-func (v *configValidator) fail(n *yaml.Node, field, format string, args ...any) {
+func (v *validator) fail(n *yaml.Node, field, format string, args ...any) {
 	v.problems = append(v.problems, fmt.Sprintf("%s:%d: %s: %s", v.file, n.Line, field, fmt.Sprintf(format, args...)))
 }
 
 // fields walks the pairs of a mapping node, reporting keys not in known (all keys are allowed
 // when known is nil).
-func (v *configValidator) fields(n *yaml.Node, field string, known []string, each func(key *yaml.Node, value *yaml.Node, field string)) {
+func (v *validator) fields(n *yaml.Node, field string, known []string, each func(key *yaml.Node, value *yaml.Node, field string)) {
 	if n.Kind != yaml.MappingNode {
 		v.fail(n, field, "expected a mapping, got %s", kindName(n))
 		return
@@ -45,7 +45,7 @@ func joinField(parent, key string) string {
 	return parent + "." + key
 }
 
-func (v *configValidator) root(n *yaml.Node) {
+func (v *validator) root(n *yaml.Node) {
 	v.fields(n, "", []string{"podSecurity", "exemptNamespaces", "rules", "exceptions", "modeAdmins", "mutation"}, func(key, value *yaml.Node, field string) {
 		switch key.Value {
 		case "podSecurity":
@@ -74,7 +74,7 @@ func (v *configValidator) root(n *yaml.Node) {
 }
 
 // level checks that n names a Pod Security Standards level, or is empty (no level).
-func (v *configValidator) level(n *yaml.Node, field string) {
+func (v *validator) level(n *yaml.Node, field string) {
 	levels := strings.Join(PodSecurityLevels, ", ")
 	switch {
 	case n.Kind != yaml.ScalarNode || n.Tag != "!!str":
@@ -84,11 +84,11 @@ func (v *configValidator) level(n *yaml.Node, field string) {
 	}
 }
 
-func (v *configValidator) rules(n *yaml.Node, field string) {
+func (v *validator) rules(n *yaml.Node, field string) {
 	defaults, _ := v.defaults["rules"].(map[string]any)
 	v.fields(n, field, nil, func(key, value *yaml.Node, field string) {
-		if _, ok := v.cat.byID[key.Value]; !ok {
-			v.fail(key, field, "unknown rule ID %q (known: %s)", key.Value, strings.Join(v.cat.ids(), ", "))
+		if !v.schema.knows(key.Value) {
+			v.fail(key, field, "unknown rule ID %q (known: %s)", key.Value, strings.Join(v.schema.RuleIDs, ", "))
 			return
 		}
 		ruleDefaults, _ := defaults[key.Value].(map[string]any)
@@ -101,7 +101,7 @@ func (v *configValidator) rules(n *yaml.Node, field string) {
 				// A warn or audit rule denies from this date (or RFC 3339 time) on.
 				if settingValue.Kind != yaml.ScalarNode || settingValue.Tag != "!!str" {
 					v.fail(settingValue, field, "expected a date such as \"2027-03-01\" (quoted), got %s", kindName(settingValue))
-				} else if _, err := parseExpiry(settingValue.Value); err != nil {
+				} else if _, err := ParseDate(settingValue.Value); err != nil {
 					v.fail(settingValue, field, "%v", err)
 				}
 				return
@@ -119,7 +119,7 @@ func (v *configValidator) rules(n *yaml.Node, field string) {
 	})
 }
 
-func (v *configValidator) action(n *yaml.Node, field string) {
+func (v *validator) action(n *yaml.Node, field string) {
 	for _, a := range actions {
 		if n.Kind == yaml.ScalarNode && n.Value == string(a) {
 			return
@@ -128,7 +128,7 @@ func (v *configValidator) action(n *yaml.Node, field string) {
 	v.fail(n, field, "action %q is not one of deny, warn, audit, off", n.Value)
 }
 
-func (v *configValidator) exceptions(n *yaml.Node, field string) {
+func (v *validator) exceptions(n *yaml.Node, field string) {
 	if n.Kind != yaml.SequenceNode {
 		v.fail(n, field, "expected a list, got %s", kindName(n))
 		return
@@ -140,7 +140,7 @@ func (v *configValidator) exceptions(n *yaml.Node, field string) {
 			seen[key.Value] = true
 			switch key.Value {
 			case "rule":
-				if _, ok := v.cat.byID[value.Value]; !ok {
+				if !v.schema.knows(value.Value) {
 					v.fail(value, field, "unknown rule ID %q", value.Value)
 				}
 			case "reason":
@@ -148,7 +148,7 @@ func (v *configValidator) exceptions(n *yaml.Node, field string) {
 					v.fail(value, field, "must say why the exception exists")
 				}
 			case "expires":
-				if _, err := parseExpiry(value.Value); err != nil {
+				if _, err := ParseDate(value.Value); err != nil {
 					v.fail(value, field, "%v", err)
 				}
 			default:
@@ -163,7 +163,7 @@ func (v *configValidator) exceptions(n *yaml.Node, field string) {
 	}
 }
 
-func (v *configValidator) mutation(n *yaml.Node, field string) {
+func (v *validator) mutation(n *yaml.Node, field string) {
 	v.fields(n, field, []string{"labels", "namespaceLabels", "defaultContainer"}, func(key, value *yaml.Node, field string) {
 		switch key.Value {
 		case "labels":
@@ -187,7 +187,7 @@ func (v *configValidator) mutation(n *yaml.Node, field string) {
 }
 
 // strings checks that n is a list of strings.
-func (v *configValidator) strings(n *yaml.Node, field string) {
+func (v *validator) strings(n *yaml.Node, field string) {
 	if n.Kind != yaml.SequenceNode {
 		v.fail(n, field, "expected a list of strings, got %s", kindName(n))
 		return

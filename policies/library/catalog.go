@@ -1,4 +1,4 @@
-package policies
+package library
 
 import (
 	"fmt"
@@ -35,18 +35,18 @@ type Rule struct {
 	Remediation string   `json:"remediation"`
 }
 
-// catalog indexes the rules of a library by package name (the last package segment) and ID.
-type catalog struct {
+// Catalog indexes the rules of a library by package name (the last package segment) and ID.
+type Catalog struct {
 	byPackage map[string]*Rule
 	byID      map[string]*Rule
 }
 
-// newCatalog reads the rule metadata of every podpolicy.rules.* package of the compiled
+// NewCatalog reads the rule metadata of every podpolicy.rules.* package of the compiled
 // modules. A rule package must declare a custom.id that matches its name (package
 // container_ports_unique has ID container-ports-unique), a known severity and a remediation,
 // and define `violation` or `patch`.
-func newCatalog(compiler *ast.Compiler) (*catalog, error) {
-	c := &catalog{byPackage: map[string]*Rule{}, byID: map[string]*Rule{}}
+func NewCatalog(compiler *ast.Compiler) (*Catalog, error) {
+	c := &Catalog{byPackage: map[string]*Rule{}, byID: map[string]*Rule{}}
 	annotations := compiler.GetAnnotationSet()
 	var errs ast.Errors
 	for _, module := range compiler.Modules {
@@ -126,8 +126,15 @@ func mergeRuleType(rule *Rule, t RuleType) {
 	}
 }
 
-// sorted returns the rules ordered by ID.
-func (c *catalog) sorted() []Rule {
+// ByPackage returns the rule of a package, by its last segment (image_tag_pinned); nil when
+// the package is not a rule.
+func (c *Catalog) ByPackage(name string) *Rule { return c.byPackage[name] }
+
+// Has reports whether a rule of this ID is loaded.
+func (c *Catalog) Has(id string) bool { return c.byID[id] != nil }
+
+// Sorted returns the rules ordered by ID.
+func (c *Catalog) Sorted() []Rule {
 	rules := make([]Rule, 0, len(c.byID))
 	for _, r := range c.byID {
 		rules = append(rules, *r)
@@ -136,8 +143,8 @@ func (c *catalog) sorted() []Rule {
 	return rules
 }
 
-// ids returns the sorted rule IDs, for error messages.
-func (c *catalog) ids() []string {
+// IDs returns the sorted rule IDs.
+func (c *Catalog) IDs() []string {
 	ids := make([]string, 0, len(c.byID))
 	for id := range c.byID {
 		ids = append(ids, id)

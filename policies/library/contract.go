@@ -1,4 +1,4 @@
-package policies
+package library
 
 import (
 	"fmt"
@@ -16,22 +16,24 @@ import (
 //   - patch is a set or an array of JSON Patch operations: objects with string op and path,
 //     and optional value and from.
 var (
-	violationFields = fieldSet{required: []string{"path", "message"}, optional: []string{"container", "fix"}, strings: []string{"path", "message", "container", "fix"}}
-	patchFields     = fieldSet{required: []string{"op", "path"}, optional: []string{"value", "from"}, strings: []string{"op", "path", "from"}}
+	// ViolationFields is the shape of a violation.
+	ViolationFields = FieldSet{required: []string{"path", "message"}, optional: []string{"container", "fix"}, strings: []string{"path", "message", "container", "fix"}}
+	// PatchFields is the shape of a JSON Patch operation.
+	PatchFields = FieldSet{required: []string{"op", "path"}, optional: []string{"value", "from"}, strings: []string{"op", "path", "from"}}
 )
 
-// fieldSet is the shape of the objects a rule produces.
-type fieldSet struct {
+// FieldSet is the shape of the objects a rule produces.
+type FieldSet struct {
 	required, optional []string
 	// strings are the fields whose value must be a string.
 	strings []string
 }
 
-func (f fieldSet) known(name string) bool {
+func (f FieldSet) known(name string) bool {
 	return slices.Contains(f.required, name) || slices.Contains(f.optional, name)
 }
 
-func (f fieldSet) describe() string {
+func (f FieldSet) describe() string {
 	return "{" + strings.Join(append(append([]string{}, f.required...), f.optional...), ", ") + "}"
 }
 
@@ -48,9 +50,9 @@ func checkContract(compiler *ast.Compiler, module *ast.Module) *ast.Error {
 }
 
 func checkDocument(compiler *ast.Compiler, module *ast.Module, doc string) *ast.Error {
-	fields, arraysAllowed := violationFields, false
+	fields, arraysAllowed := ViolationFields, false
 	if doc == "patch" {
-		fields, arraysAllowed = patchFields, true
+		fields, arraysAllowed = PatchFields, true
 	}
 	var first *ast.Rule
 	for _, r := range module.Rules {
@@ -94,8 +96,31 @@ func checkDocument(compiler *ast.Compiler, module *ast.Module, doc string) *ast.
 	return nil
 }
 
+// Check checks one element a rule produced against the contract, at evaluation: what the
+// load-time check could not see in the types. doc names the document (violation or patch).
+func (fields FieldSet) Check(rule *Rule, doc string, item any) (map[string]any, error) {
+	obj, ok := item.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("rule %s: %s %v is not an object %s", rule.ID, doc, item, fields.describe())
+	}
+	for name, value := range obj {
+		if !fields.known(name) {
+			return nil, fmt.Errorf("rule %s: %s %v has the field %s; its fields are %s", rule.ID, doc, item, name, fields.describe())
+		}
+		if _, isString := value.(string); slices.Contains(fields.strings, name) && !isString {
+			return nil, fmt.Errorf("rule %s: %s %v: field %s must be a string", rule.ID, doc, item, name)
+		}
+	}
+	for _, name := range fields.required {
+		if _, ok := obj[name]; !ok {
+			return nil, fmt.Errorf("rule %s: %s %v lacks the field %s", rule.ID, doc, item, name)
+		}
+	}
+	return obj, nil
+}
+
 // literalProblem checks the element a `contains` rule adds when it is written as a literal.
-func literalProblem(term *ast.Term, fields fieldSet) string {
+func literalProblem(term *ast.Term, fields FieldSet) string {
 	switch v := term.Value.(type) {
 	case ast.Object:
 		var problem string
@@ -147,7 +172,7 @@ func arrayElements(t *types.Array) types.Type {
 
 // elementProblem says what is wrong with the type of a rule's elements; "" when nothing is, or
 // when the type leaves the shape open (it is then checked on every result).
-func elementProblem(elem types.Type, fields fieldSet) string {
+func elementProblem(elem types.Type, fields FieldSet) string {
 	if any, ok := elem.(types.Any); ok {
 		if len(any) == 0 {
 			return ""

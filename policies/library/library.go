@@ -1,7 +1,9 @@
-package policies
+// Package library loads podpolicy's Rego library (embedded, with policy directories laid
+// over it), compiles it, and reads the metadata of its rules into a catalog, holding every
+// rule package to the contract the engine relies on.
+package library
 
 import (
-	"embed"
 	"fmt"
 	"io/fs"
 	"os"
@@ -10,38 +12,39 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/podpolicy/podpolicy/policies/rego"
 )
 
-// builtinFS is the embedded Rego library.
-//
-//go:embed all:rego
-var builtinFS embed.FS
+// TestFileSuffix ends the name of a Rego test file.
+const TestFileSuffix = "_test.rego"
 
-const (
-	builtinRoot       = "rego"
-	defaultConfigFile = "rego/podpolicy/config/data.yaml"
-	testFileSuffix    = "_test.rego"
-)
+// builtinPrefix starts the file names of the embedded modules in errors and coverage reports.
+const builtinPrefix = "builtin:"
 
-// library is a parsed set of Rego modules: the embedded library with the files of the policy
+// Library is a parsed set of Rego modules: the embedded library with the files of the policy
 // directories laid over it.
-type library struct {
-	// modules are the policy modules, keyed by file name.
-	modules map[string]*ast.Module
-	// tests are the _test.rego modules, keyed by file name.
-	tests map[string]*ast.Module
+type Library struct {
+	// Modules are the policy modules, keyed by file name.
+	Modules map[string]*ast.Module
+	// Tests are the _test.rego modules, keyed by file name.
+	Tests map[string]*ast.Module
 }
 
-// loadLibrary parses the embedded library and every .rego file below dirs. A directory module
-// whose package is also a built-in package replaces the built-in modules of that package, so a
+func newLibrary() *Library {
+	return &Library{Modules: map[string]*ast.Module{}, Tests: map[string]*ast.Module{}}
+}
+
+// Load parses the embedded library and every .rego file below dirs. A directory module whose
+// package is also a built-in package replaces the built-in modules of that package, so a
 // policy author can override one rule without copying the library.
-func loadLibrary(dirs []string) (*library, error) {
-	lib := &library{modules: map[string]*ast.Module{}, tests: map[string]*ast.Module{}}
-	if err := lib.addFS(builtinFS, builtinRoot, "builtin:"); err != nil {
+func Load(dirs []string) (*Library, error) {
+	lib := newLibrary()
+	if err := lib.addFS(rego.FS, builtinPrefix); err != nil {
 		return nil, err
 	}
 	for _, dir := range dirs {
-		overlay := &library{modules: map[string]*ast.Module{}, tests: map[string]*ast.Module{}}
+		overlay := newLibrary()
 		info, err := os.Stat(dir)
 		if err != nil {
 			return nil, fmt.Errorf("policy directory: %w", err)
@@ -49,7 +52,7 @@ func loadLibrary(dirs []string) (*library, error) {
 		if !info.IsDir() {
 			return nil, fmt.Errorf("policy directory %s: not a directory", dir)
 		}
-		if err := overlay.addFS(os.DirFS(dir), ".", dir+string(filepath.Separator)); err != nil {
+		if err := overlay.addFS(os.DirFS(dir), dir+string(filepath.Separator)); err != nil {
 			return nil, err
 		}
 		lib.overlay(overlay)
@@ -57,18 +60,18 @@ func loadLibrary(dirs []string) (*library, error) {
 	return lib, nil
 }
 
-// addFS parses every .rego file below root of fsys; prefix turns a path into the file name
+// addFS parses every .rego file of fsys; prefix turns a path into the file name
 // that errors and coverage reports show.
-func (l *library) addFS(fsys fs.FS, root, prefix string) error {
+func (l *Library) addFS(fsys fs.FS, prefix string) error {
 	var errs ast.Errors
-	err := fs.WalkDir(fsys, root, func(path string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
 			// A ConfigMap volume keeps the real files in "..<timestamp>" directories behind
 			// symlinks; read only the symlinked names, and skip other hidden directories too.
-			if path != root && strings.HasPrefix(d.Name(), ".") {
+			if path != "." && strings.HasPrefix(d.Name(), ".") {
 				return fs.SkipDir
 			}
 			return nil
@@ -80,7 +83,7 @@ func (l *library) addFS(fsys fs.FS, root, prefix string) error {
 		if err != nil {
 			return err
 		}
-		name := prefix + strings.TrimPrefix(strings.TrimPrefix(path, root), "/")
+		name := prefix + path
 		module, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{
 			ProcessAnnotation: true,
 			RegoVersion:       ast.RegoV1,
@@ -89,10 +92,10 @@ func (l *library) addFS(fsys fs.FS, root, prefix string) error {
 			errs = append(errs, asASTErrors(err)...)
 			return nil
 		}
-		if strings.HasSuffix(path, testFileSuffix) {
-			l.tests[name] = module
+		if strings.HasSuffix(path, TestFileSuffix) {
+			l.Tests[name] = module
 		} else {
-			l.modules[name] = module
+			l.Modules[name] = module
 		}
 		return nil
 	})
@@ -106,44 +109,58 @@ func (l *library) addFS(fsys fs.FS, root, prefix string) error {
 }
 
 // overlay adds the modules of o, replacing the modules of every package o defines.
-func (l *library) overlay(o *library) {
+func (l *Library) overlay(o *Library) {
 	replaced := map[string]bool{}
-	for _, m := range o.modules {
+	for _, m := range o.Modules {
 		replaced[m.Package.Path.String()] = true
 	}
-	for name, m := range l.modules {
+	for name, m := range l.Modules {
 		if replaced[m.Package.Path.String()] {
-			delete(l.modules, name)
+			delete(l.Modules, name)
 		}
 	}
-	for name, m := range o.modules {
-		l.modules[name] = m
+	for name, m := range o.Modules {
+		l.Modules[name] = m
 	}
-	for name, m := range o.tests {
-		l.tests[name] = m
+	for name, m := range o.Tests {
+		l.Tests[name] = m
 	}
 }
 
-// withTests returns the policy modules together with the test modules.
-func (l *library) withTests() map[string]*ast.Module {
-	all := make(map[string]*ast.Module, len(l.modules)+len(l.tests))
-	for name, m := range l.modules {
+// WithTests returns the policy modules together with the test modules.
+func (l *Library) WithTests() map[string]*ast.Module {
+	all := make(map[string]*ast.Module, len(l.Modules)+len(l.Tests))
+	for name, m := range l.Modules {
 		all[name] = m
 	}
-	for name, m := range l.tests {
+	for name, m := range l.Tests {
 		all[name] = m
 	}
 	return all
 }
 
-// fileNames returns the sorted names of the policy modules.
-func (l *library) fileNames() []string {
-	names := make([]string, 0, len(l.modules))
-	for name := range l.modules {
+// FileNames returns the sorted names of the policy modules.
+func (l *Library) FileNames() []string {
+	names := make([]string, 0, len(l.Modules))
+	for name := range l.Modules {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Compile compiles the policy modules (strictly, as `opa check --strict` does) and reads the
+// catalog of their rules.
+func (l *Library) Compile() (*ast.Compiler, *Catalog, error) {
+	compiler := ast.NewCompiler().WithStrict(true)
+	if compiler.Compile(l.Modules); compiler.Failed() {
+		return nil, nil, fmt.Errorf("compile policies: %w", compiler.Errors)
+	}
+	cat, err := NewCatalog(compiler)
+	if err != nil {
+		return nil, nil, err
+	}
+	return compiler, cat, nil
 }
 
 // asASTErrors unwraps OPA's parse and compile errors, which carry file and row, so they can be

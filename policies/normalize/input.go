@@ -8,6 +8,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/podpolicy/podpolicy/policies/astjson"
+	"github.com/podpolicy/podpolicy/policies/kinds"
 )
 
 // Input is a Kubernetes object normalised for evaluation: the Pod itself, or the pod template
@@ -35,26 +36,6 @@ type Input struct {
 	Owners []string
 }
 
-// workload locates the pod template inside an object of a supported kind.
-type workload struct {
-	// apiVersion is the one version the API server serves the kind at.
-	apiVersion string
-	template   []string
-}
-
-// workloads are the kinds podpolicy evaluates, by kind, with the apiVersion they are served at
-// and the path of their pod template (none for a Pod).
-var workloads = map[string]workload{
-	"Pod":                   {apiVersion: "v1", template: nil},
-	"ReplicationController": {apiVersion: "v1", template: []string{"spec", "template"}},
-	"Deployment":            {apiVersion: "apps/v1", template: []string{"spec", "template"}},
-	"StatefulSet":           {apiVersion: "apps/v1", template: []string{"spec", "template"}},
-	"DaemonSet":             {apiVersion: "apps/v1", template: []string{"spec", "template"}},
-	"ReplicaSet":            {apiVersion: "apps/v1", template: []string{"spec", "template"}},
-	"Job":                   {apiVersion: "batch/v1", template: []string{"spec", "template"}},
-	"CronJob":               {apiVersion: "batch/v1", template: []string{"spec", "jobTemplate", "spec", "template"}},
-}
-
 // removedVersions are the API versions the workload kinds were once served at, with the
 // Kubernetes release that stopped serving them.
 var removedVersions = map[string]string{
@@ -65,38 +46,29 @@ var removedVersions = map[string]string{
 	"batch/v2alpha1":     "1.21",
 }
 
-// Kinds returns the kinds podpolicy evaluates.
-func Kinds() []string {
-	kinds := make([]string, 0, len(workloads))
-	for kind := range workloads {
-		kinds = append(kinds, kind)
-	}
-	return kinds
-}
-
 // ErrUnsupportedKind is returned by NewInput for an object podpolicy does not evaluate.
 var ErrUnsupportedKind = errors.New("kind is not evaluated by podpolicy")
 
 // Supported reports whether podpolicy evaluates objects of this apiVersion and kind.
 func Supported(apiVersion, kind string) bool {
-	w, ok := workloads[kind]
-	return ok && w.apiVersion == apiVersion
+	k := kinds.Lookup(kind)
+	return k != nil && k.APIVersion() == apiVersion
 }
 
 // unserved returns the error for a workload kind at an apiVersion of its own group (or of
 // extensions, where Deployments once were) that the API server does not serve: such a manifest
 // would be refused, it is not an object of another kind to skip. nil for anything else.
 func unserved(apiVersion, kind string) error {
-	w, ok := workloads[kind]
-	if !ok || w.apiVersion == apiVersion {
+	k := kinds.Lookup(kind)
+	if k == nil || k.APIVersion() == apiVersion {
 		return nil
 	}
 	group := groupOf(apiVersion)
-	if release, removed := removedVersions[apiVersion]; removed && (group == groupOf(w.apiVersion) || group == "extensions") {
-		return fieldError("apiVersion", "%s %s is no longer served (removed in Kubernetes %s); use apiVersion %s", apiVersion, kind, release, w.apiVersion)
+	if release, removed := removedVersions[apiVersion]; removed && (group == k.Group || group == "extensions") {
+		return fieldError("apiVersion", "%s %s is no longer served (removed in Kubernetes %s); use apiVersion %s", apiVersion, kind, release, k.APIVersion())
 	}
-	if group == groupOf(w.apiVersion) {
-		return fieldError("apiVersion", "%s %s is not served; use apiVersion %s", apiVersion, kind, w.apiVersion)
+	if group == k.Group {
+		return fieldError("apiVersion", "%s %s is not served; use apiVersion %s", apiVersion, kind, k.APIVersion())
 	}
 	return nil
 }
@@ -145,7 +117,7 @@ func NewInput(obj ast.Object, operation string) (*Input, error) {
 	}
 
 	in.Metadata = meta
-	podMeta, spec, specPath, err := podOf(obj, meta, workloads[in.Kind].template)
+	podMeta, spec, specPath, err := podOf(obj, meta, kinds.Lookup(in.Kind).TemplatePath())
 	if err != nil {
 		return nil, err
 	}
@@ -189,4 +161,14 @@ func podOf(obj, meta ast.Object, template []string) (ast.Object, ast.Object, str
 		return nil, nil, "", err
 	}
 	return meta, spec, specPath, nil
+}
+
+// ObjectPath turns a path relative to the pod spec (as rules report them) into one relative to
+// the object the user wrote. A path under "metadata" (a field PodSpec does not have) is the
+// pod's own metadata.
+func (in *Input) ObjectPath(rel string) string {
+	if rel == "metadata" || strings.HasPrefix(rel, "metadata.") {
+		return joinField(strings.TrimSuffix(strings.TrimSuffix(in.SpecPath, "spec"), "."), rel)
+	}
+	return joinField(in.SpecPath, rel)
 }

@@ -1,4 +1,4 @@
-package policies
+package normalize
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/podpolicy/podpolicy/policies/normalize"
+	"github.com/podpolicy/podpolicy/test/fixture"
 )
 
 // native converts an OPA value back to Go values for inspection.
@@ -23,18 +23,18 @@ func native(t *testing.T, v ast.Value) map[string]any {
 }
 
 func TestNewInputLocatesPodSpecOfEveryKind(t *testing.T) {
-	spec := readYAML(t, "testdata/pod-spec.yaml")
-	for i, k := range kinds {
-		in, err := newInput(t, object(i, spec), "CREATE")
+	spec := fixture.PodSpec(t)
+	for i, k := range fixture.Kinds {
+		in, err := newInput(t, fixture.Object(i, spec), "CREATE")
 		if err != nil {
-			t.Fatalf("%s: %v", k.kind, err)
+			t.Fatalf("%s: %v", k.Kind, err)
 		}
-		if in.SpecPath != k.specPath || in.Kind != k.kind || in.Name != "web" || in.Namespace != "shop" {
-			t.Errorf("%s: input %+v", k.kind, in)
+		if in.SpecPath != k.SpecPath || in.Kind != k.Kind || in.Name != "web" || in.Namespace != "shop" {
+			t.Errorf("%s: input %+v", k.Kind, in)
 		}
 		containers, _ := native(t, in.Pod)["spec"].(map[string]any)["containers"].([]any)
 		if len(containers) != 2 {
-			t.Errorf("%s: pod spec has %d containers, want 2", k.kind, len(containers))
+			t.Errorf("%s: pod spec has %d containers, want 2", k.Kind, len(containers))
 		}
 	}
 }
@@ -56,7 +56,7 @@ func TestNewInputAppliesAPIServerDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := at(native(t, in.Pod), "spec")
+	spec := fixture.At(native(t, in.Pod), "spec")
 	if spec["restartPolicy"] != "Always" {
 		t.Errorf("restartPolicy %v, want Always", spec["restartPolicy"])
 	}
@@ -66,14 +66,14 @@ func TestNewInputAppliesAPIServerDefaults(t *testing.T) {
 	if _, ok := native(t, in.Pod)["metadata"].(map[string]any)["managedFields"]; ok {
 		t.Error("metadata.managedFields is part of the policy input")
 	}
-	c := at(spec, "containers", 0)
-	if p := at(c, "ports", 0)["protocol"]; p != "TCP" {
+	c := fixture.At(spec, "containers", 0)
+	if p := fixture.At(c, "ports", 0)["protocol"]; p != "TCP" {
 		t.Errorf("default protocol %v, want TCP", p)
 	}
-	if p := at(c, "ports", 1)["protocol"]; p != "UDP" {
+	if p := fixture.At(c, "ports", 1)["protocol"]; p != "UDP" {
 		t.Errorf("explicit protocol overwritten: %v", p)
 	}
-	requests := at(c, "resources", "requests")
+	requests := fixture.At(c, "resources", "requests")
 	if requests["cpu"] != "250m" || requests["memory"] != "1Gi" {
 		t.Errorf("requests %v, want cpu 250m (kept) and memory 1Gi (from limits)", requests)
 	}
@@ -83,14 +83,14 @@ func TestNewInputAppliesAPIServerDefaults(t *testing.T) {
 }
 
 func TestNewInputLeavesJobRestartPolicyAlone(t *testing.T) {
-	spec := readYAML(t, "testdata/pod-spec.yaml")
-	obj := object(6, spec) // Job
-	delete(at(obj, "spec", "template", "spec"), "restartPolicy")
+	spec := fixture.PodSpec(t)
+	obj := fixture.Object(6, spec) // Job
+	delete(fixture.At(obj, "spec", "template", "spec"), "restartPolicy")
 	in, err := newInput(t, obj, "CREATE")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := at(native(t, in.Pod), "spec")["restartPolicy"]; ok {
+	if _, ok := fixture.At(native(t, in.Pod), "spec")["restartPolicy"]; ok {
 		t.Error("a Job template got restartPolicy Always; the API server requires Never or OnFailure there")
 	}
 }
@@ -115,7 +115,7 @@ func TestNewInputRejectsMalformedObjects(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := newInput(t, tc.obj, "CREATE")
-			var fe *normalize.FieldError
+			var fe *FieldError
 			if !errors.As(err, &fe) || err.Error() != tc.want {
 				t.Errorf("error %v, want field error %q", err, tc.want)
 			}
@@ -129,7 +129,7 @@ func TestNewInputSkipsOtherKinds(t *testing.T) {
 		{"apiVersion": "example.com/v1", "kind": "Deployment"},
 	} {
 		_, err := newInput(t, obj, "CREATE")
-		if !errors.Is(err, normalize.ErrUnsupportedKind) || !strings.Contains(err.Error(), obj["kind"].(string)) {
+		if !errors.Is(err, ErrUnsupportedKind) || !strings.Contains(err.Error(), obj["kind"].(string)) {
 			t.Errorf("%v: error %v, want ErrUnsupportedKind", obj, err)
 		}
 	}
@@ -153,7 +153,7 @@ func TestNewInputDefaultsHostPortsOfHostNetworkTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := at(native(t, in.Pod), "spec")
+	spec := fixture.At(native(t, in.Pod), "spec")
 	for _, tc := range []struct {
 		path []any
 		want any
@@ -163,17 +163,17 @@ func TestNewInputDefaultsHostPortsOfHostNetworkTemplates(t *testing.T) {
 		{[]any{"containers", 0, "ports", 2}, json.Number("19102")},
 		{[]any{"initContainers", 0, "ports", 0}, json.Number("8080")},
 	} {
-		if got := at(spec, tc.path...)["hostPort"]; fmt.Sprint(got) != fmt.Sprint(tc.want) {
+		if got := fixture.At(spec, tc.path...)["hostPort"]; fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Errorf("%v: hostPort %v, want %v", tc.path, got, tc.want)
 		}
 	}
 
-	delete(at(ds, "spec", "template", "spec"), "hostNetwork")
+	delete(fixture.At(ds, "spec", "template", "spec"), "hostNetwork")
 	in, err = newInput(t, ds, "CREATE")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := at(native(t, in.Pod), "spec", "containers", 0, "ports", 0)["hostPort"]; ok {
+	if got, ok := fixture.At(native(t, in.Pod), "spec", "containers", 0, "ports", 0)["hostPort"]; ok {
 		t.Errorf("without hostNetwork the hostPort became %v", got)
 	}
 }
@@ -188,7 +188,7 @@ func TestNewInputDefaultsPodLevelRequestsFromLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	requests := at(native(t, in.Pod), "spec", "resources", "requests")
+	requests := fixture.At(native(t, in.Pod), "spec", "resources", "requests")
 	if requests["cpu"] != "500m" || requests["memory"] != "1Gi" {
 		t.Errorf("pod-level requests %v, want cpu 500m (kept) and memory 1Gi (from limits)", requests)
 	}
@@ -208,7 +208,7 @@ func TestNewInputRefusesWhatItCannotDefault(t *testing.T) {
 		{map[string]any{"resources": map[string]any{"limits": []any{}}, "containers": []any{}}, "spec.resources.limits: expected an object, got a list"},
 	} {
 		_, err := newInput(t, map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "a"}, "spec": tc.spec}, "CREATE")
-		var fe *normalize.FieldError
+		var fe *FieldError
 		if !errors.As(err, &fe) || err.Error() != tc.want {
 			t.Errorf("%v: error %v, want %q", tc.spec, err, tc.want)
 		}
@@ -228,14 +228,28 @@ func TestNewInputRefusesWorkloadsAtVersionsNoLongerServed(t *testing.T) {
 		{"v2", "Pod", "apiVersion: v2 Pod is not served; use apiVersion v1"},
 	} {
 		_, err := newInput(t, map[string]any{"apiVersion": tc.apiVersion, "kind": tc.kind, "metadata": map[string]any{"name": "a"}}, "CREATE")
-		var fe *normalize.FieldError
+		var fe *FieldError
 		if !errors.As(err, &fe) || err.Error() != tc.want {
 			t.Errorf("%s %s: error %v, want %q", tc.apiVersion, tc.kind, err, tc.want)
 		}
 	}
 	// A kind of the same name in another group is another kind, and is skipped.
 	_, err := newInput(t, map[string]any{"apiVersion": "example.com/v1", "kind": "Deployment", "metadata": map[string]any{"name": "a"}}, "CREATE")
-	if !errors.Is(err, normalize.ErrUnsupportedKind) {
+	if !errors.Is(err, ErrUnsupportedKind) {
 		t.Errorf("example.com/v1 Deployment: %v, want it skipped", err)
 	}
+}
+
+// newInput normalises obj as check and serve do: as JSON, decoded by Decode.
+func newInput(t testing.TB, obj map[string]any, operation string) (*Input, error) {
+	t.Helper()
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded, err := Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewInput(decoded, operation)
 }

@@ -12,6 +12,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/podpolicy/podpolicy/policies/kinds"
 )
 
 // Ref names an owner.
@@ -21,18 +23,6 @@ type Ref struct {
 }
 
 func (r Ref) String() string { return r.Kind + "/" + r.Name }
-
-// Kinds are the kinds that own Pods, or own what owns them, that a chain follows, by the
-// apiVersion their controllers write.
-var Kinds = map[string]string{
-	"ReplicaSet":            "apps/v1",
-	"Deployment":            "apps/v1",
-	"StatefulSet":           "apps/v1",
-	"DaemonSet":             "apps/v1",
-	"ReplicationController": "v1",
-	"Job":                   "batch/v1",
-	"CronJob":               "batch/v1",
-}
 
 // maxDepth bounds a chain: the deepest built-in one is Pod → Job → CronJob, or Pod →
 // ReplicaSet → Deployment.
@@ -59,7 +49,7 @@ func Chain(ctx context.Context, lookup Lookup, namespace string, first Ref) ([]R
 	var chain []Ref
 	ref := first
 	for range maxDepth {
-		if Kinds[ref.Kind] != ref.APIVersion {
+		if !follows(ref) {
 			// A custom controller's object (an Argo Rollout, say) ends what can be verified.
 			return chain, nil
 		}
@@ -78,4 +68,11 @@ func Chain(ctx context.Context, lookup Lookup, namespace string, first Ref) ([]R
 		ref = next
 	}
 	return nil, fmt.Errorf("owner chain of %s is deeper than %d", first, maxDepth)
+}
+
+// follows reports whether a chain follows an owner: a kind of the kinds table that makes Pods
+// or what makes them, at the apiVersion its controller writes.
+func follows(ref Ref) bool {
+	k := kinds.Lookup(ref.Kind)
+	return k != nil && k.Template != "" && k.APIVersion() == ref.APIVersion
 }

@@ -1,4 +1,4 @@
-package policies
+package regotest
 
 import (
 	"context"
@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/storage"
-	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
 
 	"github.com/podpolicy/podpolicy/policies/vm"
@@ -20,16 +18,11 @@ import (
 // testTimeout bounds one Rego test, on either evaluator.
 const testTimeout = 10 * time.Second
 
-// configStore holds the config as data, as the engine's topdown queries read it.
-func configStore(cfg *Config) storage.Store {
-	return inmem.NewFromObject(map[string]any{"podpolicy": map[string]any{"config": cfg.data}})
-}
-
 // runCompiledTests runs every test rule (test_*) of the library's and the policy directories'
 // test modules on the compiled evaluator, each as its own planned query with the config as
 // data, as serve evaluates the policies. A test the evaluator cannot plan or load, or a
 // parameterised one, is left to topdown and reported as skipped with the reason.
-func runCompiledTests(ctx context.Context, set *policySet, lib *library, filter string) ([]*tester.Result, error) {
+func runCompiledTests(ctx context.Context, s *suite, filter string) ([]*tester.Result, error) {
 	var match *regexp.Regexp
 	if filter != "" {
 		var err error
@@ -38,16 +31,16 @@ func runCompiledTests(ctx context.Context, set *policySet, lib *library, filter 
 		}
 	}
 	compiler := ast.NewCompiler().WithStrict(true)
-	if compiler.Compile(lib.withTests()); compiler.Failed() {
+	if compiler.Compile(s.lib.WithTests()); compiler.Failed() {
 		return nil, fmt.Errorf("compile tests: %w", compiler.Errors)
 	}
-	data, err := ast.InterfaceToValue(map[string]any{"podpolicy": map[string]any{"config": set.config.data}})
+	data, err := ast.InterfaceToValue(s.data())
 	if err != nil {
 		return nil, fmt.Errorf("config as data: %w", err)
 	}
 	var results []*tester.Result
-	for _, name := range slices.Sorted(maps.Keys(lib.tests)) {
-		module := lib.tests[name]
+	for _, name := range slices.Sorted(maps.Keys(s.lib.Tests)) {
+		module := s.lib.Tests[name]
 		seen := map[string]bool{}
 		for _, rule := range module.Rules {
 			test := rule.Head.Ref().String()

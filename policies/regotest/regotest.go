@@ -1,4 +1,8 @@
-package policies
+// Package regotest runs the Rego unit tests of podpolicy's library and of policy directories,
+// as `podpolicy test` does: on the evaluator serve would use for the policy set (the compiled
+// one, or OPA's topdown for a set it refuses) and on topdown too, failing every test whose
+// outcome differs; with coverage of the policy files.
+package regotest
 
 import (
 	"context"
@@ -9,11 +13,15 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/cover"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
+
+	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/library"
 )
 
-// TestOptions configure RunTests.
-type TestOptions struct {
+// Options configure Run.
+type Options struct {
 	// PolicyDirs are laid over the embedded library, as for the engine; their _test.rego files
 	// run too.
 	PolicyDirs []string
@@ -27,56 +35,75 @@ type TestOptions struct {
 	Threshold float64
 	// Evaluator is the evaluator the tests run on: Auto (the default) runs them on the one
 	// `podpolicy serve` would use for this policy set.
-	Evaluator Evaluator
+	Evaluator policies.Evaluator
 	// SkipTopdownComparison stops the tests from also running on OPA's topdown, where any test
 	// whose outcome differs is a failure.
 	SkipTopdownComparison bool
 }
 
-// TestSummary counts the outcome of a test run.
-type TestSummary struct {
+// Summary counts the outcome of a test run.
+type Summary struct {
 	Passed, Failed, Errored int
 	// Differ counts the tests whose outcome on the compiled evaluator and on topdown differ.
 	Differ   int
 	Coverage float64
 	// Evaluator is what the tests ran on.
-	Evaluator Evaluator
+	Evaluator policies.Evaluator
 }
 
 // OK reports whether every test passed on both evaluators and coverage met the threshold.
-func (s TestSummary) OK(threshold float64) bool {
+func (s Summary) OK(threshold float64) bool {
 	return s.Failed == 0 && s.Errored == 0 && s.Differ == 0 && s.Passed > 0 && s.Coverage >= threshold
 }
 
-// RunTests runs the Rego unit tests of the embedded library and of opts.PolicyDirs with the
+// suite is what the tests run against: the library, its tests, and the engine serve would
+// run for it (which says the evaluator and holds the default config).
+type suite struct {
+	lib    *library.Library
+	engine *policies.Engine
+}
+
+// data is the default config as the policies read it.
+func (s *suite) data() map[string]any {
+	return map[string]any{"podpolicy": map[string]any{"config": s.engine.Config().Data()}}
+}
+
+// Run runs the Rego unit tests of the embedded library and of opts.PolicyDirs with the
 // default config as data, on the evaluator serve would use for the policy set, and (unless
 // asked not to) on OPA's topdown too, reporting every test whose outcome differs. It writes a
-// report to w.
-func RunTests(ctx context.Context, opts TestOptions, w io.Writer) (TestSummary, error) {
-	set, lib, err := build(ctx, Options{PolicyDirs: opts.PolicyDirs, Evaluator: opts.Evaluator})
+// report to w. A policy set the engine does not load is an error: no test of a rule the
+// engine would refuse passes.
+func Run(ctx context.Context, opts Options, w io.Writer) (Summary, error) {
+	engine, err := policies.New(ctx, policies.Options{PolicyDirs: opts.PolicyDirs, Evaluator: opts.Evaluator})
 	if err != nil {
-		return TestSummary{}, err
+		return Summary{}, err
 	}
-	summary := TestSummary{Evaluator: set.evaluator, Coverage: 100}
+	lib, err := library.Load(opts.PolicyDirs)
+	if err != nil {
+		return Summary{}, err
+	}
+	s := &suite{lib: lib, engine: engine}
+	evaluator := engine.Evaluator()
+	summary := Summary{Evaluator: evaluator, Coverage: 100}
 	var compiled []*tester.Result
-	if set.evaluator == Compiled {
-		if compiled, err = runCompiledTests(ctx, set, lib, opts.Run); err != nil {
+	if evaluator == policies.Compiled {
+		if compiled, err = runCompiledTests(ctx, s, opts.Run); err != nil {
 			return summary, err
 		}
 	}
 	var topdownResults []*tester.Result
 	var coverage *cover.Cover
-	if set.evaluator == Topdown || !opts.SkipTopdownComparison || opts.Coverage || opts.Threshold > 0 || slices.ContainsFunc(compiled, leftToTopdown) {
-		if topdownResults, coverage, err = runTopdownTests(ctx, set, lib, opts); err != nil {
+	if evaluator == policies.Topdown || !opts.SkipTopdownComparison || opts.Coverage || opts.Threshold > 0 || slices.ContainsFunc(compiled, leftToTopdown) {
+		if topdownResults, coverage, err = runTopdownTests(ctx, s, opts); err != nil {
 			return summary, err
 		}
 	}
 	results := topdownResults
-	if set.evaluator == Compiled {
+	if evaluator == policies.Compiled {
 		fmt.Fprintln(w, "tests run on the compiled evaluator, as podpolicy serve runs these policies")
 		results = withTopdownOnly(compiled, topdownResults)
 	} else {
-		fmt.Fprintf(w, "tests run on OPA's topdown, as podpolicy serve runs these policies: %s\n", orAsked(set.fallback))
+		fmt.Fprintf(w, "tests run on OPA's topdown, as podpolicy serve runs these policies: %s\n", orAsked(engine.EvaluatorFallback()))
 	}
 	if err := report(w, results, opts.Verbose); err != nil {
 		return summary, err
@@ -91,11 +118,11 @@ func RunTests(ctx context.Context, opts TestOptions, w io.Writer) (TestSummary, 
 			summary.Passed++
 		}
 	}
-	if set.evaluator == Compiled && !opts.SkipTopdownComparison {
+	if evaluator == policies.Compiled && !opts.SkipTopdownComparison {
 		summary.Differ = compareOutcomes(w, compiled, topdownResults)
 	}
 	if coverage != nil {
-		cov := policyCoverage(coverage.Report(lib.modules))
+		cov := policyCoverage(coverage.Report(lib.Modules))
 		summary.Coverage = cov.Coverage
 		writeCoverage(w, cov, opts.Threshold)
 	}
@@ -140,13 +167,13 @@ func report(w io.Writer, results []*tester.Result, verbose bool) error {
 }
 
 // runTopdownTests runs the tests with OPA's own test runner, collecting coverage when asked.
-func runTopdownTests(ctx context.Context, set *policySet, lib *library, opts TestOptions) ([]*tester.Result, *cover.Cover, error) {
-	store := configStore(set.config)
+func runTopdownTests(ctx context.Context, s *suite, opts Options) ([]*tester.Result, *cover.Cover, error) {
+	store := inmem.NewFromObject(s.data())
 	var coverage *cover.Cover
 	runner := tester.NewRunner().
 		SetCompiler(ast.NewCompiler().WithStrict(true).WithEnablePrintStatements(true)).
 		SetStore(store).
-		SetModules(lib.withTests()).
+		SetModules(s.lib.WithTests()).
 		CapturePrintOutput(true).
 		RaiseBuiltinErrors(true).
 		SetTimeout(testTimeout).
@@ -222,7 +249,7 @@ func outcomeOf(r *tester.Result) outcome {
 func policyCoverage(report cover.Report) cover.Report {
 	out := cover.Report{Files: map[string]*cover.FileReport{}}
 	for name, f := range report.Files {
-		if strings.HasSuffix(name, testFileSuffix) {
+		if strings.HasSuffix(name, library.TestFileSuffix) {
 			continue
 		}
 		out.Files[name] = f

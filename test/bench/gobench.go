@@ -16,8 +16,8 @@ import (
 // one run on a shared 2-core machine can be off by tens of percent.
 const benchRuns = 5
 
-// serveGC are the garbage collector settings `podpolicy serve` applies to itself (TuneGC in
-// webhook/server.go); the in-process benchmarks run under them too, and once more under Go's
+// serveGC are the garbage collector settings `podpolicy serve` applies to itself (tuneGC in
+// cmd/podpolicy/gc.go); the in-process benchmarks run under them too, and once more under Go's
 // defaults for comparison.
 var serveGC = []string{"GOGC=400", "GOMEMLIMIT=96MiB"}
 

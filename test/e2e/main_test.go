@@ -22,27 +22,22 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
+	os.Exit(harness.RunSuite(m, "e2e", nil, func(ctx context.Context, s *harness.Suite) (func(int) int, error) {
+		suite, cp = s, s.CP
+		config, _ := filepath.Abs("testdata/config.yaml")
+		policies, _ := filepath.Abs("testdata/policies")
+		var err error
+		if webhook, err = suite.StartInstalledWebhook(ctx, harness.WebhookOptions{ConfigFile: config, PolicyDirs: []string{policies}}); err != nil {
+			return nil, err
+		}
+		return afterSuite, nil
+	}))
 }
 
-func run(m *testing.M) int {
-	ctx := context.Background()
-	var err error
-	if suite, err = harness.StartSuite(ctx, "e2e"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer suite.Close()
-	cp = suite.CP
-	config, _ := filepath.Abs("testdata/config.yaml")
-	policies, _ := filepath.Abs("testdata/policies")
-	if webhook, err = suite.StartInstalledWebhook(ctx, harness.WebhookOptions{ConfigFile: config, PolicyDirs: []string{policies}}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
+// afterSuite stops the webhook; its own process must have stayed healthy through everything
+// the suite did, without a panic.
+func afterSuite(code int) int {
 	defer webhook.Stop()
-	code := m.Run()
-	// The webhook's own process must have stayed healthy through everything the suite did.
 	if err := webhook.Healthy(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: podpolicy is not healthy after the suite: %v\n", err)
 		code = 1

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,6 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podpolicy/podpolicy/policies/kinds"
 )
 
 // ConfigurationName names the webhook configurations the harness installs.
@@ -35,14 +38,23 @@ var (
 	create       = []admissionregistrationv1.OperationType{admissionregistrationv1.Create}
 )
 
-// ValidatingRules are the requests podpolicy validates: Pods, their ephemeral containers, and
-// the workloads with pod templates. The chart registers the same.
-var ValidatingRules = []admissionregistrationv1.RuleWithOperations{
-	rule("", "v1", createUpdate, "pods", "replicationcontrollers"),
-	rule("", "v1", update, "pods/ephemeralcontainers", "pods/resize"),
-	rule("apps", "v1", createUpdate, "deployments", "statefulsets", "daemonsets", "replicasets"),
-	rule("batch", "v1", createUpdate, "jobs", "cronjobs"),
-}
+// ValidatingRules are the requests podpolicy validates: the kinds of the kinds table (Pods and
+// the workloads with pod templates), and the subresources through which Pods change what runs.
+// The chart registers the same (a test of test/e2e/chart holds it to the table).
+var ValidatingRules = func() []admissionregistrationv1.RuleWithOperations {
+	var rules []admissionregistrationv1.RuleWithOperations
+	for _, k := range kinds.Builtin {
+		i := slices.IndexFunc(rules, func(r admissionregistrationv1.RuleWithOperations) bool {
+			return r.APIGroups[0] == k.Group && r.APIVersions[0] == k.Version && len(r.Operations) == len(createUpdate)
+		})
+		if i < 0 {
+			rules = append(rules, rule(k.Group, k.Version, createUpdate))
+			i = len(rules) - 1
+		}
+		rules[i].Resources = append(rules[i].Resources, k.Resource)
+	}
+	return append(rules, rule("", "v1", update, "pods/ephemeralcontainers", "pods/resize"))
+}()
 
 // ValidatingConfiguration calls url for ValidatingRules, trusting caPEM.
 func ValidatingConfiguration(url string, caPEM []byte, failurePolicy admissionregistrationv1.FailurePolicyType) *admissionregistrationv1.ValidatingWebhookConfiguration {

@@ -5,8 +5,6 @@ package audit
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -109,22 +107,15 @@ func reports(t *testing.T, ns string) map[string]reportsv1alpha1.Report {
 // metric returns the value of one sample of w's metrics, or -1 when absent.
 func metric(t *testing.T, w *harness.Webhook, sample string) float64 {
 	t.Helper()
-	resp, err := http.Get(w.MetricsURL())
+	value, ok := w.Metric(t, sample)
+	if !ok {
+		return -1
+	}
+	v, err := strconv.ParseFloat(value, 64)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("metric %s %s: %v", sample, value, err)
 	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, sample+" "); ok {
-			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
-			if err != nil {
-				t.Fatalf("metric %s: %v", line, err)
-			}
-			return v
-		}
-	}
-	return -1
+	return v
 }
 
 // waitFor polls cond until it holds, failing the test with what after timeout.

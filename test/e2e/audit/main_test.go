@@ -8,7 +8,6 @@ package audit
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
 
@@ -27,26 +26,13 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	ctx := context.Background()
-	crd, err := harness.ReportsCRD(ctx)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if suite, err = harness.StartSuite(ctx, "audit", crd); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer suite.Close()
-	cp = suite.CP
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: leaseNamespace}}
-	if _, err := cp.Client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
+	os.Exit(harness.RunSuite(m, "audit", func(ctx context.Context) ([]string, error) {
+		crd, err := harness.ReportsCRD(ctx)
+		return []string{crd}, err
+	}, func(ctx context.Context, s *harness.Suite) (func(int) int, error) {
+		suite, cp = s, s.CP
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: leaseNamespace}}
+		_, err := cp.Client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
+		return nil, err
+	}))
 }

@@ -21,26 +21,13 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	ctx := context.Background()
 	var err error
 	if root, err = harness.RepoRoot(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return 1
+		os.Exit(1)
 	}
-	crds, err := harness.ThirdPartyCRDs(ctx)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if suite, err = harness.StartSuite(ctx, "chart", crds...); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer suite.Close()
-	cp, binary = suite.CP, suite.Binary
-	return m.Run()
+	os.Exit(harness.RunSuite(m, "chart", harness.ThirdPartyCRDs, func(_ context.Context, s *harness.Suite) (func(int) int, error) {
+		suite, cp, binary = s, s.CP, s.Binary
+		return nil, nil
+	}))
 }

@@ -3,9 +3,6 @@
 package faults
 
 import (
-	"io"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,18 +16,8 @@ func kubectl(t *testing.T, args ...string) harness.Result { return suite.Kubectl
 // metric returns the value of one sample line of w's metrics, or "" when absent.
 func metric(t *testing.T, w *harness.Webhook, sample string) string {
 	t.Helper()
-	resp, err := http.Get(w.MetricsURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, sample+" "); ok {
-			return rest
-		}
-	}
-	return ""
+	value, _ := w.Metric(t, sample)
+	return value
 }
 
 // waitFor polls cond until it holds or timeout passes, returning how long it took.

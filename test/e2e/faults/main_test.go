@@ -7,7 +7,6 @@ package faults
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,28 +22,17 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
+	os.Exit(harness.RunSuite(m, "faults", nil, func(ctx context.Context, s *harness.Suite) (func(int) int, error) {
+		suite, cp = s, s.CP
+		config, _ = filepath.Abs("testdata/config.yaml")
+		var err error
+		if webhook, err = suite.StartInstalledWebhook(ctx, harness.WebhookOptions{ConfigFile: config}); err != nil {
+			return nil, err
+		}
+		return func(code int) int { _ = webhook.Stop(); return code }, nil
+	}))
 }
 
-func run(m *testing.M) int {
-	ctx := context.Background()
-	var err error
-	if suite, err = harness.StartSuite(ctx, "faults"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer suite.Close()
-	cp = suite.CP
-	config, _ = filepath.Abs("testdata/config.yaml")
-	if webhook, err = suite.StartInstalledWebhook(ctx, harness.WebhookOptions{ConfigFile: config}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = webhook.Stop() }()
-	return m.Run()
-}
-
-// startWebhook starts a podpolicy serve, with the suite's config unless o names one.
 func startWebhook(ctx context.Context, o harness.WebhookOptions) (*harness.Webhook, error) {
 	if o.ConfigFile == "" {
 		o.ConfigFile = config
