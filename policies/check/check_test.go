@@ -82,7 +82,7 @@ func TestBadInputsAreErrorsAndTheRestIsStillChecked(t *testing.T) {
 	}
 	for _, want := range []string{
 		"testdata/broken.yaml:9: invalid YAML: mapping values are not allowed in this context",
-		"testdata/no-kind.yaml:1: document testdata/no-kind.yaml#0 has no kind",
+		"testdata/no-kind.yaml:1: the object has no kind",
 		`testdata/typo-kind.yaml:2: kind "Deploymnet" is not a kind of apps/v1 (did you mean Deployment?)`,
 		"testdata/missing.yaml: no such file or directory",
 		"testdata/bad-shape.yaml:9: spec.containers[0].ports: expected a list, got a string",

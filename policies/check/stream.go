@@ -28,6 +28,20 @@ type StreamOptions struct {
 // holds the skipped objects and errors (and the results, with opts.Keep). The output is the
 // same whatever the number of workers. An error of emit stops the run and is returned.
 func Stream(ctx context.Context, engine *policies.Engine, paths []string, stdin io.Reader, opts StreamOptions, emit func(*ObjectResult) error) (*Report, error) {
+	return stream(ctx, engine, func(jobs int, yield func(*manifest.Document, error) bool) {
+		manifest.EachParallel(paths, stdin, jobs, yield)
+	}, opts, emit)
+}
+
+// StreamNamed is Stream of one stream, named file in sources and errors.
+func StreamNamed(ctx context.Context, engine *policies.Engine, file string, r io.Reader, opts StreamOptions, emit func(*ObjectResult) error) (*Report, error) {
+	return stream(ctx, engine, func(jobs int, yield func(*manifest.Document, error) bool) {
+		manifest.EachStreamParallel(file, r, jobs, yield)
+	}, opts, emit)
+}
+
+// stream judges the documents read yields, as Stream describes.
+func stream(ctx context.Context, engine *policies.Engine, read func(jobs int, yield func(*manifest.Document, error) bool), opts StreamOptions, emit func(*ObjectResult) error) (*Report, error) {
 	jobs := opts.Jobs
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
@@ -51,7 +65,7 @@ func Stream(ctx context.Context, engine *policies.Engine, paths []string, stdin 
 	go func() {
 		defer close(queue)
 		defer close(work)
-		manifest.EachParallel(paths, stdin, jobs, func(doc *manifest.Document, err error) bool {
+		read(jobs, func(doc *manifest.Document, err error) bool {
 			it := item{doc: doc, err: err, out: make(chan outcome, 1)}
 			select {
 			case queue <- it:

@@ -510,3 +510,11 @@ func (p *blockParser) literal(indent int, node *yaml.Node) (*yaml.Node, bool) {
 	p.nextLine()
 	return node, true
 }
+
+// isMarker reports whether a line starts with a document marker of c ("---" or "...").
+func isMarker(line []byte, c byte) bool {
+	if len(line) < 3 || line[0] != c || line[1] != c || line[2] != c {
+		return false
+	}
+	return len(line) == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\n' || line[3] == '\r'
+}

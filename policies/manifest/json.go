@@ -2,8 +2,10 @@ package manifest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -29,18 +31,32 @@ func toJSON(n *yaml.Node) ([]byte, error) {
 	return e.buf, nil
 }
 
+// lineError is a problem of a document at a line of its file.
+type lineError struct {
+	line int
+	msg  string
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+
+func lineErrorf(line int, format string, args ...any) error {
+	return &lineError{line: line, msg: fmt.Sprintf(format, args...)}
+}
+
 type encoder struct {
 	buf    []byte
 	budget int
+	// keys are the names written so far in the mappings being written, innermost last.
+	keys []string
 }
 
 func (e *encoder) value(n *yaml.Node, depth int) error {
 	e.budget--
 	if e.budget < 0 {
-		return fmt.Errorf("line %d: the document expands to more than %d nodes", n.Line, maxNodes)
+		return lineErrorf(n.Line, "the document expands to more than %d nodes", maxNodes)
 	}
 	if depth > maxDepth {
-		return fmt.Errorf("line %d: the document nests deeper than %d levels", n.Line, maxDepth)
+		return lineErrorf(n.Line, "the document nests deeper than %d levels", maxDepth)
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
@@ -76,14 +92,29 @@ func (e *encoder) value(n *yaml.Node, depth int) error {
 	}
 }
 
+// errRepeatedKey refuses a mapping in which two keys are one JSON key: kubectl's conversion
+// keeps one of them (the last, or by Go's map order for keys of two YAML types), and its
+// JSON has no repeated member, which decoders that check types (cli-runtime's metadata check)
+// would otherwise read in order. The caller converts such a document with kubectl's own
+// conversion instead.
+var errRepeatedKey = errors.New("a key is repeated in a mapping")
+
 // members writes the members of a mapping. A merge key (<<) lays the members of the mapping,
 // or mappings, it names over the ones before it, and the members after it over those, as
 // go-yaml v2 does (JSON keeps the last member of a repeated key, as Kubernetes decoding does).
 func (e *encoder) members(n *yaml.Node, depth int, first *bool) error {
+	start := len(e.keys)
+	defer func() { e.keys = e.keys[:start] }()
+	return e.membersInto(n, depth, first, start)
+}
+
+// membersInto writes the members of a mapping into the object whose names are e.keys[start:]
+// so far: its own, or the one a merge key lays it into.
+func (e *encoder) membersInto(n *yaml.Node, depth int, first *bool, start int) error {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, value := n.Content[i], n.Content[i+1]
 		if isMergeKey(key) {
-			if err := e.merge(value, depth+1, first); err != nil {
+			if err := e.merge(value, depth+1, first, start); err != nil {
 				return err
 			}
 			continue
@@ -92,6 +123,10 @@ func (e *encoder) members(n *yaml.Node, depth int, first *bool) error {
 		if err != nil {
 			return err
 		}
+		if slices.Contains(e.keys[start:], name) {
+			return errRepeatedKey
+		}
+		e.keys = append(e.keys, name)
 		if !*first {
 			e.buf = append(e.buf, ',')
 		}
@@ -111,20 +146,20 @@ func isMergeKey(key *yaml.Node) bool {
 
 // merge writes the members a merge key names: a mapping, or a list of mappings of which the
 // first takes precedence.
-func (e *encoder) merge(n *yaml.Node, depth int, first *bool) error {
+func (e *encoder) merge(n *yaml.Node, depth int, first *bool, start int) error {
 	e.budget--
 	if e.budget < 0 {
-		return fmt.Errorf("line %d: the document expands to more than %d nodes", n.Line, maxNodes)
+		return lineErrorf(n.Line, "the document expands to more than %d nodes", maxNodes)
 	}
 	if depth > maxDepth {
-		return fmt.Errorf("line %d: the document nests deeper than %d levels", n.Line, maxDepth)
+		return lineErrorf(n.Line, "the document nests deeper than %d levels", maxDepth)
 	}
 	for n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
-		return e.members(n, depth, first)
+		return e.membersInto(n, depth, first, start)
 	case yaml.SequenceNode:
 		for i := len(n.Content) - 1; i >= 0; i-- {
 			item := n.Content[i]
@@ -132,15 +167,15 @@ func (e *encoder) merge(n *yaml.Node, depth int, first *bool) error {
 				item = item.Alias
 			}
 			if item.Kind != yaml.MappingNode {
-				return fmt.Errorf("line %d: a merge key (<<) must name mappings", item.Line)
+				return lineErrorf(item.Line, "a merge key (<<) must name mappings")
 			}
-			if err := e.members(item, depth+1, first); err != nil {
+			if err := e.membersInto(item, depth+1, first, start); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return fmt.Errorf("line %d: a merge key (<<) must name a mapping or a list of mappings", n.Line)
+	return lineErrorf(n.Line, "a merge key (<<) must name a mapping or a list of mappings")
 }
 
 // keyString turns a mapping key into the string sigs.k8s.io/yaml makes of it.
@@ -149,7 +184,7 @@ func keyString(key *yaml.Node) (string, error) {
 		key = key.Alias
 	}
 	if key.Kind != yaml.ScalarNode {
-		return "", fmt.Errorf("line %d: a mapping key must be a string", key.Line)
+		return "", lineErrorf(key.Line, "a mapping key must be a string")
 	}
 	s := resolveScalar(key)
 	switch s.kind {
@@ -170,7 +205,7 @@ func keyString(key *yaml.Node) (string, error) {
 		}
 		return strconv.FormatFloat(s.f, 'g', -1, 32), nil
 	}
-	return "", fmt.Errorf("line %d: the mapping key %q cannot be a JSON object key", key.Line, key.Value)
+	return "", lineErrorf(key.Line, "the mapping key %q cannot be a JSON object key", key.Value)
 }
 
 func (e *encoder) scalar(n *yaml.Node) error {
@@ -186,12 +221,12 @@ func (e *encoder) scalar(n *yaml.Node) error {
 		e.buf = strconv.AppendUint(e.buf, s.u, 10)
 	case scalarFloat:
 		if math.IsInf(s.f, 0) || math.IsNaN(s.f) {
-			return fmt.Errorf("line %d: %s is not a number JSON can hold", n.Line, n.Value)
+			return lineErrorf(n.Line, "%s is not a number JSON can hold", n.Value)
 		}
 		// encoding/json's form of a float, as kubectl sends it.
 		text, err := json.Marshal(s.f)
 		if err != nil {
-			return fmt.Errorf("line %d: %w", n.Line, err)
+			return lineErrorf(n.Line, "%v", err)
 		}
 		e.buf = append(e.buf, text...)
 	default:

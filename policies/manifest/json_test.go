@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"reflect"
@@ -8,14 +9,20 @@ import (
 	"testing"
 
 	yaml3 "go.yaml.in/yaml/v3"
+	yamlutil "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 )
 
-// kubectlJSON is what kubectl (and helm) send for one YAML document: sigs.k8s.io/yaml's
-// conversion, decoded with numbers kept as written.
+// kubectlJSON is what kubectl (and helm) send for one YAML document: the document as
+// Kubernetes' YAMLReader hands it on (lines ended by "\n"), converted by sigs.k8s.io/yaml,
+// decoded with numbers kept as written.
 func kubectlJSON(t *testing.T, doc string) (any, error) {
 	t.Helper()
-	data, err := yaml.YAMLToJSON([]byte(doc))
+	framed, err := yamlutil.NewYAMLReader(bufio.NewReader(strings.NewReader(doc))).Read()
+	if err != nil {
+		return nil, err
+	}
+	data, err := yaml.YAMLToJSON(framed)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +45,7 @@ func decodeJSON(t *testing.T, data []byte) any {
 var yaml11Documents = []string{
 	"kind: Pod\nspec:\n  hostNetwork: yes\n  hostPID: on\n  hostIPC: off\n  shareProcessNamespace: y\n",
 	"kind: Pod\nspec:\n  containers:\n  - name: a\n    ports:\n    - containerPort: 0x1F90\n    - containerPort: 0o17\n    - containerPort: 017\n    - containerPort: 1_000\n    - containerPort: 0b101\n",
-	"kind: Pod\nmetadata:\n  annotations:\n    a: 2024-01-02\n    b: 2024-01-02T10:00:00Z\n    c: '2024'\n    d: \"on\"\n    e: 1.0\n    f: 1e3\n    g: .5\n    h: -0b11\n    i: 12345678901234567890\n    j: ~\n    k: Null\n    l: 1.5e-7\n",
+	"kind: Pod\nspec:\n  values:\n    a: 2024-01-02\n    b: 2024-01-02T10:00:00Z\n    c: '2024'\n    d: \"on\"\n    e: 1.0\n    f: 1e3\n    g: .5\n    h: -0b11\n    i: 12345678901234567890\n    j: ~\n    k: Null\n    l: 1.5e-7\n",
 	"kind: Pod\nmetadata:\n  labels:\n    80: http\n    true: t\n    on: x\n    1.5: f\n",
 	"kind: Deployment\nbase: &base\n  replicas: 2\n  paused: no\nspec:\n  <<: *base\n  replicas: 3\n",
 	"kind: Deployment\na: &a {x: 1, y: 2}\nb: &b {y: 3, z: 4}\nspec:\n  <<: [*a, *b]\n  w: 0\n",
@@ -68,11 +75,11 @@ func TestJSONIsWhatKubectlSends(t *testing.T) {
 // with their line, as kubectl refuses them too.
 func TestJSONRefusesWhatJSONCannotHold(t *testing.T) {
 	for doc, want := range map[string]string{
-		"kind: Pod\nspec:\n  x: .inf\n":                 "-:1: document -#0: line 3: .inf is not a number JSON can hold",
-		"kind: Pod\nspec:\n  ~: 1\n":                    `-:1: document -#0: line 3: the mapping key "~" cannot be a JSON object key`,
-		"kind: Pod\nspec:\n  [a]: 1\n":                  "-:1: document -#0: line 3: a mapping key must be a string",
-		"kind: Pod\nspec:\n  <<: 5\n":                   "-:1: document -#0: line 3: a merge key (<<) must name a mapping or a list of mappings",
-		"kind: Pod\nspec:\n  18446744073709551615: 1\n": `-:1: document -#0: line 3: the mapping key "18446744073709551615" cannot be a JSON object key`,
+		"kind: Pod\nspec:\n  x: .inf\n":                 "-:3: .inf is not a number JSON can hold",
+		"kind: Pod\nspec:\n  ~: 1\n":                    `-:3: the mapping key "~" cannot be a JSON object key`,
+		"kind: Pod\nspec:\n  [a]: 1\n":                  "-:3: a mapping key must be a string",
+		"kind: Pod\nspec:\n  <<: 5\n":                   "-:3: a merge key (<<) must name a mapping or a list of mappings",
+		"kind: Pod\nspec:\n  18446744073709551615: 1\n": `-:3: the mapping key "18446744073709551615" cannot be a JSON object key`,
 	} {
 		if _, err := kubectlJSON(t, doc); err == nil {
 			t.Errorf("%q: kubectl's conversion accepts it", doc)

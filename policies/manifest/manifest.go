@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -154,116 +153,10 @@ func expand(path string) ([]string, error) {
 }
 
 // ReadStream reads the documents of one stream, named file in sources and errors.
-func ReadStream(file string, r io.Reader) ([]Document, []error) { return readStream(file, r) }
-
-// readStream decodes the YAML (or JSON) documents of one file.
-func readStream(file string, r io.Reader) ([]Document, []error) {
+func ReadStream(file string, r io.Reader) ([]Document, []error) {
 	var c collector
 	eachInStream(file, r, c.add)
 	return c.docs, c.errs
-}
-
-// eachInStream calls yield with each document (or error) of one file, and reports whether
-// yield wants more. Decoding stops at a syntax error, since the rest of the stream cannot be
-// framed reliably after it.
-func eachInStream(file string, r io.Reader, yield func(*Document, error) bool) bool {
-	return eachInStreamAt(file, r, 0, 0, yield)
-}
-
-// eachInStreamAt is eachInStream for the rest of a stream that starts lineOffset lines and
-// firstIndex documents into the file.
-func eachInStreamAt(file string, r io.Reader, lineOffset, firstIndex int, yield func(*Document, error) bool) bool {
-	dec := yaml.NewDecoder(r)
-	for index := firstIndex; ; index++ {
-		var node yaml.Node
-		err := dec.Decode(&node)
-		if errors.Is(err, io.EOF) {
-			return true
-		}
-		if err != nil {
-			err := syntaxError(file, err)
-			if ie, ok := err.(*InputError); ok && ie.Line > 0 {
-				ie.Line += lineOffset
-			}
-			return yield(nil, err)
-		}
-		shiftLines(&node, lineOffset)
-		if len(node.Content) == 0 || isNull(node.Content[0]) {
-			continue // an empty document, e.g. between two "---"
-		}
-		docs, errs := documents(file, fmt.Sprintf("%s#%d", file, index), node.Content[0])
-		for i := range docs {
-			if !yield(&docs[i], nil) {
-				return false
-			}
-		}
-		for _, err := range errs {
-			if !yield(nil, err) {
-				return false
-			}
-		}
-	}
-}
-
-// documents turns one YAML document into objects: the object itself, or the items of a List.
-func documents(file, source string, root *yaml.Node) ([]Document, []error) {
-	if root.Kind != yaml.MappingNode {
-		return nil, []error{&InputError{File: file, Line: root.Line, Err: fmt.Errorf("document %s is not a Kubernetes object (a mapping) but %s", source, describe(root))}}
-	}
-	kind := scalarValue(child(root, "kind"))
-	if items := child(root, "items"); strings.HasSuffix(kind, "List") && items != nil && items.Kind == yaml.SequenceNode {
-		var docs []Document
-		var errs []error
-		for i, item := range items.Content {
-			d, e := documents(file, fmt.Sprintf("%s.items[%d]", source, i), item)
-			docs, errs = append(docs, d...), append(errs, e...)
-		}
-		return docs, errs
-	}
-	data, err := toJSON(root)
-	if err != nil {
-		return nil, []error{&InputError{File: file, Line: root.Line, Err: fmt.Errorf("document %s: %w", source, err)}}
-	}
-	if kind == "" {
-		return nil, []error{&InputError{File: file, Line: root.Line, Err: fmt.Errorf("document %s has no kind", source)}}
-	}
-	return []Document{{Source: source, File: file, Line: root.Line, JSON: data, node: root}}, nil
-}
-
-// scalarValue is the string a scalar node resolves to; "" for anything else.
-func scalarValue(n *yaml.Node) string {
-	if n == nil || n.Kind != yaml.ScalarNode {
-		return ""
-	}
-	if s := resolveScalar(n); s.kind == scalarString {
-		return s.str
-	}
-	return ""
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// syntaxError turns "yaml: line 5: did not find expected key" into file:5: did not find ….
-func syntaxError(file string, err error) error {
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		var line int
-		_, _ = fmt.Sscan(m[1], &line)
-		return &InputError{File: file, Line: line, Err: errors.New("invalid YAML: " + m[2])}
-	}
-	return &InputError{File: file, Err: fmt.Errorf("invalid YAML: %w", err)}
-}
-
-func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
-
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		return fmt.Sprintf("the scalar %q", n.Value)
-	default:
-		return "an alias"
-	}
 }
 
 // child returns the value node of key in a mapping node, or nil.
