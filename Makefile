@@ -70,7 +70,8 @@ rego-test: build
 
 ## fuzz: a short coverage-guided run of each fuzz target (FUZZTIME each): AdmissionReview
 ## handling, manifest reading, JSON decoding, manifests against kubectl's YAML conversion,
-## manifests read in parallel against the sequential reader, the block-YAML reader against
+## whole streams read by both readers against Kubernetes' own stream decoder (the objects
+## kubectl would send), the splitter against yaml.YAMLReader, the block-YAML reader against
 ## yaml.v3, random objects judged by both
 ## evaluators, and random exception sets that must never waive
 ## more than their exceptions one by one; a crash or a disagreement fails the build and
@@ -81,7 +82,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./policies/manifest
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./policies/astjson
 	$(GO) test -run '^$$' -fuzz '^FuzzJSONMatchesKubectl$$' -fuzztime $(FUZZTIME) ./policies/manifest
-	$(GO) test -run '^$$' -fuzz '^FuzzParallelReadIsTheSequentialRead$$' -fuzztime $(FUZZTIME) ./policies/manifest
+	$(GO) test -run '^$$' -fuzz '^FuzzStreamIsKubectls$$' -fuzztime $(FUZZTIME) ./policies/manifest
+	$(GO) test -run '^$$' -fuzz '^FuzzFramingIsYAMLReaders$$' -fuzztime $(FUZZTIME) ./policies/manifest
 	$(GO) test -run '^$$' -fuzz '^FuzzBlockYAMLIsYAMLv3$$' -fuzztime $(FUZZTIME) ./policies/manifest
 	$(GO) test -run '^$$' -fuzz '^FuzzEvaluatorsAgree$$' -fuzztime $(FUZZTIME) ./policies
 	$(GO) test -run '^$$' -fuzz '^FuzzExceptionsNeverWiden$$' -fuzztime $(FUZZTIME) ./policies

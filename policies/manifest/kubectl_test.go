@@ -334,3 +334,72 @@ func TestFramingIsYAMLReaders(t *testing.T) {
 		}
 	}
 }
+
+// streamFragments are the pieces random streams are built of: objects in block style (as helm
+// writes them) and in flow style, lists, JSON, separators of every kind, comments, markers
+// and line-break variants.
+var streamFragments = []string{
+	"apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:latest\n",
+	"# Source: chart/templates/deploy.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  labels:\n    app: api\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers:\n      - name: api\n        image: \"registry:5000/api\"\n",
+	"kind: Pod\nmetadata: {name: flow, labels: {a: b}}\nspec: {containers: [{name: a, image: a}]}\n",
+	"apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Pod, metadata: {name: item}}\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\nitems:\n- {apiVersion: apps/v1, kind: DaemonSet, metadata: {name: hidden}}\n",
+	"apiVersion: v1\nkind: PodList\nitems:\n- metadata: {name: inherits}\n",
+	"{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"json\"}}\n",
+	"kind: Pod\nmetadata:\n  name: literal\n  annotations:\n    script: |\n      echo hi\n",
+	"kind: Pod\nmetadata: {name: dup}\nkind: Service\n",
+	"kind: Pod\nmetadata: {name: bad, labels: {v: 2}}\n",
+	"metadata: {name: nokind}\n",
+	"- a list\n",
+	"just a scalar\n",
+	"kind: [\n",
+	"null\n",
+	"# only a comment\n",
+	"\n",
+	"---\n", "--- # c\n", "---#x: y\n", "---x\n", "--- {}\n", "...\n", "%YAML 1.1\n",
+}
+
+// randomStream joins fragments drawn by seed, with separators and line-break variants.
+func randomStream(seed uint64) []byte {
+	state := seed*6364136223846793005 + 1442695040888963407
+	next := func(n int) int {
+		state = state*6364136223846793005 + 1442695040888963407
+		return int((state >> 33) % uint64(n))
+	}
+	var b bytes.Buffer
+	for range 1 + next(6) {
+		frag := streamFragments[next(len(streamFragments))]
+		switch next(8) {
+		case 0:
+			frag = strings.ReplaceAll(frag, "\n", "\r\n")
+		case 1:
+			frag = strings.TrimSuffix(frag, "\n")
+		case 2:
+			frag = "\ufeff" + frag
+		}
+		b.WriteString(frag)
+		if next(3) > 0 {
+			b.WriteString([]string{"---\n", "---\n", "--- # next\n", "---#\n", "---\r\n"}[next(5)])
+		}
+	}
+	return b.Bytes()
+}
+
+// TestRandomStreamsSendWhatKubectlSends is the fixed-seed run of FuzzStreamIsKubectls: streams
+// joined from fragments by 2,000 seeds.
+func TestRandomStreamsSendWhatKubectlSends(t *testing.T) {
+	n := 2000
+	if testing.Short() {
+		n = 300
+	}
+	compared := 0
+	for seed := range uint64(n) {
+		if compareWithKubectl(t, randomStream(seed)) {
+			compared++
+		}
+	}
+	if compared < n*9/10 {
+		t.Errorf("compared %d of %d random streams with kubectl's reader", compared, n)
+	}
+	t.Logf("%d random streams read as kubectl reads them", compared)
+}
