@@ -162,3 +162,76 @@ func TestJudgeNamesWhatItCannotJudge(t *testing.T) {
 		t.Errorf("a Pod whose spec is a list: %v", err)
 	}
 }
+
+// TestGenerateNameIsJudgedAsTheNamesTheAPIServerGives: an object named only by generateName
+// is waived by a names pattern that matches every name the API server can complete it to
+// (node-agent-*), never by one that matches the prefix alone (node-agent-), which matches no
+// name the cluster will see.
+func TestGenerateNameIsJudgedAsTheNamesTheAPIServerGives(t *testing.T) {
+	dir := t.TempDir()
+	pod := compliantPod(t, "agent:latest")
+	meta := fixture.At(pod, "metadata")
+	delete(meta, "name")
+	meta["generateName"] = "node-agent-"
+	for pattern, waived := range map[string]bool{"node-agent-": false, "node-agent-*": true, "node-*": true, "node-agent-x*": false} {
+		config := dir + "/config.yaml"
+		writeFile(t, config, "exceptions:\n- {rule: image-tag-pinned, names: ['"+pattern+"'], reason: agents are pinned elsewhere}\n")
+		v, err := judge(t, newTestEngine(t, Options{ConfigFile: config}), fixture.DeepCopy(pod).(map[string]any), Context{Namespace: "shop"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(v.Excepted) == 1 && len(ruleIDs(v.Violations, Deny)) == 0; got != waived {
+			t.Errorf("names [%s] on generateName node-agent-: waived %v, want %v (%+v)", pattern, got, waived, v.Result)
+		}
+		if !v.Object.Generated || v.Object.Name != "node-agent-" {
+			t.Errorf("object %+v, want generateName node-agent-", v.Object)
+		}
+	}
+}
+
+// TestUpdateOfAWorkloadTemplateIsJudgedAsItsRollout: a Deployment admitted while it broke a
+// rule (on :latest) may still be scaled and labelled (only new violations count), but an
+// update that changes its pod template (kubectl rollout restart, set image, edit) is judged in
+// full, as the Pods its controller creates from it will be.
+func TestUpdateOfAWorkloadTemplateIsJudgedAsItsRollout(t *testing.T) {
+	e := newTestEngine(t, Options{})
+	old := fixture.Object(1, fixture.PodSpec(t))
+	fixture.At(old, "spec", "template", "spec", "containers", 0)["image"] = "nginx:latest"
+	change := func(edit func(obj map[string]any)) (deny []string, templateChanged bool) {
+		t.Helper()
+		obj := fixture.DeepCopy(old).(map[string]any)
+		edit(obj)
+		v, err := judge(t, e, obj, Context{Operation: "UPDATE", OldObject: decode(t, old)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ruleIDs(v.Violations, Deny), v.TemplateChanged
+	}
+	for name, tc := range map[string]struct {
+		edit     func(obj map[string]any)
+		deny     []string
+		rollsOut bool
+	}{
+		"scale": {func(obj map[string]any) { fixture.At(obj, "spec")["replicas"] = 5 }, nil, false},
+		"label": {func(obj map[string]any) { fixture.At(obj, "metadata")["labels"] = map[string]any{"team": "a"} }, nil, false},
+		"rollout restart": {func(obj map[string]any) {
+			fixture.At(obj, "spec", "template", "metadata")["annotations"] = map[string]any{"kubectl.kubernetes.io/restartedAt": "2026-12-07T10:00:00Z"}
+		}, []string{"image-tag-pinned"}, true},
+		// A template that now breaks nothing is admitted; there is no rollout to judge.
+		"set image to a pinned tag": {func(obj map[string]any) {
+			fixture.At(obj, "spec", "template", "spec", "containers", 0)["image"] = "nginx:1.27.3"
+		}, nil, false},
+	} {
+		deny, rollsOut := change(tc.edit)
+		if !slices.Equal(deny, tc.deny) || rollsOut != tc.rollsOut {
+			t.Errorf("%s: denied for %v (template changed %v), want %v (%v)", name, deny, rollsOut, tc.deny, tc.rollsOut)
+		}
+	}
+	// kubectl set image to another :latest image: the template changes and it is judged in full.
+	deny, _ := change(func(obj map[string]any) {
+		fixture.At(obj, "spec", "template", "spec", "containers", 0)["image"] = "httpd:latest"
+	})
+	if !slices.Equal(deny, []string{"image-tag-pinned"}) {
+		t.Errorf("set image to another :latest image: denied for %v, want image-tag-pinned", deny)
+	}
+}

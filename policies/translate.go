@@ -63,7 +63,7 @@ func (s *policySet) excepted(v *Violation, in *normalize.Input, now time.Time) (
 		return "", false
 	}
 	return s.config.Waiver(config.Subject{
-		Rule: v.Rule, Name: in.Name, Namespace: in.Namespace,
+		Rule: v.Rule, Name: in.Name, Generated: in.Generated, Namespace: in.Namespace,
 		Image: containerImage(in.Pod, v.Container), Owners: in.Owners,
 	}, now)
 }

@@ -203,3 +203,27 @@ func TestMutateReturnsAJSONPatch(t *testing.T) {
 		t.Errorf("the engine mutated in context %+v with labels %v", engine.last, engine.labels)
 	}
 }
+
+// TestTemplateChangeDenialSaysThePodsItRollsOutWouldBreak: the denial of an update judged in
+// full because it changes a workload's pod template says why, and names the ways out.
+func TestTemplateChangeDenialSaysThePodsItRollsOutWouldBreak(t *testing.T) {
+	engine := rolloutEngine{}
+	h := NewValidatingHandler(engine, Cluster{}, nil, logr.Discard())
+	_, resp := serve(t, h, reviewBody(t, "UPDATE", "shop", pod("x"), pod("x")))
+	lines := strings.Split(resp.Result.Message, "\n")
+	if resp.Allowed || len(lines) != 3 || lines[0] != `podpolicy: Deployment "web" breaks 1 rule:` || lines[2] != denyImage.String() ||
+		lines[1] != `this update changes the pod template, so the Pods it rolls out would break these rules and be denied when the controller creates them; fix them, add an exception naming Deployment "web" to podpolicy's config (exceptions:), or set the rules to warn with an enforceFrom date while you fix them (rules: in podpolicy's config)` {
+		t.Errorf("denial of a template change:\n%s", resp.Result.Message)
+	}
+}
+
+// rolloutEngine judges every object a Deployment whose template changed and breaks a rule.
+type rolloutEngine struct{}
+
+func (rolloutEngine) Judge(_ context.Context, _ ast.Object, _ policies.Context) (*policies.Verdict, error) {
+	return &policies.Verdict{
+		Object:          &normalize.Input{Kind: "Deployment", Name: "web"},
+		Result:          policies.Result{Violations: []policies.Violation{denyImage}},
+		TemplateChanged: true,
+	}, nil
+}

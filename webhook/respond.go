@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,7 +27,7 @@ const maxListed = 50
 
 // denied returns a 403 that lists every deny violation, one per line (up to maxListed, then a
 // count of the rest).
-func denied(kind, name string, violations []policies.Violation) *admissionv1.AdmissionResponse {
+func denied(kind, name string, violations []policies.Violation, rollout bool) *admissionv1.AdmissionResponse {
 	var b strings.Builder
 	b.WriteString("podpolicy: ")
 	b.WriteString(kind)
@@ -36,6 +37,10 @@ func denied(kind, name string, violations []policies.Violation) *admissionv1.Adm
 	b.WriteString(" breaks ")
 	b.WriteString(countRules(violations))
 	b.WriteString(":")
+	if rollout {
+		b.WriteString("\n")
+		b.WriteString(rolloutNote(kind, name))
+	}
 	for i := range min(len(violations), maxListed) {
 		b.WriteString("\n")
 		b.WriteString(violations[i].String())
@@ -52,6 +57,14 @@ func denied(kind, name string, violations []policies.Violation) *admissionv1.Adm
 			Message: b.String(),
 		},
 	}
+}
+
+// rolloutNote explains the denial of an update that changes a workload's pod template, which
+// is judged in full although the object already breaks the rules: its controller would roll
+// out new Pods from the template, and each would be denied.
+func rolloutNote(kind, name string) string {
+	return fmt.Sprintf("this update changes the pod template, so the Pods it rolls out would break these rules and be denied when the controller creates them; "+
+		"fix them, add an exception naming %s %q to podpolicy's config (exceptions:), or set the rules to warn with an enforceFrom date while you fix them (rules: in podpolicy's config)", kind, name)
 }
 
 // countRules says how many rules violations break, and in how many places when that differs:

@@ -18,7 +18,7 @@ func TestDenialCountsRules(t *testing.T) {
 		{[]policies.Violation{denyProbe, denyProbe, denyImage}, `podpolicy: Pod "web" breaks 2 rules (3 violations):`},
 		{[]policies.Violation{denyProbe, denyProbe}, `podpolicy: Pod "web" breaks 1 rule (2 violations):`},
 	} {
-		msg := denied("Pod", "web", tc.violations).Result.Message
+		msg := denied("Pod", "web", tc.violations, false).Result.Message
 		if got := msg[:len(tc.want)]; got != tc.want {
 			t.Errorf("%d violations: header %q, want %q", len(tc.violations), got, tc.want)
 		}

@@ -146,7 +146,7 @@ func (v *validator) respond(verdict *policies.Verdict) (*admissionv1.AdmissionRe
 	// a denied request's warnings, and the user fixing the denial learns what else is coming.
 	resp, decision := allowed(), decisionAllowed
 	if len(denials) > 0 {
-		resp = denied(in.Kind, in.Name, denials)
+		resp = denied(in.Kind, in.Name, denials, verdict.TemplateChanged)
 	}
 	resp.Warnings = warnings
 	if len(audit) > 0 {

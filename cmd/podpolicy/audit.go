@@ -21,15 +21,15 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var policyDirs, exclude stringList
 	kubeconfig := fs.String("kubeconfig", "", "kubeconfig file; $KUBECONFIG or ~/.kube/config when empty")
 	kubeContext := fs.String("context", "", "kubeconfig context; its current context when empty")
-	namespace := fs.String("namespace", "", "audit only this namespace; all when empty")
+	namespace := namespaceFlag(fs, "", "audit only this namespace; all when empty")
 	fs.Var(&exclude, "exclude-namespace", "namespace not audited (one the webhook configurations exclude); repeatable")
 	fs.Var(&policyDirs, "policy-dir", "directory of extra or overriding Rego policies, as serve would load them; repeatable")
 	configFile := fs.String("config", "", "config file (rule actions and settings, exceptions), as serve would load it")
 	evaluator := fs.String("evaluator", string(policies.Auto), evaluatorUsage)
 	output := fs.String("o", "text", "output format: text, json or sarif")
 	at := fs.String("at", "", "judge as of this date (2027-03-02) or RFC 3339 time: rules' enforceFrom and exceptions' expires; now when empty")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "podpolicy audit: unexpected arguments %v\n", fs.Args())

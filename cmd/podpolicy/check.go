@@ -20,11 +20,11 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	configFile := fs.String("config", "", "config file (rule actions and settings, exceptions, mutation settings)")
 	evaluator := fs.String("evaluator", string(policies.Auto), evaluatorUsage)
 	output := fs.String("o", "text", "output format: text, json or sarif")
-	namespace := fs.String("namespace", check.DefaultNamespace, "namespace of the objects that name none, as kubectl apply -n would create them")
+	namespace := namespaceFlag(fs, check.DefaultNamespace, "namespace of the objects that name none, as kubectl apply -n would create them")
 	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "documents judged at once; the output is in input order and the same whatever -j")
 	at := fs.String("at", "", "judge as of this date (2027-03-02) or RFC 3339 time: rules' enforceFrom and exceptions' expires; now when empty")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if len(files) == 0 || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "podpolicy check: give the manifests with -f (FILE, DIR or -)")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,6 +22,25 @@ func (s *stringList) String() string { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error {
 	*s = append(*s, v)
 	return nil
+}
+
+// parseFlags parses a command's flags. ok is false when the command is done: after -h or
+// --help (code 0, the usage printed) or at a bad flag (exitUsage, the error printed).
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	switch err := fs.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		return 0, false
+	case err != nil:
+		return exitUsage, false
+	}
+	return 0, true
+}
+
+// namespaceFlag defines --namespace and its short form -n, as every Kubernetes CLI takes it.
+func namespaceFlag(fs *flag.FlagSet, value, usage string) *string {
+	namespace := fs.String("namespace", value, usage)
+	fs.StringVar(namespace, "n", value, "short for --namespace")
+	return namespace
 }
 
 // newFlagSet returns a flag set that reports errors instead of exiting, with a usage line.

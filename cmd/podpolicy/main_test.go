@@ -219,3 +219,43 @@ func TestCheckAtADate(t *testing.T) {
 		t.Errorf("--at tomorrow: exit %d, %s", code, stderr)
 	}
 }
+
+// TestHelpExitsZeroAndNamespaceHasItsShortForm: -h and --help of every command print its
+// usage and exit 0, as every CLI does; -n is --namespace, as in kubectl and helm.
+func TestHelpExitsZeroAndNamespaceHasItsShortForm(t *testing.T) {
+	for _, command := range []string{"check", "audit", "test", "post-render", "serve", "uninstall-webhooks"} {
+		for _, flag := range []string{"-h", "--help"} {
+			code, _, stderr := runCLI(t, "", command, flag)
+			if code != 0 || !strings.Contains(stderr, "Usage: podpolicy "+command) {
+				t.Errorf("podpolicy %s %s: exit %d, output %q; want exit 0 and the usage", command, flag, code, stderr)
+			}
+		}
+	}
+	manifest := "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers: [{name: web, image: nginx:latest}]\n"
+	for _, args := range [][]string{{"-n", "shop"}, {"--namespace", "shop"}, {"--namespace=shop"}} {
+		code, stdout, stderr := runCLI(t, manifest, append([]string{"check", "-f", "-"}, args...)...)
+		if code != 1 || !strings.Contains(stdout, "Pod shop/web: denied") {
+			t.Errorf("check %v: exit %d, %s%s; want the Pod judged in namespace shop", args, code, stdout, stderr)
+		}
+	}
+}
+
+// TestTestRefusesANestedRulePackage: `podpolicy test` never passes the tests of a rule the
+// engine would not load.
+func TestTestRefusesANestedRulePackage(t *testing.T) {
+	dir := t.TempDir() + "/acme"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rule := "# METADATA\n# title: No privileged\n# custom:\n#   id: no-privileged\n#   severity: high\n#   remediation: drop it\npackage podpolicy.rules.acme.no_privileged\n\nviolation contains {\"path\": \"a\", \"message\": \"m\"} if input.pod.x\n"
+	test := "package podpolicy.rules.acme.no_privileged_test\n\nimport data.podpolicy.rules.acme.no_privileged\n\ntest_deny if no_privileged.violation with input as {\"pod\": {\"x\": true}}\n"
+	for name, src := range map[string]string{"no_privileged.rego": rule, "no_privileged_test.rego": test} {
+		if err := os.WriteFile(dir+"/"+name, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := runCLI(t, "", "test", dir+"/..")
+	if code == 0 || !strings.Contains(stderr, "no_privileged.rego:7") || strings.Contains(stdout, "PASS") {
+		t.Errorf("podpolicy test of a nested rule package: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

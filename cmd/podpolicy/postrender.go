@@ -20,10 +20,10 @@ func runPostRender(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	var policyDirs stringList
 	fs.Var(&policyDirs, "policy-dir", "directory of extra or overriding Rego policies; repeatable")
 	configFile := fs.String("config", "", "config file (rule actions and settings, exceptions, mutation settings)")
-	namespace := fs.String("namespace", check.DefaultNamespace, "namespace of the objects that name none: the release's namespace (helm --namespace)")
+	namespace := namespaceFlag(fs, check.DefaultNamespace, "namespace of the objects that name none: the release's namespace (helm --namespace)")
 	evaluator := fs.String("evaluator", string(policies.Auto), evaluatorUsage)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "podpolicy post-render: unexpected arguments %v\n", fs.Args())

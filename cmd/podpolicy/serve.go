@@ -65,8 +65,8 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "podpolicy serve: unexpected arguments %v\n", fs.Args())

@@ -18,8 +18,8 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.Run, "run", "", "run only the tests whose names match this regular expression")
 	fs.StringVar((*string)(&opts.Evaluator), "evaluator", string(policies.Auto), "the evaluator the tests run on: auto (the one podpolicy serve would use for these policies), compiled or topdown")
 	compare := fs.Bool("compare-topdown", true, "also run the tests on OPA's topdown and fail every test whose outcome differs")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	opts.PolicyDirs = fs.Args()
 	opts.SkipTopdownComparison = !*compare

@@ -17,8 +17,8 @@ func runUninstallWebhooks(ctx context.Context, args []string, stdout, stderr io.
 	fs.StringVar(&o.MutatingWebhook, "mutating-webhook-configuration", "", "MutatingWebhookConfiguration to delete")
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file; in-cluster config when empty")
 	fs.DurationVar(&o.Timeout, "timeout", 30*time.Second, "give up after this long")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "podpolicy uninstall-webhooks: unexpected arguments %v\n", fs.Args())

@@ -20,11 +20,17 @@ type ObjectResult struct {
 	Kind       string               `json:"kind"`
 	Namespace  string               `json:"namespace"`
 	Name       string               `json:"name"`
-	Exempt     bool                 `json:"exempt,omitempty"`
-	Violations []policies.Violation `json:"violations"`
-	Mutations  []policies.Mutation  `json:"mutations"`
-	// file and lines place the object and each violation's field in its manifest; they are
-	// taken when the object is judged, so that its document need not be kept.
+	// GenerateName is set when Name is the object's generateName: the API server completes it
+	// with random characters, and exceptions' names must match every name it can make.
+	GenerateName bool                 `json:"generateName,omitempty"`
+	Exempt       bool                 `json:"exempt,omitempty"`
+	Violations   []policies.Violation `json:"violations"`
+	// Excepted are the violations exceptions waived, with the reason of each.
+	Excepted  []policies.Excepted `json:"excepted,omitempty"`
+	Mutations []policies.Mutation `json:"mutations"`
+	// file and lines place the object and each violation's field in its manifest (lines of
+	// the violations, then of the excepted); they are taken when the object is judged, so that
+	// its document need not be kept.
 	file  string
 	lines []int
 }
@@ -136,12 +142,15 @@ func judge(ctx context.Context, engine *policies.Engine, doc *manifest.Document,
 	}
 	in := verdict.Object
 	res := &ObjectResult{
-		Source: doc.Source, APIVersion: in.APIVersion, Kind: in.Kind, Namespace: in.Namespace, Name: in.Name,
-		Exempt: verdict.Exempt, Violations: verdict.Violations, Mutations: verdict.Mutations,
-		file: doc.File, lines: make([]int, len(verdict.Violations)),
+		Source: doc.Source, APIVersion: in.APIVersion, Kind: in.Kind, Namespace: in.Namespace, Name: in.Name, GenerateName: in.Generated,
+		Exempt: verdict.Exempt, Violations: verdict.Violations, Excepted: verdict.Excepted, Mutations: verdict.Mutations,
+		file: doc.File, lines: make([]int, 0, len(verdict.Violations)+len(verdict.Excepted)),
 	}
 	for j := range res.Violations {
-		res.lines[j] = doc.LineOf(res.Violations[j].Path)
+		res.lines = append(res.lines, doc.LineOf(res.Violations[j].Path))
+	}
+	for j := range res.Excepted {
+		res.lines = append(res.lines, doc.LineOf(res.Excepted[j].Path))
 	}
 	if res.Violations == nil {
 		res.Violations = []policies.Violation{}
@@ -195,6 +204,9 @@ func (o *ObjectResult) Line(j int) int {
 	}
 	return 0
 }
+
+// ExceptedLine returns the line of the j-th excepted violation's field, or 0.
+func (o *ObjectResult) ExceptedLine(j int) int { return o.Line(len(o.Violations) + j) }
 
 // File returns the file the object was read from.
 func (o *ObjectResult) File() string { return o.file }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -192,7 +194,7 @@ func TestTextOutput(t *testing.T) {
 	}
 	out := buf.String()
 	for _, want := range []string{
-		"../../examples/web-server-pod.yaml#0 Pod default/web-server-pod: denied (12 violation(s))",
+		"../../examples/web-server-pod.yaml#0 Pod default/web-server-pod: denied (12 deny)",
 		`  ../../examples/web-server-pod.yaml:16: deny [image-tag-pinned] container "web-server": image "nginx:latest" uses the tag latest (spec.containers[0].image); fix: `,
 		"testdata/mixed.yaml#0 Service web: skipped (kind not evaluated by podpolicy)",
 		"2 objects checked: 2 denied, 0 warned, 2 skipped, 0 errors",
@@ -200,5 +202,53 @@ func TestTextOutput(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestTextHeaderCountsEveryLineItLists: an object's header counts each action it then lists,
+// and the violations exceptions waived are listed with the exception's reason, so that
+// "excepted" does not read as "never violated".
+func TestTextHeaderCountsEveryLineItLists(t *testing.T) {
+	dir := t.TempDir()
+	config := dir + "/config.yaml"
+	writeFile(t, config, "rules:\n  probes-required: {action: warn}\n  resources-limits-required: {action: audit}\nexceptions:\n- {rule: image-tag-pinned, names: [node-agent-*], reason: \"pinned by the platform team\"}\n")
+	manifest := dir + "/agent.yaml"
+	writeFile(t, manifest, "apiVersion: v1\nkind: Pod\nmetadata:\n  generateName: node-agent-\nspec:\n  containers:\n  - name: agent\n    image: agent:latest\n")
+	engine, err := policies.New(context.Background(), policies.Options{ConfigFile: config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := Stream(context.Background(), engine, []string{manifest}, nil, StreamOptions{Keep: true}, nil)
+	if err != nil || len(report.Results) != 1 {
+		t.Fatalf("check: %v %+v", err, report)
+	}
+	var buf bytes.Buffer
+	if err := report.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	count := func(prefix string) int {
+		n := 0
+		for _, l := range lines {
+			if strings.Contains(l, ": "+prefix+" [") {
+				n++
+			}
+		}
+		return n
+	}
+	header := fmt.Sprintf("%s#0 Pod default/node-agent- (generateName): denied (%d deny, %d warn, %d audit, %d excepted)", manifest, count("deny"), count("warn"), count("audit"), count("excepted"))
+	if lines[0] != header || count("deny") == 0 || count("warn") != 2 || count("audit") != 2 || count("excepted") != 1 {
+		t.Errorf("header\n%s\nwant\n%s\nof\n%s", lines[0], header, buf.String())
+	}
+	want := fmt.Sprintf("  %s:8: excepted [image-tag-pinned] container \"agent\": image \"agent:latest\" uses the tag latest (spec.containers[0].image); fix: pin it to a version tag, agent:<version>, or to a digest, agent@sha256:<digest> (exception: pinned by the platform team)", manifest)
+	if !slices.Contains(lines, want) {
+		t.Errorf("the excepted violation is not listed as\n%s\nin\n%s", want, buf.String())
+	}
+}
+
+func writeFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/podpolicy/podpolicy/policies"
 )
@@ -21,20 +22,33 @@ func (r *Report) WriteText(w io.Writer) error {
 
 // writeTextObject writes one object's verdict, violations and patch.
 func writeTextObject(ew *errWriter, o *ObjectResult) {
-	ew.printf("%s %s %s/%s: %s\n", o.Source, o.Kind, o.Namespace, o.Name, verdict(o))
+	name := o.Name
+	if o.GenerateName {
+		name += " (generateName)"
+	}
+	ew.printf("%s %s %s/%s: %s\n", o.Source, o.Kind, o.Namespace, name, verdict(o))
 	for j := range o.Violations {
 		v := &o.Violations[j]
-		if file := o.File(); file != "" {
-			ew.printf("  %s:%d: %s %s\n", file, o.Line(j), v.Action, v.String())
-		} else {
-			ew.printf("  %s %s\n", v.Action, v.String())
-		}
+		writeTextLine(ew, o.File(), o.Line(j), string(v.Action), v.String())
+	}
+	for j := range o.Excepted {
+		e := &o.Excepted[j]
+		writeTextLine(ew, o.File(), o.ExceptedLine(j), "excepted", e.String()+" (exception: "+e.Reason+")")
 	}
 	for _, m := range o.Mutations {
 		for _, op := range m.Patch {
 			value, _ := json.Marshal(op.Value)
 			ew.printf("  mutate [%s] %s %s %s\n", m.Rule, op.Op, op.Path, value)
 		}
+	}
+}
+
+// writeTextLine writes one line of an object: where, what it leads to, and the violation.
+func writeTextLine(ew *errWriter, file string, line int, action, text string) {
+	if file != "" {
+		ew.printf("  %s:%d: %s %s\n", file, line, action, text)
+	} else {
+		ew.printf("  %s %s\n", action, text)
 	}
 }
 
@@ -55,22 +69,30 @@ func verdict(o *ObjectResult) string {
 	if o.Exempt {
 		return "exempt (namespace excluded by config)"
 	}
-	deny, warn := 0, 0
+	counts := map[policies.Action]int{}
 	for _, v := range o.Violations {
-		switch v.Action {
-		case policies.Deny:
-			deny++
-		case policies.Warn:
-			warn++
+		counts[v.Action]++
+	}
+	var parts []string
+	for _, a := range []policies.Action{policies.Deny, policies.Warn, policies.Audit} {
+		if counts[a] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[a], a))
 		}
 	}
+	if len(o.Excepted) > 0 {
+		parts = append(parts, fmt.Sprintf("%d excepted", len(o.Excepted)))
+	}
+	listed := ""
+	if len(parts) > 0 {
+		listed = " (" + strings.Join(parts, ", ") + ")"
+	}
 	switch {
-	case deny > 0:
-		return fmt.Sprintf("denied (%d violation(s))", deny)
-	case warn > 0:
-		return fmt.Sprintf("admitted with %d warning(s)", warn)
+	case counts[policies.Deny] > 0:
+		return "denied" + listed
+	case counts[policies.Warn] > 0:
+		return "admitted with warnings" + listed
 	default:
-		return "ok"
+		return "admitted" + listed
 	}
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -48,8 +49,11 @@ func (e *Exception) Expired(now time.Time) bool {
 type Subject struct {
 	// Rule is the ID of the rule violated.
 	Rule string
-	// Name is the object's name.
-	Name string
+	// Name is the object's name; with Generated, the prefix (generateName) the API server
+	// completes with random characters, which a names pattern matches only when it matches
+	// every name the API server can make of it.
+	Name      string
+	Generated bool
 	// Namespace is the object's namespace.
 	Namespace string
 	// Image is the image of the violating container; "" for a pod-level violation, which an
@@ -71,7 +75,8 @@ func (e *Exception) Matches(s Subject, now time.Time) bool {
 	if len(e.Namespaces) > 0 && !anyGlob(e.Namespaces, s.Namespace) {
 		return false
 	}
-	if len(e.Names) == 0 || anyGlob(e.Names, s.Name) {
+	if len(e.Names) == 0 || s.Generated && slices.ContainsFunc(e.Names, func(p string) bool { return matchesEveryGenerated(p, s.Name) }) ||
+		!s.Generated && anyGlob(e.Names, s.Name) {
 		return true
 	}
 	for _, owner := range s.Owners {

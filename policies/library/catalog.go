@@ -52,7 +52,15 @@ func NewCatalog(compiler *ast.Compiler) (*Catalog, error) {
 	for _, module := range compiler.Modules {
 		path := module.Package.Path.String()
 		name, ok := strings.CutPrefix(path, rulesPackagePrefix)
-		if !ok || strings.Contains(name, ".") {
+		if !ok {
+			continue
+		}
+		if strings.Contains(name, ".") {
+			// The entry point gathers data.podpolicy.rules[name]: a package further down would
+			// load and never fire.
+			errs = append(errs, ast.NewError(ast.CompileErr, module.Package.Location,
+				"package %s: a rule is a package one level below podpolicy.rules, which the engine gathers; name it podpolicy.rules.%s (helpers belong under podpolicy.lib)",
+				module.Package.Path, strings.ReplaceAll(name, ".", "_")))
 			continue
 		}
 		rule, err := ruleOf(module, name, annotations.GetPackageScope(module.Package))

@@ -85,3 +85,22 @@ func TestRulesOfTheContractsShapeLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestNestedRulePackageIsALoadError: a rule in a package below podpolicy.rules.<name> would
+// load and never fire (the entry point gathers one level); it is refused, naming its file and
+// line and the name to use.
+func TestNestedRulePackageIsALoadError(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "acme"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := "# METADATA\n# title: No privileged\n# custom:\n#   id: no-privileged\n#   severity: high\n#   remediation: drop it\npackage podpolicy.rules.acme.no_privileged\n\nviolation contains {\"path\": \"a\", \"message\": \"m\"} if input.pod.x\n"
+	if err := os.WriteFile(filepath.Join(dir, "acme", "no_privileged.rego"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := load(dir)
+	want := "no_privileged.rego:7: rego_compile_error: package data.podpolicy.rules.acme.no_privileged: a rule is a package one level below podpolicy.rules, which the engine gathers; name it podpolicy.rules.acme_no_privileged"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v\nwant %s", err, want)
+	}
+}

@@ -99,3 +99,13 @@ func TestReadRefusesRecursiveAndExplodingDocuments(t *testing.T) {
 		})
 	}
 }
+
+// TestUnrenderedHelmTemplateSaysToRenderIt: a chart's template that is not YAML until helm
+// renders it is an error that says so.
+func TestUnrenderedHelmTemplateSaysToRenderIt(t *testing.T) {
+	template := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"app.fullname\" . }}\n  labels:\n    {{- include \"app.labels\" . | nindent 4 }}\n"
+	_, errs := Read([]string{Stdin}, strings.NewReader(template))
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "-:5: ") || !strings.Contains(errs[0].Error(), "this looks like a Helm template") || !strings.Contains(errs[0].Error(), "helm template CHART | podpolicy check -f -") {
+		t.Errorf("errors %v, want one at line 5 (where yaml.v3 stops) saying to render the template", errs)
+	}
+}

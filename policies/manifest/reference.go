@@ -78,7 +78,11 @@ func yieldDocument(file, source string, start int, chunk []byte, yield func(*Doc
 	root, parseErr := linesOf(chunk, start)
 	var raw runtime.RawExtension
 	if err := sigsyaml.Unmarshal(chunk, &raw); err != nil {
-		return yield(nil, explainYAML(file, start, err, root, parseErr))
+		ie := explainYAML(file, start, err, root, parseErr)
+		if bytes.Contains(chunk, []byte("{{")) {
+			ie.Err = fmt.Errorf("%w; this looks like a Helm template, which is not a manifest until it is rendered: run helm template on the chart and check its output (helm template CHART | podpolicy check -f -)", ie.Err)
+		}
+		return yield(nil, ie)
 	}
 	return yieldObjects(file, source, start, raw.Raw, root, yield)
 }
@@ -101,7 +105,7 @@ func linesOf(chunk []byte, start int) (*yaml.Node, error) {
 // explainYAML places the error of kubectl's conversion of a document, which refuses it, at the
 // line where yaml.v3 finds the problem too (a syntax error, or what toJSON cannot write as
 // JSON), which kubectl's conversion seldom names; else it is placed by kubectl's own message.
-func explainYAML(file string, start int, convErr error, root *yaml.Node, parseErr error) error {
+func explainYAML(file string, start int, convErr error, root *yaml.Node, parseErr error) *InputError {
 	if parseErr != nil {
 		if line, msg := yamlErrorLine(parseErr); line > 0 {
 			return &InputError{File: file, Line: start + line - 1, Err: errors.New(msg)}

@@ -17,7 +17,10 @@ type Input struct {
 	APIVersion string
 	Kind       string
 	Namespace  string
-	Name       string
+	// Name is the object's name; for an object that names only a generateName, that prefix
+	// (Generated), which the API server completes with random characters.
+	Name      string
+	Generated bool
 	// Operation is the admission operation: CREATE, UPDATE, DELETE or CONNECT.
 	Operation string
 	// SpecPath locates the pod spec in the object the user wrote, e.g. spec.template.spec.
@@ -110,6 +113,7 @@ func NewInput(obj ast.Object, operation string) (*Input, error) {
 	in.Name = r.String(meta, "name", "metadata")
 	if in.Name == "" {
 		in.Name = r.String(meta, "generateName", "metadata")
+		in.Generated = in.Name != ""
 	}
 	in.Namespace = r.String(meta, "namespace", "metadata")
 	if r.Err != nil {

@@ -5,7 +5,8 @@
 #   CNI or CSI plugin, a node exporter) may truly need what a rule forbids; the way to allow it
 #   is an exception in podpolicy's config, scoped to its namespace and carrying a reason, so
 #   the fix of such a rule ends with the exception to add, filled in with the object's own
-#   namespace (and name, for a Pod).
+#   namespace and name (a workload's, which covers the Pods its controllers create; for an
+#   object named by generateName, a pattern that matches every name the API server gives it).
 package podpolicy.lib.fix
 
 # exception returns the config entry that waives rule for this object, e.g.
@@ -18,10 +19,12 @@ namespace := input.namespace if input.namespace != ""
 
 default names := ""
 
-names := sprintf(", names: [%s]", [input.pod.metadata.name]) if {
-	input.kind == "Pod"
-	is_string(input.pod.metadata.name)
-	input.pod.metadata.name != ""
+names := sprintf(", names: [%s]", [input.name]) if {
+	is_string(input.name)
+	input.name != ""
+} else := sprintf(", names: [%s*]", [input.generateName]) if {
+	is_string(input.generateName)
+	input.generateName != ""
 }
 
 # node_agent returns the end of a fix for a rule a node agent may need to break: the exception

@@ -11,7 +11,7 @@ test_deny_each_host_namespace if {
 
 test_deny_fix_points_a_node_agent_to_an_exception if {
 	s := object.union(fixtures.spec, {"hostPID": true})
-	doc := object.union(fixtures.pod(s), {"namespace": "monitoring", "pod": {"metadata": {"name": "node-exporter"}}})
+	doc := object.union(fixtures.pod(s), {"namespace": "monitoring", "name": "node-exporter", "pod": {"metadata": {"name": "node-exporter"}}})
 	found := host_namespaces.violation with input as doc
 	found == {{
 		"path": "hostPID",

@@ -11,7 +11,7 @@ test_deny_host_path if {
 	found == {{
 		"path": "volumes[1].hostPath",
 		"message": "volume \"docker\" mounts hostPath /var/run/docker.sock",
-		"fix": "use an emptyDir, configMap, secret or persistentVolumeClaim volume instead; if this is a node agent that needs the node's /var/run/docker.sock, add an exception with a reason to podpolicy's config (exceptions:): {rule: host-path-volumes, namespaces: [ci], reason: \"<why it needs the node's /var/run/docker.sock>\"}",
+		"fix": "use an emptyDir, configMap, secret or persistentVolumeClaim volume instead; if this is a node agent that needs the node's /var/run/docker.sock, add an exception with a reason to podpolicy's config (exceptions:): {rule: host-path-volumes, namespaces: [ci], names: [web], reason: \"<why it needs the node's /var/run/docker.sock>\"}",
 	}}
 }
 

@@ -16,11 +16,8 @@ import data.podpolicy.lib.pod
 violation contains {
 	"container": c.name,
 	"path": sprintf("%s.ports[%d].hostPort", [pod.path(f, i), j]),
-	"message": sprintf("hostPort %v is not allowed", [port.hostPort]),
-	"fix": sprintf(
-		"remove hostPort: %v from %s (%s.ports[%d]) and reach the container through a Service, or add %v to the allowed list of host-ports in podpolicy's config",
-		[port.hostPort, port_name(f, i, j), pod.path(f, i), j, port.hostPort],
-	),
+	"message": message(port),
+	"fix": fix(f, i, j, port),
 } if {
 	some f in pod.all
 	some i, c in pod.spec[f]
@@ -28,6 +25,22 @@ violation contains {
 	port.hostPort != 0
 	not port.hostPort in config.rules["host-ports"].allowed
 }
+
+# message says what is wrong; under the host's network every containerPort is a port of the
+# node (the API server sets hostPort to it), which the user may never have written.
+message(port) := sprintf("hostPort %v is not allowed", [port.hostPort]) if {
+	not pod.spec.hostNetwork
+} else := sprintf("port %v is a port of the node: the pod uses the host's network (hostNetwork: true), where every containerPort is a hostPort, and %v is not an allowed host port", [port.containerPort, port.hostPort])
+
+fix(f, i, j, port) := sprintf(
+	"remove hostPort: %v from %s (%s.ports[%d]) and reach the container through a Service, or add %v to the allowed list of host-ports in podpolicy's config",
+	[port.hostPort, port_name(f, i, j), pod.path(f, i), j, port.hostPort],
+) if {
+	not pod.spec.hostNetwork
+} else := sprintf(
+	"run the pod without hostNetwork (spec.hostNetwork) and reach the container through a Service, or listen on an allowed host port instead of containerPort %v of %s (%s.ports[%d]), or add %v to the allowed list of host-ports in podpolicy's config",
+	[port.containerPort, port_name(f, i, j), pod.path(f, i), j, port.hostPort],
+)
 
 # port_name names the port entry spec[f][i].ports[j] as the user wrote it.
 port_name(f, i, j) := sprintf("port %q", [name]) if {

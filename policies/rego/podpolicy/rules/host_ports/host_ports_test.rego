@@ -33,3 +33,15 @@ test_allow_configured_host_port if {
 test_allow_zero_host_port if {
 	count(host_ports.violation) == 0 with input as fixtures.pod(with_host_port(0))
 }
+
+test_deny_host_network_port_names_the_container_port_and_host_networking if {
+	s := object.union(fixtures.with_container(fixtures.spec, {"ports": [{"name": "https", "containerPort": 9443, "hostPort": 9443}]}), {"hostNetwork": true})
+	found := host_ports.violation with input as fixtures.workload("DaemonSet", s)
+	found == {{
+		"container": "web",
+		"path": "containers[0].ports[0].hostPort",
+		"message": "port 9443 is a port of the node: the pod uses the host's network (hostNetwork: true), where every containerPort is a hostPort, and 9443 is not an allowed host port",
+		"fix": "run the pod without hostNetwork (spec.hostNetwork) and reach the container through a Service, or listen on an allowed host port instead of containerPort 9443 of port \"https\" (containers[0].ports[0]), or add 9443 to the allowed list of host-ports in podpolicy's config",
+	}}
+	not contains(concat(" ", [v.fix | some v in found]), "remove hostPort")
+}

@@ -11,7 +11,7 @@ test_deny_pod_level_host_process if {
 	found == {{
 		"path": "securityContext.windowsOptions.hostProcess",
 		"message": "the pod's securityContext.windowsOptions.hostProcess is true, so every container runs as a process on the node",
-		"fix": "remove windowsOptions.hostProcess from the pod's securityContext or set it to false; if this is a node agent that needs to run as a process on the node, add an exception with a reason to podpolicy's config (exceptions:): {rule: host-process, namespaces: [kube-monitoring], reason: \"<why it needs to run as a process on the node>\"}",
+		"fix": "remove windowsOptions.hostProcess from the pod's securityContext or set it to false; if this is a node agent that needs to run as a process on the node, add an exception with a reason to podpolicy's config (exceptions:): {rule: host-process, namespaces: [kube-monitoring], names: [web], reason: \"<why it needs to run as a process on the node>\"}",
 	}}
 }
 
