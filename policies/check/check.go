@@ -15,11 +15,11 @@ import (
 
 // ObjectResult is the outcome for one evaluated object.
 type ObjectResult struct {
-	Source     string               `json:"source"`
-	APIVersion string               `json:"apiVersion"`
-	Kind       string               `json:"kind"`
-	Namespace  string               `json:"namespace"`
-	Name       string               `json:"name"`
+	Source     string `json:"source"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace"`
+	Name       string `json:"name"`
 	// GenerateName is set when Name is the object's generateName: the API server completes it
 	// with random characters, and exceptions' names must match every name it can make.
 	GenerateName bool                 `json:"generateName,omitempty"`
