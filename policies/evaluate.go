@@ -79,23 +79,23 @@ func inputString(s string) *ast.Term {
 }
 
 // inputValue builds the Rego input document of an Input: the object's kind, operation,
-// namespace and its labels, its own name (or, for an object named by the API server, its
-// generateName), and the pod.
+// namespace and its labels, its own name ("" until the API server makes it of its
+// generateName) and generateName, and the pod.
 func inputValue(in *normalize.Input) ast.Value {
 	labels := make([][2]*ast.Term, 0, len(in.NamespaceLabels))
 	for k, v := range in.NamespaceLabels {
 		labels = append(labels, [2]*ast.Term{ast.StringTerm(k), ast.StringTerm(v)})
 	}
-	name, generateName := in.Name, ""
+	name := in.Name
 	if in.Generated {
-		name, generateName = "", in.Name
+		name = ""
 	}
 	return ast.NewObject(
 		[2]*ast.Term{astjson.Key("kind"), inputString(in.Kind)},
 		[2]*ast.Term{astjson.Key("operation"), inputString(in.Operation)},
 		[2]*ast.Term{astjson.Key("namespace"), ast.StringTerm(in.Namespace)},
 		[2]*ast.Term{astjson.Key("name"), ast.StringTerm(name)},
-		[2]*ast.Term{astjson.Key("generateName"), ast.StringTerm(generateName)},
+		[2]*ast.Term{astjson.Key("generateName"), ast.StringTerm(in.GenerateName)},
 		[2]*ast.Term{podKey, ast.NewTerm(in.Pod)},
 		[2]*ast.Term{namespaceLabelsKey, ast.NewTerm(ast.NewObject(labels...))},
 	)

@@ -21,6 +21,9 @@ type Input struct {
 	// (Generated), which the API server completes with random characters.
 	Name      string
 	Generated bool
+	// GenerateName is the object's metadata.generateName: the prefix the API server made (or
+	// will make) its name from.
+	GenerateName string
 	// Operation is the admission operation: CREATE, UPDATE, DELETE or CONNECT.
 	Operation string
 	// SpecPath locates the pod spec in the object the user wrote, e.g. spec.template.spec.
@@ -111,9 +114,9 @@ func NewInput(obj ast.Object, operation string) (*Input, error) {
 		return nil, err
 	}
 	in.Name = r.String(meta, "name", "metadata")
-	if in.Name == "" {
-		in.Name = r.String(meta, "generateName", "metadata")
-		in.Generated = in.Name != ""
+	in.GenerateName = r.String(meta, "generateName", "metadata")
+	if in.Name == "" && in.GenerateName != "" {
+		in.Name, in.Generated = in.GenerateName, true
 	}
 	in.Namespace = r.String(meta, "namespace", "metadata")
 	if r.Err != nil {

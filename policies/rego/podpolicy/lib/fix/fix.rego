@@ -6,7 +6,8 @@
 #   is an exception in podpolicy's config, scoped to its namespace and carrying a reason, so
 #   the fix of such a rule ends with the exception to add, filled in with the object's own
 #   namespace and name (a workload's, which covers the Pods its controllers create; for an
-#   object named by generateName, a pattern that matches every name the API server gives it).
+#   object named by generateName, a pattern that matches every name the API server gives it,
+#   before and after it gives one).
 package podpolicy.lib.fix
 
 # exception returns the config entry that waives rule for this object, e.g.
@@ -19,12 +20,12 @@ namespace := input.namespace if input.namespace != ""
 
 default names := ""
 
-names := sprintf(", names: [%s]", [input.name]) if {
-	is_string(input.name)
-	input.name != ""
-} else := sprintf(", names: [%s*]", [input.generateName]) if {
+names := sprintf(", names: [%s*]", [input.generateName]) if {
 	is_string(input.generateName)
 	input.generateName != ""
+} else := sprintf(", names: [%s]", [input.name]) if {
+	is_string(input.name)
+	input.name != ""
 }
 
 # node_agent returns the end of a fix for a rule a node agent may need to break: the exception

@@ -26,3 +26,8 @@ test_allow_node_agent_fix_asks_for_a_reason if {
 	doc := {"kind": "DaemonSet", "namespace": "kube-monitoring", "name": "node-exporter", "pod": {"metadata": {}, "spec": {}}}
 	fix.node_agent("host-namespaces", "hostPID") == "if this is a node agent that needs hostPID, add an exception with a reason to podpolicy's config (exceptions:): {rule: host-namespaces, namespaces: [kube-monitoring], names: [node-exporter], reason: \"<why it needs hostPID>\"}" with input as doc
 }
+
+test_allow_exception_of_a_generated_name_once_given_matches_every_name if {
+	doc := {"kind": "Pod", "namespace": "monitoring", "name": "node-agent-x7k2p", "generateName": "node-agent-", "pod": {"metadata": {}, "spec": {}}}
+	fix.exception("host-ports", "r") == "{rule: host-ports, namespaces: [monitoring], names: [node-agent-*], reason: \"r\"}" with input as doc
+}
