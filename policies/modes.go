@@ -1,8 +1,10 @@
 package policies
 
+import "github.com/podpolicy/podpolicy/policies/config"
+
 // ModeLabel is the Namespace label that softens podpolicy in that namespace: warn turns
 // denials into warnings, audit only logs and counts violations.
-const ModeLabel = "podpolicy.io/mode"
+const ModeLabel = config.ModeLabel
 
 // Soften applies a namespace mode: warn turns denials into warnings, audit turns denials and
 // warnings into audit entries. Any other value leaves the configured actions.

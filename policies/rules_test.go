@@ -134,7 +134,9 @@ func TestWindowsPodPassesForEveryKind(t *testing.T) {
 }
 
 // TestAnnotationViolationsPointAtThePodMetadata: a violation of an annotation names the pod's
-// metadata in the object the user wrote, for a Pod and for a workload's template.
+// metadata in the object the user wrote, for a Pod and for a workload's template; and as the
+// API server copies a deprecated AppArmor annotation into the container's appArmorProfile when
+// it stores a Pod, the field is judged too, for Pods and the templates they are made of.
 func TestAnnotationViolationsPointAtThePodMetadata(t *testing.T) {
 	e := newTestEngine(t, Options{})
 	spec := fixture.PodSpec(t)
@@ -149,13 +151,16 @@ func TestAnnotationViolationsPointAtThePodMetadata(t *testing.T) {
 			}
 			meta := holder["metadata"].(map[string]any)
 			meta["annotations"] = map[string]any{"container.apparmor.security.beta.kubernetes.io/web": "unconfined"}
-			want := strings.TrimSuffix(k.SpecPath, "spec") + "metadata.annotations[container.apparmor.security.beta.kubernetes.io/web]"
+			want := []string{
+				"security-apparmor web " + strings.TrimSuffix(k.SpecPath, "spec") + "metadata.annotations[container.apparmor.security.beta.kubernetes.io/web]",
+				"security-apparmor web " + k.SpecPath + ".containers[0].securityContext.appArmorProfile.type",
+			}
 			var got []string
 			for _, v := range evaluate(t, e, obj, "shop").Violations {
 				got = append(got, v.Rule+" "+v.Container+" "+v.Path)
 			}
-			if !slices.Equal(got, []string{"security-apparmor web " + want}) {
-				t.Errorf("violations %q, want security-apparmor of container web at %s", got, want)
+			if !slices.Equal(got, want) {
+				t.Errorf("violations %q, want %q", got, want)
 			}
 		})
 	}

@@ -15,12 +15,17 @@ import (
 // namespaceReview is a review of an UPDATE of Namespace demo from labels old to labels new, by
 // a user of groups.
 func namespaceReview(t *testing.T, user string, groups []string, old, new map[string]any) []byte {
+	return namespaceSubresourceReview(t, "", user, groups, old, new)
+}
+
+// namespaceSubresourceReview is namespaceReview through a subresource ("" for none).
+func namespaceSubresourceReview(t *testing.T, subresource, user string, groups []string, old, new map[string]any) []byte {
 	t.Helper()
 	ns := func(labels map[string]any) map[string]any {
 		return map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "demo", "labels": labels}}
 	}
 	body, err := json.Marshal(map[string]any{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": map[string]any{
-		"uid": "u-ns", "operation": "UPDATE", "name": "demo",
+		"uid": "u-ns", "operation": "UPDATE", "name": "demo", "subResource": subresource,
 		"kind":     map[string]any{"version": "v1", "kind": "Namespace"},
 		"resource": map[string]any{"version": "v1", "resource": "namespaces"},
 		"userInfo": map[string]any{"username": user, "groups": groups},
@@ -41,7 +46,8 @@ func TestOnlyModeAdminsChangeTheModeLabel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := NewValidatingHandler(&fakeEngine{}, Cluster{ModeAdmins: func() config.Identities { return admins }}, metrics, logr.Discard())
+	cfg := &config.Config{ModeAdmins: admins, GuardedLabels: []string{ModeLabel}}
+	h := NewValidatingHandler(&fakeEngine{}, Cluster{Config: func() *config.Config { return cfg }}, metrics, logr.Discard())
 	mode := func(v string) map[string]any { return map[string]any{ModeLabel: v, "team": "shop"} }
 	none := map[string]any{"team": "shop"}
 	for _, tc := range []struct {
@@ -75,6 +81,33 @@ func TestOnlyModeAdminsChangeTheModeLabel(t *testing.T) {
 		}
 		if got := m.GetCounter().GetValue(); got != want {
 			t.Errorf("podpolicy_mode_changes_total{result=%q} = %v, want %v", result, got, want)
+		}
+	}
+}
+
+// TestGuardCoversSubresourcesAndSelectorLabels: the status and finalize subresources, through
+// which a Namespace's labels change too, are guarded like the Namespace; so are the label keys
+// the webhooks' namespace selector reads (guardedLabels), including setting one to an empty
+// value, which a selector tells apart from an absent label.
+func TestGuardCoversSubresourcesAndSelectorLabels(t *testing.T) {
+	cfg := &config.Config{ModeAdmins: config.Identities{Groups: []string{"system:masters"}}, GuardedLabels: []string{ModeLabel, "example.com/no-podpolicy"}}
+	h := NewValidatingHandler(&fakeEngine{}, Cluster{Config: func() *config.Config { return cfg }}, nil, logr.Discard())
+	none := map[string]any{"team": "shop"}
+	for _, tc := range []struct {
+		name, subresource string
+		old, new          map[string]any
+		allowed           bool
+		says              string
+	}{
+		{"mode through status", "status", none, map[string]any{ModeLabel: "audit"}, false, `the label podpolicy.io/mode of Namespace "demo" (from none to "audit"): it turns podpolicy's denials off there`},
+		{"mode through finalize", "finalize", map[string]any{ModeLabel: "warn"}, none, false, `the label podpolicy.io/mode of Namespace "demo" (from "warn" to none)`},
+		{"selector label", "", none, map[string]any{"example.com/no-podpolicy": "true"}, false, `the label example.com/no-podpolicy of Namespace "demo" (from none to "true"): podpolicy's webhooks select namespaces by it`},
+		{"selector label set empty", "status", none, map[string]any{"example.com/no-podpolicy": ""}, false, `the label example.com/no-podpolicy of Namespace "demo" (from none to "")`},
+		{"another label through status", "status", none, map[string]any{"team": "payments"}, true, ""},
+	} {
+		_, resp := serve(t, h, namespaceSubresourceReview(t, tc.subresource, "tenant", nil, tc.old, tc.new))
+		if resp.Allowed != tc.allowed || !tc.allowed && !strings.Contains(resp.Result.Message, tc.says) {
+			t.Errorf("%s: allowed %v (%+v), want %v saying %q", tc.name, resp.Allowed, resp.Result, tc.allowed, tc.says)
 		}
 	}
 }

@@ -34,4 +34,3 @@ func createReview(t testing.TB, object []byte, namespace string) []byte {
 	}
 	return body
 }
-

@@ -25,7 +25,6 @@ import (
 
 	"github.com/podpolicy/podpolicy/policies"
 	"github.com/podpolicy/podpolicy/policies/audit"
-	"github.com/podpolicy/podpolicy/policies/config"
 	"github.com/podpolicy/podpolicy/policies/kinds"
 )
 
@@ -72,7 +71,7 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		}
 		serverOpts.TLSOpts = append(serverOpts.TLSOpts, func(c *tls.Config) { c.GetCertificate = manager.GetCertificate })
 	}
-	cluster.ModeAdmins = func() config.Identities { return engine.Config().ModeAdmins }
+	cluster.Config = engine.Config
 	server := crwebhook.NewServer(serverOpts)
 	server.Register("/validate", NewValidatingHandler(engine, cluster, metrics, log.WithName("validate")))
 	server.Register("/mutate", NewMutatingHandler(engine, cluster, metrics, log.WithName("mutate")))

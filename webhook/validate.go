@@ -22,9 +22,9 @@ type Cluster struct {
 	Namespaces NamespaceLabels
 	// Owners reads the owners of Pods, for exceptions that name a workload.
 	Owners OwnerLookup
-	// ModeAdmins returns who may change a Namespace's podpolicy.io/mode label (the config in
-	// force); nil lets no one.
-	ModeAdmins func() config.Identities
+	// Config returns the config in force: who may change a Namespace's guarded labels
+	// (modeAdmins, guardedLabels); nil lets no one change podpolicy.io/mode.
+	Config func() *config.Config
 }
 
 // deps are what both webhooks decide with.
@@ -43,12 +43,12 @@ var judgedSubresources = map[string]bool{"ephemeralcontainers": true, "resize": 
 // validator decides /validate requests.
 type validator struct {
 	deps
-	modeAdmins func() config.Identities
+	config func() *config.Config
 }
 
 // NewValidatingHandler returns the handler of POST /validate.
 func NewValidatingHandler(engine Engine, cluster Cluster, metrics *Metrics, log logr.Logger) http.Handler {
-	v := &validator{deps: deps{engine: engine, namespaces: cluster.Namespaces, owners: cluster.Owners, metrics: metrics, log: log}, modeAdmins: cluster.ModeAdmins}
+	v := &validator{deps: deps{engine: engine, namespaces: cluster.Namespaces, owners: cluster.Owners, metrics: metrics, log: log}, config: cluster.Config}
 	return &handler{name: "validate", decide: v.decide, metrics: metrics, log: log}
 }
 
@@ -57,7 +57,7 @@ func (v *validator) decide(ctx context.Context, req *admissionRequest) (*admissi
 		return nil, outcome{}, badRequest("operation %s is not handled by /validate (CREATE and UPDATE are)", req.Operation)
 	}
 	if isNamespace(req) {
-		return v.guardMode(req)
+		return v.guardLabels(req)
 	}
 	if req.SubResource != "" && (req.Resource.Resource != "pods" || !judgedSubresources[req.SubResource]) {
 		return nil, outcome{}, badRequest("subresource %s/%s is not handled by /validate", req.Resource.Resource, req.SubResource)

@@ -20,6 +20,10 @@ import (
 	"github.com/podpolicy/podpolicy/policies/rego"
 )
 
+// ModeLabel is the Namespace label that softens podpolicy in that namespace: warn turns
+// denials into warnings, audit only logs and counts violations.
+const ModeLabel = "podpolicy.io/mode"
+
 // Action is what a violation of a rule leads to.
 type Action string
 
@@ -48,8 +52,13 @@ type Config struct {
 	ExemptNamespaces []string
 	// Exceptions waive a rule for matching objects.
 	Exceptions []Exception
-	// ModeAdmins may change the podpolicy.io/mode label of a Namespace.
+	// ModeAdmins may change the guarded labels of a Namespace (GuardedLabels).
 	ModeAdmins Identities
+	// GuardedLabels are the Namespace labels only ModeAdmins may add, change or remove:
+	// podpolicy.io/mode, which softens podpolicy in a namespace, and the keys the webhooks'
+	// namespace selector reads (guardedLabels in the config), which decide whether podpolicy
+	// sees a namespace at all.
+	GuardedLabels []string
 
 	actions map[string]Action
 	// enforceFrom holds, by rule, the time from which a rule set to warn or audit denies.
@@ -194,16 +203,35 @@ func parseUser(file string, src []byte, schema Schema, defaults map[string]any) 
 }
 
 // mergeConfig lays user over merged: rule settings and mutation settings key by key, lists
-// (exemptNamespaces, exceptions, sidecars) and scalars (podSecurity) as a whole.
+// (exemptNamespaces, exceptions, sidecars, guardedLabels) and scalars (podSecurity) as a
+// whole; modeAdmins adds to the defaults' (the cluster admins, who can remove any guard
+// anyway, always may), so that the webhook and the chart's ValidatingAdmissionPolicy, rendered
+// from the same rule, admit the same identities.
 func mergeConfig(merged, user map[string]any) {
 	for key, value := range user {
 		switch key {
 		case "rules", "mutation":
 			mergeMaps(asMap(merged, key), value.(map[string]any), 2)
+		case "modeAdmins":
+			admins := asMap(merged, key)
+			for kind, names := range value.(map[string]any) {
+				admins[kind] = union(asList(admins[kind]), asList(names))
+			}
 		default:
 			merged[key] = value
 		}
 	}
+}
+
+// union is a followed by the items of b it does not hold.
+func union(a, b []any) []any {
+	out := append([]any{}, a...)
+	for _, item := range b {
+		if !slices.Contains(out, item) {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // mergeMaps copies src into dst, descending depth levels into nested maps.
@@ -259,6 +287,12 @@ func newConfig(merged map[string]any, schema Schema) (*Config, error) {
 	}
 	admins, _ := merged["modeAdmins"].(map[string]any)
 	cfg.ModeAdmins = Identities{Users: stringsOf(admins["users"]), Groups: stringsOf(admins["groups"]), ServiceAccounts: stringsOf(admins["serviceAccounts"])}
+	cfg.GuardedLabels = []string{ModeLabel}
+	for _, key := range stringsOf(merged["guardedLabels"]) {
+		if !slices.Contains(cfg.GuardedLabels, key) {
+			cfg.GuardedLabels = append(cfg.GuardedLabels, key)
+		}
+	}
 	for _, raw := range asList(merged["exceptions"]) {
 		e, err := newException(raw.(map[string]any))
 		if err != nil {

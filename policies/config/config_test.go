@@ -120,8 +120,9 @@ func TestEmptyConfigMeansDefaults(t *testing.T) {
 	}
 }
 
-// TestModeAdminsAreReadAndChecked: modeAdmins defaults to the cluster admins' group, takes a
-// user config's lists, and refuses a service account not written namespace/name.
+// TestModeAdminsAreReadAndChecked: modeAdmins defaults to the cluster admins' group, adds a
+// user config's lists to it (the rule the chart's ValidatingAdmissionPolicy is rendered by),
+// and refuses a service account not written namespace/name.
 func TestModeAdminsAreReadAndChecked(t *testing.T) {
 	if got := mustLoad(t, "").ModeAdmins; !got.Include("bob", []string{"system:masters"}) || got.Include("tenant", nil) {
 		t.Errorf("default modeAdmins %+v", got)
@@ -132,7 +133,7 @@ func TestModeAdminsAreReadAndChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	admins := mustLoad(t, good).ModeAdmins
-	if !admins.Include("alice", nil) || !admins.Include("system:serviceaccount:gitops:deployer", nil) || admins.Include("bob", []string{"system:masters"}) {
+	if !admins.Include("alice", nil) || !admins.Include("system:serviceaccount:gitops:deployer", nil) || !admins.Include("bob", []string{"system:masters"}) || admins.Include("tenant", []string{"system:authenticated"}) {
 		t.Errorf("configured modeAdmins %+v", admins)
 	}
 	bad := dir + "/bad.yaml"
@@ -144,5 +145,46 @@ func TestModeAdminsAreReadAndChecked(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want %q", err, want)
 		}
+	}
+}
+
+// TestEmptySelectorListsAreRefused: an exception's selector list that is empty (a Helm value
+// rendered empty) would match everything, and an empty pattern nothing; a setting whose
+// emptiness would turn its rule off is refused too, each at its line, saying what to write.
+func TestEmptySelectorListsAreRefused(t *testing.T) {
+	for config, want := range map[string]string{
+		"exceptions:\n- {rule: host-ports, namespaces: [], reason: r}\n":                              "config.yaml:2: exceptions[0].namespaces: must name at least one; omit it to match every namespace",
+		"exceptions:\n- rule: host-ports\n  names: []\n  reason: r\n":                                 "config.yaml:3: exceptions[0].names: must name at least one; omit it to match every name",
+		"exceptions:\n- {rule: host-ports, reason: r}\n- {rule: host-ports, images: [], reason: r}\n": "config.yaml:3: exceptions[1].images: must name at least one; omit it to match every image",
+		"exceptions:\n- {rule: host-ports, namespaces: [\"\"], reason: r}\n":                          "config.yaml:2: exceptions[0].namespaces[0]: an empty pattern matches no namespace (a value rendered empty?); write * to match every namespace",
+		"rules:\n  probes-required: {probes: []}\n":                                                   "config.yaml:2: rules.probes-required.probes: must name at least one; an empty list would turn the rule off: set its action to off instead",
+		"rules:\n  resources-limits-required: {resources: []}\n":                                      "config.yaml:2: rules.resources-limits-required.resources: must name at least one",
+		"rules:\n  host-path-volumes: {allowedPaths: [/var/log, \"\"]}\n":                             "config.yaml:2: rules.host-path-volumes.allowedPaths[1]: an empty path would allow every path of the node",
+		"guardedLabels: [\"bad key!\"]\n":                                                             `config.yaml:1: guardedLabels[0]: "bad key!" is not a label key`,
+	} {
+		path := t.TempDir() + "/config.yaml"
+		writeFile(t, path, config)
+		if _, err := load(t, path); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v\nwant %q", config, err, want)
+		}
+	}
+	// Omitted selectors and empty lists that narrow (no host port allowed) load.
+	path := t.TempDir() + "/config.yaml"
+	writeFile(t, path, "rules:\n  host-ports: {allowed: []}\nexceptions:\n- {rule: host-ports, names: [agent-*], reason: r}\n")
+	if _, err := load(t, path); err != nil {
+		t.Errorf("a narrowing config: %v", err)
+	}
+}
+
+// TestGuardedLabelsAlwaysHoldTheModeLabel: podpolicy.io/mode is guarded whatever the config;
+// the config adds keys to it.
+func TestGuardedLabelsAlwaysHoldTheModeLabel(t *testing.T) {
+	if got := mustLoad(t, "").GuardedLabels; !slices.Equal(got, []string{ModeLabel}) {
+		t.Errorf("default guarded labels %v", got)
+	}
+	path := t.TempDir() + "/config.yaml"
+	writeFile(t, path, "guardedLabels: [example.com/no-podpolicy, podpolicy.io/mode]\n")
+	if got := mustLoad(t, path).GuardedLabels; !slices.Equal(got, []string{ModeLabel, "example.com/no-podpolicy"}) {
+		t.Errorf("configured guarded labels %v", got)
 	}
 }

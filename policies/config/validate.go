@@ -2,8 +2,11 @@ package config
 
 import (
 	"fmt"
+
 	"slices"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -46,7 +49,7 @@ func joinField(parent, key string) string {
 }
 
 func (v *validator) root(n *yaml.Node) {
-	v.fields(n, "", []string{"podSecurity", "exemptNamespaces", "rules", "exceptions", "modeAdmins", "mutation"}, func(key, value *yaml.Node, field string) {
+	v.fields(n, "", []string{"podSecurity", "exemptNamespaces", "rules", "exceptions", "modeAdmins", "guardedLabels", "mutation"}, func(key, value *yaml.Node, field string) {
 		switch key.Value {
 		case "podSecurity":
 			v.level(value, field)
@@ -67,6 +70,13 @@ func (v *validator) root(n *yaml.Node) {
 					}
 				}
 			})
+		case "guardedLabels":
+			v.strings(value, field)
+			for i, key := range value.Content {
+				if errs := validation.IsQualifiedName(key.Value); key.Kind == yaml.ScalarNode && len(errs) > 0 {
+					v.fail(key, fmt.Sprintf("%s[%d]", field, i), "%q is not a label key: %s", key.Value, strings.Join(errs, "; "))
+				}
+			}
 		case "mutation":
 			v.mutation(value, field)
 		}
@@ -107,6 +117,16 @@ func (v *validator) rules(n *yaml.Node, field string) {
 				return
 			}
 			def, known := ruleDefaults[setting.Value]
+			if widensWhenEmpty[key.Value] == setting.Value && settingValue.Kind == yaml.SequenceNode && len(settingValue.Content) == 0 {
+				v.fail(settingValue, field, "must name at least one; an empty list would turn the rule off: set its action to off instead")
+			}
+			if emptyPathsWiden[key.Value] == setting.Value {
+				for i, item := range settingValue.Content {
+					if item.Kind == yaml.ScalarNode && strings.TrimSpace(item.Value) == "" {
+						v.fail(item, fmt.Sprintf("%s[%d]", field, i), "an empty path would allow every path of the node; name the directory")
+					}
+				}
+			}
 			switch {
 			case ruleDefaults != nil && !known:
 				v.fail(setting, field, "unknown setting of rule %s (known: %s)", key.Value, strings.Join(settingNames(ruleDefaults), ", "))
@@ -152,7 +172,7 @@ func (v *validator) exceptions(n *yaml.Node, field string) {
 					v.fail(value, field, "%v", err)
 				}
 			default:
-				v.strings(value, field)
+				v.selector(value, field, key.Value)
 			}
 		})
 		for _, required := range []string{"rule", "reason"} {
@@ -185,6 +205,38 @@ func (v *validator) mutation(n *yaml.Node, field string) {
 		}
 	})
 }
+
+// exceptionSelectors names what each selector list of an exception matches, for messages.
+var exceptionSelectors = map[string]string{"namespaces": "namespace", "names": "name", "images": "image"}
+
+// selector checks a selector list of an exception: patterns, at least one, none empty. An empty
+// list would match everything (an omitted selector does), so a list rendered empty from an
+// unset Helm value would turn a scoped exception into a cluster-wide one; an empty pattern
+// matches nothing, the same mistake the other way.
+func (v *validator) selector(n *yaml.Node, field, name string) {
+	v.strings(n, field)
+	what := exceptionSelectors[name]
+	if n.Kind == yaml.SequenceNode && len(n.Content) == 0 {
+		v.fail(n, field, "must name at least one; omit it to match every %s", what)
+	}
+	for i, item := range n.Content {
+		if item.Kind == yaml.ScalarNode && item.Value == "" {
+			v.fail(item, fmt.Sprintf("%s[%d]", field, i), "an empty pattern matches no %s (a value rendered empty?); write * to match every %s", what, what)
+		}
+	}
+}
+
+// widensWhenEmpty are the rule settings whose emptiness would turn their rule off, by rule: a
+// rule is turned off with its action, so that the config says so.
+var widensWhenEmpty = map[string]string{
+	"resources-requests-required": "resources",
+	"resources-limits-required":   "resources",
+	"probes-required":             "probes",
+}
+
+// emptyPathsWiden are the rule settings whose empty entries would allow everything (an empty
+// path prefix covers every path).
+var emptyPathsWiden = map[string]string{"host-path-volumes": "allowedPaths"}
 
 // strings checks that n is a list of strings.
 func (v *validator) strings(n *yaml.Node, field string) {

@@ -132,6 +132,7 @@ func NewInput(obj ast.Object, operation string) (*Input, error) {
 	if err := applyDefaults(in.Kind, spec, specPath); err != nil {
 		return nil, err
 	}
+	syncAppArmorAnnotations(podMeta, spec)
 	in.Pod = ast.NewObject(
 		[2]*ast.Term{astjson.Key("metadata"), ast.NewTerm(podMeta)},
 		[2]*ast.Term{astjson.Key("spec"), ast.NewTerm(spec)},

@@ -76,9 +76,9 @@ func ValidatingConfiguration(url string, caPEM []byte, failurePolicy admissionre
 			ClientConfig: admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: caPEM},
 			Rules: []admissionregistrationv1.RuleWithOperations{{
 				Operations: createUpdate,
-				Rule:       admissionregistrationv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"namespaces"}, Scope: ptr(admissionregistrationv1.ClusterScope)},
+				Rule:       admissionregistrationv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"namespaces", "namespaces/status", "namespaces/finalize"}, Scope: ptr(admissionregistrationv1.ClusterScope)},
 			}},
-			MatchConditions:         []admissionregistrationv1.MatchCondition{{Name: "mode-label-changes", Expression: ModeChangeExpression}},
+			MatchConditions:         []admissionregistrationv1.MatchCondition{{Name: "guarded-label-changes", Expression: ModeChangeExpression}},
 			FailurePolicy:           ptr(admissionregistrationv1.Fail),
 			MatchPolicy:             ptr(admissionregistrationv1.Equivalent),
 			SideEffects:             ptr(admissionregistrationv1.SideEffectClassNone),
@@ -89,8 +89,9 @@ func ValidatingConfiguration(url string, caPEM []byte, failurePolicy admissionre
 }
 
 // ModeChangeExpression is the chart's CEL condition of a request that adds, changes or removes
-// a Namespace's podpolicy.io/mode label (charts/podpolicy/templates/_helpers.tpl).
-const ModeChangeExpression = `(oldObject == null || !has(oldObject.metadata.labels) || !('podpolicy.io/mode' in oldObject.metadata.labels) ? '' : oldObject.metadata.labels['podpolicy.io/mode']) != (!has(object.metadata.labels) || !('podpolicy.io/mode' in object.metadata.labels) ? '' : object.metadata.labels['podpolicy.io/mode'])`
+// a guarded Namespace label, with its default values: podpolicy.io/mode alone
+// (charts/podpolicy/templates/_helpers.tpl, podpolicy.guardExpression).
+const ModeChangeExpression = `['podpolicy.io/mode'].exists(k, (oldObject == null || !has(oldObject.metadata.labels) || !(k in oldObject.metadata.labels) ? '<absent>' : oldObject.metadata.labels[k]) != (!has(object.metadata.labels) || !(k in object.metadata.labels) ? '<absent>' : object.metadata.labels[k]))`
 
 // MutatingConfiguration calls url when Pods are created, trusting caPEM.
 func MutatingConfiguration(url string, caPEM []byte, failurePolicy admissionregistrationv1.FailurePolicyType) *admissionregistrationv1.MutatingWebhookConfiguration {

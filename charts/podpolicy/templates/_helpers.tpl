@@ -165,6 +165,9 @@ values. Included by deployment.yaml (always rendered) and pdb.yaml.
 {{- if has (int .Values.metrics.port) (list 9443 8081) }}
 {{- fail (printf "metrics.port=%v clashes with the webhook port (9443) or the health port (8081); choose another port" .Values.metrics.port) }}
 {{- end }}
+{{- if and .Values.webhook.objectSelector (not .Values.webhook.allowObjectSelectorBypass) }}
+{{- fail "webhook.objectSelector: the labels it selects on are set by whoever creates the object, so any Pod author could leave their Pod out of podpolicy by labelling it; set webhook.allowObjectSelectorBypass=true to accept that" }}
+{{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) }}
 {{- fail "metrics.serviceMonitor.enabled=true needs metrics.enabled=true (the ServiceMonitor scrapes the metrics port)" }}
 {{- end }}
@@ -179,28 +182,57 @@ containers-required container-ports-unique resources-requests-required resources
 {{- end }}
 
 {{/*
-A CEL expression, true when a Namespace request adds, changes or removes podpolicy.io/mode.
+The Namespace label keys only config.modeAdmins may add, change or remove, as a YAML list:
+podpolicy.io/mode (which softens podpolicy in a namespace), every key
+webhook.namespaceSelector reads (which decides whether podpolicy judges a namespace at all;
+kubernetes.io/metadata.name, which the API server sets, needs no guard) and
+config.guardedLabels. The config podpolicy reads gets the same list (configmap.yaml), so its
+webhook and the ValidatingAdmissionPolicy guard the same keys.
 */}}
-{{- define "podpolicy.modeChangeExpression" -}}
-{{- $label := "'podpolicy.io/mode'" -}}
-(oldObject == null || !has(oldObject.metadata.labels) || !({{ $label }} in oldObject.metadata.labels) ? '' : oldObject.metadata.labels[{{ $label }}]) != (!has(object.metadata.labels) || !({{ $label }} in object.metadata.labels) ? '' : object.metadata.labels[{{ $label }}])
+{{- define "podpolicy.guardedLabels" -}}
+{{- $keys := list "podpolicy.io/mode" }}
+{{- range (.Values.webhook.namespaceSelector.matchExpressions | default list) }}
+{{- if ne .key "kubernetes.io/metadata.name" }}{{ $keys = append $keys .key }}{{ end }}
+{{- end }}
+{{- range (.Values.config.guardedLabels | default list) }}{{ $keys = append $keys . }}{{ end }}
+{{- toYaml (uniq $keys) }}
 {{- end }}
 
 {{/*
-The usernames of config.modeAdmins as a CEL list: its users, and its service accounts'
-usernames (system:serviceaccount:NAMESPACE:NAME).
+A CEL expression, true when a Namespace request adds, changes or removes a guarded label (an
+absent label and an empty one differ, as they do to a selector).
+*/}}
+{{- define "podpolicy.guardExpression" -}}
+{{- $keys := list }}
+{{- range (include "podpolicy.guardedLabels" . | fromYamlArray) }}{{ $keys = append $keys (printf "'%s'" .) }}{{ end -}}
+[{{ join ", " $keys }}].exists(k, (oldObject == null || !has(oldObject.metadata.labels) || !(k in oldObject.metadata.labels) ? '<absent>' : oldObject.metadata.labels[k]) != (!has(object.metadata.labels) || !(k in object.metadata.labels) ? '<absent>' : object.metadata.labels[k]))
+{{- end }}
+
+{{/*
+config.modeAdmins, merged as podpolicy merges it: added to the defaults (the group
+system:masters, the cluster admins, who can remove any guard anyway). A dict of users,
+groups and serviceAccounts.
+*/}}
+{{- define "podpolicy.modeAdmins" -}}
+{{- $admins := .Values.config.modeAdmins | default dict }}
+{{- dict "users" (uniq ($admins.users | default list)) "groups" (uniq (prepend ($admins.groups | default list) "system:masters")) "serviceAccounts" (uniq ($admins.serviceAccounts | default list)) | toYaml }}
+{{- end }}
+
+{{/*
+The usernames of modeAdmins as a CEL list: its users, and its service accounts' usernames
+(system:serviceaccount:NAMESPACE:NAME).
 */}}
 {{- define "podpolicy.modeAdminUsers" -}}
-{{- $admins := .Values.config.modeAdmins | default dict }}
+{{- $admins := include "podpolicy.modeAdmins" . | fromYaml }}
 {{- $users := list }}
-{{- range ($admins.users | default list) }}{{ $users = append $users (printf "'%s'" .) }}{{ end }}
-{{- range ($admins.serviceAccounts | default list) }}{{ $users = append $users (printf "'system:serviceaccount:%s'" (replace "/" ":" .)) }}{{ end }}
+{{- range $admins.users }}{{ $users = append $users (printf "'%s'" .) }}{{ end }}
+{{- range $admins.serviceAccounts }}{{ $users = append $users (printf "'system:serviceaccount:%s'" (replace "/" ":" .)) }}{{ end }}
 {{- printf "[%s]" (join ", " $users) }}
 {{- end }}
 
 {{- define "podpolicy.modeAdminGroups" -}}
-{{- $admins := .Values.config.modeAdmins | default dict }}
+{{- $admins := include "podpolicy.modeAdmins" . | fromYaml }}
 {{- $groups := list }}
-{{- range ((hasKey $admins "groups") | ternary $admins.groups (list "system:masters")) }}{{ $groups = append $groups (printf "'%s'" .) }}{{ end }}
+{{- range $admins.groups }}{{ $groups = append $groups (printf "'%s'" .) }}{{ end }}
 {{- printf "[%s]" (join ", " $groups) }}
 {{- end }}
