@@ -259,3 +259,32 @@ func TestTestRefusesANestedRulePackage(t *testing.T) {
 		t.Errorf("podpolicy test of a nested rule package: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestCheckJudgesWhatKubectlWouldCreate: the streams of the review that kubectl and helm read
+// apart from a YAML library: a privileged hostPID Pod followed by a `---#x: y` line and a
+// ConfigMap; a compliant Deployment carrying `items:` with a privileged host-network
+// DaemonSet (any object with items is a list to kubectl); two JSON objects one after the
+// other. check judges each object kubectl would create.
+func TestCheckJudgesWhatKubectlWouldCreate(t *testing.T) {
+	for _, tc := range []struct {
+		name, stream string
+		denied       []string
+	}{
+		{"a separator with a comment", "apiVersion: v1\nkind: Pod\nmetadata: {name: node-shell}\nspec:\n  hostPID: true\n  containers: [{name: shell, image: alpine:3.20, securityContext: {privileged: true}}]\n---#x: y\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n",
+			[]string{"Pod default/node-shell: denied"}},
+		{"items on a Deployment", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nitems:\n- apiVersion: apps/v1\n  kind: DaemonSet\n  metadata: {name: agent}\n  spec:\n    selector: {matchLabels: {app: agent}}\n    template:\n      metadata: {labels: {app: agent}}\n      spec:\n        hostNetwork: true\n        containers: [{name: agent, image: agent:1.0, securityContext: {privileged: true}}]\n",
+			[]string{"DaemonSet default/agent: denied"}},
+		{"a JSON stream", `{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}, "spec": {"containers": [{"name": "a", "image": "a:latest"}]}}` + "\n" + `{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "b"}, "spec": {"containers": [{"name": "b", "image": "b:latest"}]}}` + "\n",
+			[]string{"Pod default/a: denied", "Pod default/b: denied"}},
+	} {
+		code, stdout, stderr := runCLI(t, tc.stream, "check", "-f", "-")
+		if code != 1 {
+			t.Errorf("%s: exit %d, want 1 (denied)\n%s%s", tc.name, code, stdout, stderr)
+		}
+		for _, want := range tc.denied {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%s: output lacks %q:\n%s", tc.name, want, stdout)
+			}
+		}
+	}
+}
