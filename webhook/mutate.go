@@ -17,7 +17,7 @@ type mutator struct{ deps }
 
 // NewMutatingHandler returns the handler of POST /mutate.
 func NewMutatingHandler(engine Engine, cluster Cluster, metrics *Metrics, log logr.Logger) http.Handler {
-	m := &mutator{deps{engine: engine, namespaces: cluster.Namespaces, metrics: metrics, log: log}}
+	m := &mutator{deps{engine: engine, namespaces: cluster.Namespaces, owners: cluster.Owners, metrics: metrics, log: log}}
 	return &handler{name: "mutate", decide: m.decide, metrics: metrics, log: log}
 }
 
@@ -25,7 +25,8 @@ func (m *mutator) decide(ctx context.Context, req *admissionRequest) (*admission
 	if req.Operation != admissionv1.Create || req.Resource.Resource != "pods" || req.SubResource != "" {
 		return nil, outcome{}, badRequest("/mutate handles the creation of pods, not %s of %s", req.Operation, resourceName(req))
 	}
-	result, err := m.judge(ctx, req, policies.Mutate)
+	owners := m.ownerNames(ctx, req)
+	result, err := m.judge(ctx, req, policies.Mutate, owners)
 	if err != nil {
 		return nil, outcome{}, err
 	}
@@ -36,16 +37,20 @@ func (m *mutator) decide(ctx context.Context, req *admissionRequest) (*admission
 		return allowed(), outcome{decision: decisionExempt}, nil
 	}
 	ops := result.Patch()
+	var rules []string
+	for _, mu := range result.Mutations {
+		rules = append(rules, mu.Rule)
+	}
+	if op := verification(req, owners, ops); op != nil {
+		ops = append(ops, *op)
+		rules = append(rules, "owner-verification")
+	}
 	if len(ops) == 0 {
 		return allowed(), outcome{decision: decisionAllowed}, nil
 	}
 	patch, err := json.Marshal(ops)
 	if err != nil {
 		return nil, outcome{}, fmt.Errorf("encode patch: %w", err)
-	}
-	var rules []string
-	for _, mu := range result.Mutations {
-		rules = append(rules, mu.Rule)
 	}
 	resp := allowed()
 	patchType := admissionv1.PatchTypeJSONPatch

@@ -62,7 +62,10 @@ func (v *validator) decide(ctx context.Context, req *admissionRequest) (*admissi
 	if req.SubResource != "" && (req.Resource.Resource != "pods" || !judgedSubresources[req.SubResource]) {
 		return nil, outcome{}, badRequest("subresource %s/%s is not handled by /validate", req.Resource.Resource, req.SubResource)
 	}
-	verdict, err := v.judge(ctx, req, policies.Validate)
+	if resp := v.guardVerification(req); resp != nil {
+		return resp, outcome{decision: decisionDenied, rules: []string{"owner-verification"}}, nil
+	}
+	verdict, err := v.judge(ctx, req, policies.Validate, v.ownerNames(ctx, req))
 	if err != nil {
 		return nil, outcome{}, err
 	}
@@ -78,7 +81,7 @@ func (v *validator) decide(ctx context.Context, req *admissionRequest) (*admissi
 // judge judges a request's object in the context the request gives: its operation,
 // namespace (whose labels are read only when the verdict depends on them), old object, and the
 // owners verified for it. An object that cannot be judged as written is a bad request.
-func (d *deps) judge(ctx context.Context, req *admissionRequest, phases policies.Phase) (*policies.Verdict, error) {
+func (d *deps) judge(ctx context.Context, req *admissionRequest, phases policies.Phase, owners []string) (*policies.Verdict, error) {
 	if req.Object == nil {
 		return nil, badRequest("request.object is missing")
 	}
@@ -88,7 +91,7 @@ func (d *deps) judge(ctx context.Context, req *admissionRequest, phases policies
 		NamespaceLabels: func() map[string]string {
 			return d.namespaceLabels(ctx, req.Namespace)
 		},
-		Owners:    d.ownerNames(ctx, req),
+		Owners:    owners,
 		OldObject: req.OldObject,
 		Phases:    phases,
 	})

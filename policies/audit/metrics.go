@@ -15,6 +15,9 @@ type Metrics struct {
 	Objects        prometheus.Gauge
 	Runs           *prometheus.CounterVec
 	ReportsWritten prometheus.Counter
+	// ReportConflicts counts, after the last write, the owners whose Report name is held by a
+	// Report podpolicy did not write.
+	ReportConflicts prometheus.Gauge
 }
 
 // NewMetrics creates the audit's metrics and registers them with reg.
@@ -44,8 +47,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "podpolicy_audit_reports_written_total",
 			Help: "Reports created or updated by the audit; an unchanged report is not written.",
 		}),
+		ReportConflicts: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "podpolicy_audit_report_conflicts",
+			Help: "Owners whose Report name is held by a Report podpolicy did not write, after the last audit's write: such a Report does not stand for podpolicy's verdict (podpolicy writes its own under a name of the owner's UID).",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.Violations, m.LastSuccess, m.Duration, m.Objects, m.Runs, m.ReportsWritten} {
+	for _, c := range []prometheus.Collector{m.Violations, m.LastSuccess, m.Duration, m.Objects, m.Runs, m.ReportsWritten, m.ReportConflicts} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

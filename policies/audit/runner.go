@@ -17,6 +17,9 @@ import (
 	"github.com/podpolicy/podpolicy/policies"
 )
 
+// errReportConflict is logged with each Report name another source holds.
+var errReportConflict = errors.New("report conflict")
+
 // Lease timings of the audit's leader election: controller-runtime's defaults.
 const (
 	leaseDuration = 15 * time.Second
@@ -158,5 +161,9 @@ func (a *Runner) write(ctx context.Context, run *Run) (int, error) {
 	}
 	a.reportsOff = false
 	a.metrics.ReportsWritten.Add(float64(stats.Written()))
+	a.metrics.ReportConflicts.Set(float64(len(stats.Conflicts)))
+	for _, c := range stats.Conflicts {
+		a.log.Error(errReportConflict, "a Report podpolicy did not write holds the name of podpolicy's", "namespace", c.Namespace, "report", c.Name, "source", c.Source, "owner", c.Owner.Kind+"/"+c.Owner.Name, "writtenAs", c.WrittenAs)
+	}
 	return stats.Written(), err
 }

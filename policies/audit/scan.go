@@ -272,6 +272,12 @@ func (s *scan) pod(ctx context.Context, obj ast.Object) error {
 			top, chain = o.top, []string{o.name, o.top.Owner.Name}
 		}
 	}
+	if !ownersVerified(obj) {
+		// Anyone may write any owner into a Pod: exceptions naming its owners cover it only
+		// when admission verified them (owners.VerifiedAnnotation), as at its creation. It is
+		// still reported under its owner, with what its owner's template does not have.
+		chain = nil
+	}
 	result, err := s.judge(ctx, obj, ref.Namespace, chain)
 	if top == nil {
 		f := &Finding{Owner: ref}
@@ -359,4 +365,11 @@ func lengthOf(a *ast.Array) int {
 		return 0
 	}
 	return a.Len()
+}
+
+// ownersVerified reports whether admission verified a Pod's owners when it was created.
+func ownersVerified(pod ast.Object) bool {
+	var r normalize.Reader
+	annotations := r.Object(r.Object(pod, "metadata", ""), "annotations", "metadata")
+	return r.String(annotations, owners.VerifiedAnnotation, "metadata.annotations") == "true"
 }

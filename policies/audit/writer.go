@@ -35,6 +35,8 @@ type Writer struct {
 // WriteStats counts what one Write did.
 type WriteStats struct {
 	Created, Updated, Deleted, Unchanged int
+	// Conflicts are the names of podpolicy's Reports held by Reports of someone else.
+	Conflicts []Conflict
 }
 
 // Written is how many reports the write created or changed.
@@ -71,8 +73,12 @@ func (w *Writer) Write(ctx context.Context, reports []*reportsv1alpha1.Report) (
 		}
 		key := r.Namespace + "/" + r.Name
 		wanted[key] = true
+		conflicts := len(stats.Conflicts)
 		if err := w.put(ctx, r, existing[key], &stats); err != nil {
 			errs = append(errs, err)
+		}
+		if len(stats.Conflicts) > conflicts && stats.Conflicts[conflicts].WrittenAs != "" {
+			wanted[r.Namespace+"/"+stats.Conflicts[conflicts].WrittenAs] = true
 		}
 	}
 	for key, old := range existing {
@@ -93,8 +99,13 @@ func (w *Writer) put(ctx context.Context, r, old *reportsv1alpha1.Report, stats 
 	if old == nil {
 		err := w.Client.Create(ctx, r)
 		if apierrors.IsAlreadyExists(err) {
-			// A report of that name that podpolicy's list did not show: another source's.
-			w.Log.Info("a report of another source has the name of a podpolicy report; left alone", "namespace", r.Namespace, "report", r.Name)
+			// A report of that name that podpolicy's list did not show: someone else's, which
+			// must not stand for podpolicy's verdict.
+			c, err := w.displaced(ctx, r, stats)
+			if err != nil {
+				return err
+			}
+			stats.Conflicts = append(stats.Conflicts, c)
 			return nil
 		}
 		if err != nil {

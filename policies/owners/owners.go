@@ -16,6 +16,12 @@ import (
 	"github.com/podpolicy/podpolicy/policies/kinds"
 )
 
+// VerifiedAnnotation marks a Pod whose owner chain admission verified when it was created:
+// one of Kubernetes' controllers created it, and its owners were found with the UIDs its
+// references name. podpolicy's mutating webhook sets it, its validating webhook refuses it
+// from anyone else, and the audit trusts a Pod's owners for exceptions only when it is set.
+const VerifiedAnnotation = "podpolicy.io/owner-verified"
+
 // Ref names an owner.
 type Ref struct {
 	APIVersion, Kind, Name string
