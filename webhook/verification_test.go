@@ -59,8 +59,8 @@ func TestOwnerVerificationIsRecordedAndGuarded(t *testing.T) {
 	verified := map[string]any{owners.VerifiedAnnotation: "true"}
 	for _, tc := range []struct {
 		name, op, user string
-		obj, old        map[string]any
-		allowed         bool
+		obj, old       map[string]any
+		allowed        bool
 	}{
 		{"a user's Pod claiming verification", "CREATE", "alice", pod("rs-1", verified), nil, false},
 		{"a user adding it later", "UPDATE", "alice", pod("rs-1", verified), pod("rs-1", nil), false},
