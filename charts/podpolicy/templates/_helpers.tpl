@@ -165,6 +165,13 @@ values. Included by deployment.yaml (always rendered) and pdb.yaml.
 {{- if has (int .Values.metrics.port) (list 9443 8081) }}
 {{- fail (printf "metrics.port=%v clashes with the webhook port (9443) or the health port (8081); choose another port" .Values.metrics.port) }}
 {{- end }}
+{{- if not .Values.modeGuard.enabled }}
+{{- range (.Values.webhook.namespaceSelector.matchExpressions | default list) }}
+{{- if ne .key "kubernetes.io/metadata.name" }}
+{{- fail (printf "webhook.namespaceSelector reads the Namespace label %s, which anyone who may label a Namespace could set to take it out of podpolicy's sight, and modeGuard.enabled=false leaves it unguarded; enable modeGuard (which guards every key the selector reads) or select on kubernetes.io/metadata.name" .key) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- if and .Values.webhook.objectSelector (not .Values.webhook.allowObjectSelectorBypass) }}
 {{- fail "webhook.objectSelector: the labels it selects on are set by whoever creates the object, so any Pod author could leave their Pod out of podpolicy by labelling it; set webhook.allowObjectSelectorBypass=true to accept that" }}
 {{- end }}

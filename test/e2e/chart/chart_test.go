@@ -110,9 +110,18 @@ func TestInvalidValuesFailNamingTheValue(t *testing.T) {
 		{"webhook.timeoutSeconds=abc", "/webhook/timeoutSeconds"},
 		{"config.rules.host-ports.action=block", "/config/rules/host-ports/action"},
 		{"webhook.validating.failurePolicy=Sometimes", "/webhook/validating/failurePolicy"},
+		// Selectors a tenant could use to leave podpolicy's sight, and a scoped exception
+		// rendered empty.
+		{"webhook.objectSelector.matchLabels.team=shop", "webhook.objectSelector: the labels it selects on are set by whoever creates the object"},
+		{"modeGuard.enabled=false,webhook.namespaceSelector.matchExpressions[0].key=example.com/no-podpolicy,webhook.namespaceSelector.matchExpressions[0].operator=DoesNotExist", "webhook.namespaceSelector reads the Namespace label example.com/no-podpolicy"},
+		{`json:config.exceptions=[{"rule":"host-ports","reason":"x","namespaces":[]}]`, "at '/config/exceptions/0/namespaces': minItems: got 0, want 1"},
 	} {
 		t.Run(tc.set, func(t *testing.T) {
-			r := helm(t, "template", release, chartDir(), "--namespace", namespace, "--set", tc.set)
+			flag, value := "--set", tc.set
+			if v, ok := strings.CutPrefix(tc.set, "json:"); ok {
+				flag, value = "--set-json", v
+			}
+			r := helm(t, "template", release, chartDir(), "--namespace", namespace, flag, value)
 			if r.ExitCode == 0 || !strings.Contains(r.Stderr, tc.want) {
 				t.Errorf("--set %s: exit %d, want a failure naming %q:\n%s", tc.set, r.ExitCode, tc.want, r.Stderr)
 			}

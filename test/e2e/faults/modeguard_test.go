@@ -4,6 +4,7 @@ package faults
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -16,10 +17,11 @@ import (
 )
 
 // TestSofteningIsGuarded: a tenant whose RBAC lets them patch their own Namespace cannot set
-// podpolicy.io/mode=audit on it (which would turn podpolicy's denials off there) - denied by
-// the chart's ValidatingAdmissionPolicy while podpolicy is stopped, and by podpolicy's own
-// webhook once the policy is removed; the cluster admins' group may, and podpolicy logs and
-// counts the change.
+// podpolicy.io/mode=audit on it (which would turn podpolicy's denials off there), nor can
+// tenants holding rights on its status subresource alone (patch) or its finalize subresource
+// alone (update), which may change labels too - denied by the chart's
+// ValidatingAdmissionPolicy while podpolicy is stopped, and by podpolicy's own webhook once the
+// policy is removed; the cluster admins' group may, and podpolicy logs and counts the change.
 func TestSofteningIsGuarded(t *testing.T) {
 	ctx := context.Background()
 	ns := namespace(t, nil)
@@ -35,9 +37,66 @@ kind: ClusterRoleBinding
 metadata: {name: %[1]s}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: %[1]s}
 subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: %[1]s}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: %[1]s-status}
+rules:
+- {apiGroups: [""], resources: [namespaces/status], resourceNames: [%[2]s], verbs: [get, patch, update]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: %[1]s-status}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: %[1]s-status}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: %[1]s-status}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: %[1]s-finalize}
+rules:
+- {apiGroups: [""], resources: [namespaces/finalize], resourceNames: [%[2]s], verbs: [update]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: %[1]s-finalize}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: %[1]s-finalize}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: %[1]s-finalize}]
 `, tenant, ns)
 	if r := cp.Kubectl(ctx, grant, "apply", "-f", "-"); r.ExitCode != 0 {
 		t.Fatalf("grant the tenant their namespace: %s", r.Output())
+	}
+	// The subresource tenants' attempts: a patch of the status, a PUT of the finalize
+	// subresource with the label added (it offers no patch).
+	throughStatus := func() harness.Result {
+		return kubectl(t, "patch", "namespace", ns, "--subresource=status", "--as", tenant+"-status",
+			"-p", `{"metadata":{"labels":{"podpolicy.io/mode":"audit"}}}`)
+	}
+	throughFinalize := func() harness.Result {
+		get := kubectl(t, "get", "namespace", ns, "-o", "json")
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(get.Stdout), &obj); err != nil {
+			t.Fatalf("read namespace %s: %v", ns, err)
+		}
+		meta := obj["metadata"].(map[string]any)
+		labels, _ := meta["labels"].(map[string]any)
+		if labels == nil {
+			labels = map[string]any{}
+		}
+		labels["podpolicy.io/mode"] = "audit"
+		meta["labels"] = labels
+		data, _ := json.Marshal(obj)
+		return cp.Kubectl(ctx, string(data), "replace", "--raw", "/api/v1/namespaces/"+ns+"/finalize", "-f", "-", "--as", tenant+"-finalize")
+	}
+	subresourceTenantsDenied := func(by string) {
+		t.Helper()
+		for name, try := range map[string]func() harness.Result{"namespaces/status": throughStatus, "namespaces/finalize": throughFinalize} {
+			if r := try(); r.ExitCode == 0 || !strings.Contains(r.Stderr, by) {
+				t.Errorf("a tenant holding %s alone: %s; want it denied by %s", name, r.Output(), by)
+			}
+		}
+		if mode := kubectl(t, "get", "namespace", ns, "-o", `jsonpath={.metadata.labels.podpolicy\.io/mode}`); mode.Stdout != "" {
+			t.Fatalf("a subresource tenant's label is there: %q", mode.Stdout)
+		}
 	}
 	soften := func(as string) harness.Result {
 		args := []string{"label", "namespace", ns, "podpolicy.io/mode=audit", "--overwrite"}
@@ -78,11 +137,12 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: %[1]s}]
 		denied = soften(tenant)
 		return denied.ExitCode != 0 && strings.Contains(denied.Stderr, "ValidatingAdmissionPolicy")
 	})
-	for _, want := range []string{"pp-podpolicy-mode-guard", tenant + " may not change the label podpolicy.io/mode of Namespace", "only the users [] and the groups [system:masters] may"} {
+	for _, want := range []string{"pp-podpolicy-mode-guard", tenant + " may not change the labels podpolicy.io/mode of Namespace", "only the users [] and the groups [system:masters] may"} {
 		if !strings.Contains(denied.Stderr, want) {
 			t.Errorf("with podpolicy stopped the denial lacks %q:\n%s", want, denied.Stderr)
 		}
 	}
+	subresourceTenantsDenied("ValidatingAdmissionPolicy")
 
 	// The policy removed (a cluster without ValidatingAdmissionPolicy): podpolicy denies.
 	if r := cp.Kubectl(ctx, policy, "delete", "-f", "-"); r.ExitCode != 0 {
@@ -95,6 +155,7 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: %[1]s}]
 		denied = soften(tenant)
 		return denied.ExitCode != 0 && strings.Contains(denied.Stderr, `denied the request: podpolicy: `+tenant+` may not change the label podpolicy.io/mode of Namespace "`+ns+`"`)
 	})
+	subresourceTenantsDenied("mode-guard.podpolicy.io")
 	if !strings.Contains(denied.Stderr, "only groups system:masters may (modeAdmins in podpolicy's config)") {
 		t.Errorf("podpolicy's denial does not say who may:\n%s", denied.Stderr)
 	}
