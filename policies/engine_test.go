@@ -273,3 +273,20 @@ func writeShapeRule(t *testing.T, dir, body string) {
 	}
 	writeFile(t, filepath.Join(dir, "shape", "shape.rego"), header+body)
 }
+
+// TestReloadOfAWideningConfigKeepsTheLastGood: a config the loader refuses because it would
+// widen an exception (an empty selector list) does not replace the config in force on a hot
+// reload; the error says why, with file and line.
+func TestReloadOfAWideningConfigKeepsTheLastGood(t *testing.T) {
+	config := t.TempDir() + "/config.yaml"
+	writeFile(t, config, "exceptions:\n- {rule: image-tag-pinned, namespaces: [legacy], reason: being pinned}\n")
+	e := newTestEngine(t, Options{ConfigFile: config})
+	writeFile(t, config, "exceptions:\n- {rule: image-tag-pinned, namespaces: [], reason: being pinned}\n")
+	err := e.Reload(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "config.yaml:2: exceptions[0].namespaces: must name at least one; omit it to match every namespace") {
+		t.Fatalf("reload of a widening config: %v", err)
+	}
+	if got := e.Config().Exceptions; len(got) != 1 || len(got[0].Namespaces) != 1 || got[0].Namespaces[0] != "legacy" {
+		t.Errorf("after the refused reload the exceptions are %+v, want the last good one", got)
+	}
+}
