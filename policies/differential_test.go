@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/podpolicy/podpolicy/policies/kinds"
 	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
@@ -349,7 +350,7 @@ func compareEvaluators(t *testing.T, engines differentialEngines, c *chooser) (j
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := normalize.NewInput(decoded.Copy(), operation); err != nil {
+		if _, err := normalize.NewInputs(decoded.Copy(), operation, kinds.BuiltinTable()); err != nil {
 			return false, false
 		}
 		verdict, err := engine.Judge(context.Background(), decoded, Context{

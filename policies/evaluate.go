@@ -80,7 +80,7 @@ func inputString(s string) *ast.Term {
 
 // inputValue builds the Rego input document of an Input: the object's kind, operation,
 // namespace and its labels, its own name ("" until the API server makes it of its
-// generateName) and generateName, and the pod.
+// generateName) and generateName, whether its Pods run to completion, and the pod.
 func inputValue(in *normalize.Input) ast.Value {
 	labels := make([][2]*ast.Term, 0, len(in.NamespaceLabels))
 	for k, v := range in.NamespaceLabels {
@@ -96,6 +96,7 @@ func inputValue(in *normalize.Input) ast.Value {
 		[2]*ast.Term{astjson.Key("namespace"), ast.StringTerm(in.Namespace)},
 		[2]*ast.Term{astjson.Key("name"), ast.StringTerm(name)},
 		[2]*ast.Term{astjson.Key("generateName"), ast.StringTerm(in.GenerateName)},
+		[2]*ast.Term{astjson.Key("runsToCompletion"), ast.InternedTerm(in.RunsToCompletion)},
 		[2]*ast.Term{podKey, ast.NewTerm(in.Pod)},
 		[2]*ast.Term{namespaceLabelsKey, ast.NewTerm(ast.NewObject(labels...))},
 	)

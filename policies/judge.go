@@ -38,8 +38,13 @@ type Context struct {
 
 // Verdict is what Judge decides for one object.
 type Verdict struct {
-	// Object is the object as it was judged: kind, name, namespace, where its pod spec sits.
+	// Object is the object as it was judged: kind, name, namespace, where its (first) pod
+	// spec sits. Its NoTemplate is set for an object of a configured kind that holds no pod
+	// template: nothing was judged, and the verdict says so rather than that it passed.
 	Object *normalize.Input
+	// Templates are the object's pod templates as they were judged, one Input each (a Pod is
+	// its own): a RayCluster's head and worker groups. None when Object.NoTemplate is set.
+	Templates []*normalize.Input
 	// Result holds the violations (after exceptions, dated actions, the UPDATE rule and the
 	// namespace's mode), the excepted ones and the mutations.
 	Result
@@ -53,8 +58,9 @@ type Verdict struct {
 	OldObjectUnjudged error
 }
 
-// Judge decides the verdict of one object, decoded with normalize.Decode, in c: the API
-// server's defaulting applied, the library evaluated, exceptions and dated actions applied,
+// Judge decides the verdict of one object, decoded with normalize.Decode, in c: each of its pod
+// templates (the kinds table of the config says where they are) with the API server's
+// defaulting applied, the library evaluated, exceptions and dated actions applied,
 // an UPDATE judged on what it changes (in full when it changes a workload's pod template),
 // and the namespace's mode. An object of a kind podpolicy does not judge is
 // normalize.ErrUnsupportedKind; a field of the wrong type a *normalize.FieldError. Any error
@@ -68,19 +74,25 @@ func (e *Engine) Judge(ctx context.Context, obj ast.Object, c Context) (*Verdict
 	if phases == 0 {
 		phases = Validate
 	}
-	in, err := normalize.NewInput(obj, operation)
+	set := e.current.Load()
+	templates, err := normalize.NewInputs(obj, operation, set.config.Kinds)
 	if err != nil {
 		return nil, err
 	}
-	if c.Namespace != "" {
-		in.Namespace = c.Namespace
+	for _, in := range templates {
+		if c.Namespace != "" {
+			in.Namespace = c.Namespace
+		}
+		in.Owners = c.Owners
 	}
-	in.Owners = c.Owners
-	v := &Verdict{Object: in}
+	in := templates[0]
+	v := &Verdict{Object: in, Templates: templates}
+	if in.NoTemplate != nil {
+		v.Templates = nil
+	}
 	if operation == "UPDATE" && deleting(in) {
 		return v, nil
 	}
-	set := e.current.Load()
 	if set.config.Exempt(in.Namespace) {
 		v.Exempt = true
 		return v, nil
@@ -97,11 +109,13 @@ func (e *Engine) Judge(ctx context.Context, obj ast.Object, c Context) (*Verdict
 			in.NamespaceLabels = labels()
 		}
 	}
-	result, err := e.evaluate(ctx, set, in, phases, now)
-	if err != nil {
-		return nil, err
+	for _, t := range v.Templates {
+		result, err := e.evaluate(ctx, set, t, phases, now)
+		if err != nil {
+			return nil, err
+		}
+		v.Result.add(result)
 	}
-	v.Result = *result
 	if operation == "UPDATE" && len(v.Violations) > 0 {
 		if err := e.onlyNew(ctx, set, v, c, now); err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -110,6 +111,19 @@ func (r *Result) Patch() []PatchOperation {
 		ops = append(ops, m.Patch...)
 	}
 	return ops
+}
+
+// add merges into r the result of another of an object's pod templates, keeping the order.
+func (r *Result) add(o *Result) {
+	if r.Violations == nil && r.Excepted == nil && r.Mutations == nil {
+		*r = *o
+		return
+	}
+	r.Violations = append(r.Violations, o.Violations...)
+	r.Excepted = append(r.Excepted, o.Excepted...)
+	r.Mutations = append(r.Mutations, o.Mutations...)
+	sortViolations(r.Violations)
+	slices.SortStableFunc(r.Excepted, func(a, b Excepted) int { return compareViolations(&a.Violation, &b.Violation) })
 }
 
 func sortViolations(vs []Violation) {

@@ -19,23 +19,25 @@ func (e *Engine) onlyNew(ctx context.Context, set *policySet, v *Verdict, c Cont
 	if c.OldObject == nil {
 		return nil
 	}
-	old, err := normalize.NewInput(c.OldObject, "UPDATE")
+	old, err := normalize.NewInputs(c.OldObject, "UPDATE", set.config.Kinds)
 	if err != nil {
 		v.OldObjectUnjudged = err
 		return nil
 	}
-	old.Namespace, old.Owners = v.Object.Namespace, v.Object.Owners
-	if v.Object.Kind != "Pod" && old.Pod.Compare(v.Object.Pod) != 0 {
+	if v.Object.Kind != "Pod" && templatesChanged(old, v.Templates) {
 		v.TemplateChanged = true
 		return nil
 	}
-	before, err := e.evaluate(ctx, set, old, Validate, now)
-	if err != nil {
-		return fmt.Errorf("evaluate old object: %w", err)
-	}
-	existing := make(map[Violation]bool, len(before.Violations))
-	for _, b := range before.Violations {
-		existing[b] = true
+	existing := map[Violation]bool{}
+	for _, o := range old {
+		o.Namespace, o.Owners = v.Object.Namespace, v.Object.Owners
+		before, err := e.evaluate(ctx, set, o, Validate, now)
+		if err != nil {
+			return fmt.Errorf("evaluate old object: %w", err)
+		}
+		for _, b := range before.Violations {
+			existing[b] = true
+		}
 	}
 	fresh := v.Violations[:0:0]
 	for _, nv := range v.Violations {
@@ -45,4 +47,18 @@ func (e *Engine) onlyNew(ctx context.Context, set *policySet, v *Verdict, c Cont
 	}
 	v.Violations = fresh
 	return nil
+}
+
+// templatesChanged reports whether an update changes a workload's pod templates: one added,
+// removed or moved, or one whose metadata or spec differs.
+func templatesChanged(old, updated []*normalize.Input) bool {
+	if len(old) != len(updated) || old[0].NoTemplate != nil {
+		return true
+	}
+	for i := range old {
+		if old[i].TemplatePath != updated[i].TemplatePath || old[i].Pod.Compare(updated[i].Pod) != 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -15,6 +15,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 
 	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/kinds"
 	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
@@ -31,10 +32,11 @@ type fakeEngine struct {
 }
 
 func (f *fakeEngine) Judge(_ context.Context, obj ast.Object, c policies.Context) (*policies.Verdict, error) {
-	in, err := normalize.NewInput(obj, c.Operation)
+	ins, err := normalize.NewInputs(obj, c.Operation, kinds.BuiltinTable())
 	if err != nil {
 		return nil, err
 	}
+	in := ins[0]
 	f.calls++
 	f.last = c
 	if c.NamespaceLabels != nil {

@@ -22,12 +22,15 @@ type Metrics struct {
 
 // Decisions counted by podpolicy_admission_requests_total.
 const (
-	decisionAllowed    = "allowed"
-	decisionWarned     = "warned"
-	decisionAudited    = "audited"
-	decisionDenied     = "denied"
-	decisionMutated    = "mutated"
-	decisionExempt     = "exempt"
+	decisionAllowed = "allowed"
+	decisionWarned  = "warned"
+	decisionAudited = "audited"
+	decisionDenied  = "denied"
+	decisionMutated = "mutated"
+	decisionExempt  = "exempt"
+	// decisionNoTemplate is an object of a configured kind with no pod template of its own,
+	// admitted with a warning saying so.
+	decisionNoTemplate = "no_template"
 	decisionBadRequest = "bad_request"
 	decisionError      = "error"
 )

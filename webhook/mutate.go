@@ -17,7 +17,7 @@ type mutator struct{ deps }
 
 // NewMutatingHandler returns the handler of POST /mutate.
 func NewMutatingHandler(engine Engine, cluster Cluster, metrics *Metrics, log logr.Logger) http.Handler {
-	m := &mutator{deps{engine: engine, namespaces: cluster.Namespaces, owners: cluster.Owners, metrics: metrics, log: log}}
+	m := &mutator{deps{engine: engine, namespaces: cluster.Namespaces, owners: cluster.Owners, config: cluster.Config, metrics: metrics, log: log}}
 	return &handler{name: "mutate", decide: m.decide, metrics: metrics, log: log}
 }
 
@@ -41,7 +41,7 @@ func (m *mutator) decide(ctx context.Context, req *admissionRequest) (*admission
 	for _, mu := range result.Mutations {
 		rules = append(rules, mu.Rule)
 	}
-	if op := verification(req, owners, ops); op != nil {
+	if op := verification(req, m.kinds(), owners, ops); op != nil {
 		ops = append(ops, *op)
 		rules = append(rules, "owner-verification")
 	}

@@ -2,8 +2,6 @@ package webhook
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -24,28 +22,18 @@ type OwnerLookup func(ctx context.Context, namespace string, ref owners.Ref) (ty
 // deadline: a Pod whose owners cannot be read in time is judged on its own.
 const ownerLookupTimeout = 500 * time.Millisecond
 
-// createdByController reports whether username is an identity Kubernetes' controllers create
-// and update the objects they own as: the controller manager's own, or the service account of
-// one of its controllers (the Deployment controller's ReplicaSets, the CronJob controller's
-// Jobs, the Pods of the others; kinds.Controllers). Only for them does an ownerReference stand
-// for how the object came to be; anyone else could name any owner.
-func createdByController(username string) bool {
-	if username == "system:kube-controller-manager" {
-		return true
-	}
-	sa, ok := strings.CutPrefix(username, "system:serviceaccount:kube-system:")
-	return ok && slices.Contains(kinds.Controllers(), sa)
-}
-
-// NewOwnerLookup reads owners of the workload kinds through cache (metadata-only
-// informers), and from the API server when the cache does not hold one yet: a ReplicaSet
-// created a moment before the first of its Pods.
+// NewOwnerLookup reads owners of Kubernetes' workload kinds through cache (metadata-only
+// informers), and from the API server when the cache does not hold one yet (a ReplicaSet
+// created a moment before the first of its Pods) or is of a configured kind, which the cache
+// does not watch.
 func NewOwnerLookup(cache, live client.Reader) OwnerLookup {
 	return func(ctx context.Context, namespace string, ref owners.Ref) (types.UID, []metav1.OwnerReference, error) {
 		obj := &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: ref.APIVersion, Kind: ref.Kind}}
 		key := client.ObjectKey{Namespace: namespace, Name: ref.Name}
-		err := cache.Get(ctx, key, obj)
-		if apierrors.IsNotFound(err) {
+		var err error
+		if kinds.BuiltinKind(kinds.GroupOf(ref.APIVersion), ref.Kind) == nil {
+			err = live.Get(ctx, key, obj)
+		} else if err = cache.Get(ctx, key, obj); apierrors.IsNotFound(err) {
 			err = live.Get(ctx, key, obj)
 		}
 		if err != nil {
@@ -55,13 +43,15 @@ func NewOwnerLookup(cache, live client.Reader) OwnerLookup {
 	}
 }
 
-// ownerNames resolves the names of the controllers above an object that one of Kubernetes'
-// controllers creates or updates (a Pod, the ReplicaSet of a Deployment, the Job of a CronJob),
-// so that an exception naming its workload covers it. An object created by anyone else,
-// without a controller, or whose owners cannot be verified in time, gets none and is judged on
-// its own.
+// ownerNames resolves the names of the controllers above an object that the controller of its
+// owner's kind creates or updates (a Pod of a ReplicaSet, the ReplicaSet of a Deployment, the
+// Job of a CronJob, the ReplicaSet of an Argo Rollout when the config trusts Argo's
+// controller: kinds.Table.Vouches), so that an exception naming its workload covers it. An
+// object created by anyone else, without a controller, or whose owners cannot be verified in
+// time, gets none and is judged on its own.
 func (d *deps) ownerNames(ctx context.Context, req *admissionRequest) []string {
-	if d.owners == nil || !createdByController(req.UserInfo.Username) {
+	table := d.kinds()
+	if d.owners == nil || !table.Controller(req.UserInfo.Username) {
 		return nil
 	}
 	meta, _ := normalize.Value(req.Object, "metadata").(ast.Object)
@@ -71,12 +61,12 @@ func (d *deps) ownerNames(ctx context.Context, req *admissionRequest) []string {
 		return nil
 	}
 	first, ok := owners.Controller(refs)
-	if !ok {
+	if !ok || !table.Vouches(req.UserInfo.Username, first.APIVersion, first.Kind) {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, ownerLookupTimeout)
 	defer cancel()
-	chain, err := owners.Chain(ctx, owners.Lookup(d.owners), req.Namespace, first)
+	chain, err := owners.Chain(ctx, table, owners.Lookup(d.owners), req.Namespace, first)
 	if err != nil {
 		d.log.Info("owners not verified; judging the object on its own", "uid", req.UID, "kind", req.Kind.Kind, "namespace", req.Namespace, "reason", err.Error())
 		if d.metrics != nil {

@@ -166,11 +166,13 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 	return cfg, nil
 }
 
-// startCache starts an informer cache of Namespaces, and of the metadata of the kinds that own
-// Pods (the workloads of the kinds table), and returns the readers over it.
+// startCache starts an informer cache of Namespaces, and of the metadata of Kubernetes' own
+// kinds that own Pods, and returns the readers over it. The owners of configured kinds (an
+// Argo Rollout) are read from the API server when a chain reaches one: a kind a cluster does
+// not have must cost nothing, and its objects are few next to ReplicaSets.
 func startCache(ctx context.Context, cfg *rest.Config) (Cluster, error) {
 	watched := []client.Object{&corev1.Namespace{}}
-	for _, k := range kinds.Workloads() {
+	for _, k := range kinds.BuiltinWorkloads() {
 		watched = append(watched, &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: k.APIVersion(), Kind: k.Kind}})
 	}
 	byObject := map[client.Object]cache.ByObject{}

@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/podpolicy/podpolicy/policies"
 	"github.com/podpolicy/podpolicy/policies/config"
+	"github.com/podpolicy/podpolicy/policies/kinds"
 	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
@@ -23,7 +25,9 @@ type Cluster struct {
 	// Owners reads the owners of Pods, for exceptions that name a workload.
 	Owners OwnerLookup
 	// Config returns the config in force: who may change a Namespace's guarded labels
-	// (modeAdmins, guardedLabels); nil lets no one change podpolicy.io/mode.
+	// (modeAdmins, guardedLabels), and the kinds table (whose controllers' owner references
+	// are taken); nil lets no one change podpolicy.io/mode and trusts Kubernetes' own
+	// controllers alone.
 	Config func() *config.Config
 }
 
@@ -32,8 +36,19 @@ type deps struct {
 	engine     Engine
 	namespaces NamespaceLabels
 	owners     OwnerLookup
+	config     func() *config.Config
 	metrics    *Metrics
 	log        logr.Logger
+}
+
+// kinds is the kinds table of the config in force: the built-in kinds alone without one.
+func (d *deps) kinds() *kinds.Table {
+	if d.config != nil {
+		if cfg := d.config(); cfg != nil && cfg.Kinds != nil {
+			return cfg.Kinds
+		}
+	}
+	return kinds.BuiltinTable()
 }
 
 // judgedSubresources are the subresources of pods that change what runs: ephemeral
@@ -43,12 +58,11 @@ var judgedSubresources = map[string]bool{"ephemeralcontainers": true, "resize": 
 // validator decides /validate requests.
 type validator struct {
 	deps
-	config func() *config.Config
 }
 
 // NewValidatingHandler returns the handler of POST /validate.
 func NewValidatingHandler(engine Engine, cluster Cluster, metrics *Metrics, log logr.Logger) http.Handler {
-	v := &validator{deps: deps{engine: engine, namespaces: cluster.Namespaces, owners: cluster.Owners, metrics: metrics, log: log}, config: cluster.Config}
+	v := &validator{deps: deps{engine: engine, namespaces: cluster.Namespaces, owners: cluster.Owners, config: cluster.Config, metrics: metrics, log: log}}
 	return &handler{name: "validate", decide: v.decide, metrics: metrics, log: log}
 }
 
@@ -74,6 +88,13 @@ func (v *validator) decide(ctx context.Context, req *admissionRequest) (*admissi
 	}
 	if verdict.Exempt {
 		return allowed(), outcome{decision: decisionExempt}, nil
+	}
+	if missing := verdict.Object.NoTemplate; missing != nil {
+		// Admitted, as Kubernetes admits it, but never silently: the user reads why nothing was
+		// judged (a Rollout's workloadRef names the Deployment that is judged instead).
+		resp := allowed()
+		resp.Warnings = []string{fmt.Sprintf("podpolicy: %s %s: %s", verdict.Object.Kind, verdict.Object.Name, missing)}
+		return resp, outcome{decision: decisionNoTemplate}, nil
 	}
 	return v.respond(verdict)
 }

@@ -10,18 +10,19 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/kinds"
 	"github.com/podpolicy/podpolicy/policies/normalize"
 	"github.com/podpolicy/podpolicy/policies/owners"
 )
 
 // verification is the patch operation that records, on a Pod being created, whether admission
 // verified its owners (owners.VerifiedAnnotation), so that the audit trusts its owners for
-// exceptions as admission did: set when one of Kubernetes' controllers creates it and its
-// owner chain verifies, removed when a controller creates it from a template that carries it
+// exceptions as admission did: set when a controller of the kinds table (one of Kubernetes',
+// or one the config trusts) creates it and its owner chain verifies, removed when a controller creates it from a template that carries it
 // but the chain does not verify; nil when there is nothing to record. ops are the patch's
 // other operations, which may add the annotations map.
-func verification(req *admissionRequest, verified []string, ops []policies.PatchOperation) *policies.PatchOperation {
-	if !createdByController(req.UserInfo.Username) {
+func verification(req *admissionRequest, table *kinds.Table, verified []string, ops []policies.PatchOperation) *policies.PatchOperation {
+	if !table.Controller(req.UserInfo.Username) {
 		return nil
 	}
 	value, present := podAnnotation(req.Object, owners.VerifiedAnnotation)
@@ -38,11 +39,11 @@ func verification(req *admissionRequest, verified []string, ops []policies.Patch
 	}
 }
 
-// guardVerification denies anyone but Kubernetes' controllers (and podpolicy's mutation on
-// their behalf) setting or changing owners.VerifiedAnnotation on a Pod; nil when the request
+// guardVerification denies anyone but the controllers of the kinds table (and podpolicy's
+// mutation on their behalf) setting or changing owners.VerifiedAnnotation on a Pod; nil when the request
 // may go on.
 func (v *validator) guardVerification(req *admissionRequest) *admissionv1.AdmissionResponse {
-	if req.Resource.Resource != "pods" || req.SubResource != "" || createdByController(req.UserInfo.Username) {
+	if req.Resource.Resource != "pods" || req.SubResource != "" || v.kinds().Controller(req.UserInfo.Username) {
 		return nil
 	}
 	after, has := podAnnotation(req.Object, owners.VerifiedAnnotation)

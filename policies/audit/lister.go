@@ -2,9 +2,12 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/podpolicy/podpolicy/policies/kinds"
@@ -30,16 +33,40 @@ func (r Resource) path(namespace string) string {
 var (
 	namespaces = Resource{"v1", "Namespace", "namespaces"}
 	pods       = Resource{"v1", "Pod", "pods"}
-	// workloads are listed before Pods, top owners before what they own (a CronJob before its
-	// Jobs, a Deployment before its ReplicaSets).
-	workloads = func() []Resource {
-		var out []Resource
-		for _, k := range kinds.Workloads() {
-			out = append(out, Resource{k.APIVersion(), k.Kind, k.Resource})
-		}
-		return out
-	}()
 )
+
+// workloads are the resources of the kinds table's workloads the API server serves, listed
+// before Pods, top owners before what they own (a Rollout before its ReplicaSets, a CronJob
+// before its Jobs). A configured kind is listed at the version the API server prefers, when
+// it serves the kind at all (through l's Served; a Lister that cannot say lists none): a kind a
+// cluster does not have costs a discovery request per scan.
+func workloads(ctx context.Context, l Lister, table *kinds.Table) ([]Resource, error) {
+	var out []Resource
+	discover, _ := l.(Discoverer)
+	for _, k := range table.Workloads() {
+		if !k.Configured {
+			out = append(out, Resource{k.APIVersion(), k.Kind, k.Resource})
+			continue
+		}
+		if discover == nil {
+			continue
+		}
+		version, err := discover.Served(ctx, k.Group, k.Resource)
+		if err != nil {
+			return nil, fmt.Errorf("discover %s.%s: %w", k.Resource, k.Group, err)
+		}
+		if version != "" {
+			out = append(out, Resource{k.Group + "/" + version, k.Kind, k.Resource})
+		}
+	}
+	return out, nil
+}
+
+// Discoverer says at which version the API server serves a resource of a group, preferring
+// the group's preferred version; "" when it does not serve it.
+type Discoverer interface {
+	Served(ctx context.Context, group, resource string) (string, error)
+}
 
 // Lister reads one page of a list: the API server's JSON list of at most limit objects,
 // continuing after the token cont ("" for the first page).
@@ -88,4 +115,43 @@ func page(ctx context.Context, l Lister, r Resource, namespace, cont string, lim
 		backoff *= 2
 	}
 	return nil, fmt.Errorf("list %s: %w", r.Plural, err)
+}
+
+// Served implements Discoverer through the API server's discovery documents.
+func (l RESTLister) Served(ctx context.Context, group, resource string) (string, error) {
+	var g metav1.APIGroup
+	data, err := l.Client.Get().AbsPath("/apis/" + group).DoRaw(ctx)
+	if apierrors.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := json.Unmarshal(data, &g); err != nil {
+		return "", fmt.Errorf("read discovery of %s: %w", group, err)
+	}
+	versions := []metav1.GroupVersionForDiscovery{g.PreferredVersion}
+	versions = append(versions, g.Versions...)
+	for _, v := range versions {
+		if v.GroupVersion == "" {
+			continue
+		}
+		var list metav1.APIResourceList
+		data, err := l.Client.Get().AbsPath("/apis/" + v.GroupVersion).DoRaw(ctx)
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if err := json.Unmarshal(data, &list); err != nil {
+			return "", fmt.Errorf("read discovery of %s: %w", v.GroupVersion, err)
+		}
+		for _, r := range list.APIResources {
+			if r.Name == resource {
+				return v.Version, nil
+			}
+		}
+	}
+	return "", nil
 }

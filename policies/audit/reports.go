@@ -57,7 +57,8 @@ type ReportOptions struct {
 }
 
 // Report builds the openreports Report of one finding: one result per violation (fail for
-// deny and audit, warn for warn), per excepted violation (skip, with the exception's reason)
+// deny and audit, warn for warn), per excepted violation (skip, with the exception's reason),
+// for an owner without a pod template of its own (skip, saying whose template its Pods run)
 // and per error, in the owner's namespace, owned by it so that it goes when the owner goes.
 func Report(f *Finding, opts ReportOptions) *reportsv1alpha1.Report {
 	limit := opts.MaxResults
@@ -77,6 +78,12 @@ func Report(f *Finding, opts ReportOptions) *reportsv1alpha1.Report {
 			Source: Source, Policy: InputRule, Rule: InputRule, Result: "error", Severity: "high",
 			Subjects:    []corev1.ObjectReference{{APIVersion: "v1", Kind: "Pod", Namespace: f.Owner.Namespace, Name: e.Name}},
 			Description: clip(e.Error, maxMessageBytes),
+		})
+	}
+	if f.NoTemplate != "" {
+		results = append(results, reportsv1alpha1.ReportResult{
+			Source: Source, Policy: InputRule, Rule: InputRule, Result: "skip", Severity: "info",
+			Subjects: []corev1.ObjectReference{owner}, Description: clip(f.NoTemplate, maxMessageBytes),
 		})
 	}
 	for _, v := range f.Violations {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/podpolicy/podpolicy/policies"
 	"github.com/podpolicy/podpolicy/policies/astjson"
-	"github.com/podpolicy/podpolicy/policies/kinds"
 	"github.com/podpolicy/podpolicy/policies/normalize"
 	"github.com/podpolicy/podpolicy/policies/owners"
 )
@@ -63,6 +62,13 @@ type Finding struct {
 	PodViolations []policies.Violation
 	// PodErrors say why Pods of the owner could not be judged.
 	PodErrors []PodError
+	// NoTemplate says why the owner itself was not judged: an object of a configured kind that
+	// holds no pod template (an Argo Rollout with a workloadRef); "" when it was.
+	NoTemplate string
+
+	// templates are the paths of the owner's pod templates, which its violations' paths
+	// start with.
+	templates []string
 }
 
 // PodError is a Pod that could not be judged.
@@ -106,7 +112,11 @@ func Scan(ctx context.Context, opts Options) (*Run, error) {
 	if err := s.listNamespaces(ctx); err != nil {
 		return nil, err
 	}
-	for _, r := range workloads {
+	listed, err := workloads(ctx, opts.Lister, opts.Engine.Config().Kinds)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range listed {
 		if err := s.list(ctx, r, s.workload); err != nil {
 			return nil, err
 		}
@@ -220,14 +230,20 @@ func (s *scan) workload(ctx context.Context, obj ast.Object) error {
 	}
 	f := &Finding{Owner: ref}
 	s.tops[ref.UID] = f
-	result, err := s.judge(ctx, obj, ref.Namespace, nil)
-	if err != nil || result == nil {
+	verdict, err := s.judge(ctx, obj, ref.Namespace, nil)
+	if err != nil || verdict == nil {
 		if err != nil {
 			f.Error = err.Error()
 		}
 		return nil
 	}
-	f.Violations, f.Excepted = result.Violations, result.Excepted
+	if verdict.Object.NoTemplate != nil {
+		f.NoTemplate = verdict.Object.NoTemplate.String()
+	}
+	for _, t := range verdict.Templates {
+		f.templates = append(f.templates, t.TemplatePath)
+	}
+	f.Violations, f.Excepted = verdict.Violations, verdict.Excepted
 	return nil
 }
 
@@ -299,10 +315,10 @@ func (s *scan) pod(ctx context.Context, obj ast.Object) error {
 	}
 	template := map[string]bool{}
 	for _, v := range top.Violations {
-		template[relativeKey(v)] = true
+		template[relativeKey(v, top.templates)] = true
 	}
 	for _, v := range result.Violations {
-		if !template[relativeKey(v)] {
+		if !template[relativeKey(v, nil)] {
 			top.PodViolations = append(top.PodViolations, v)
 		}
 	}
@@ -312,7 +328,7 @@ func (s *scan) pod(ctx context.Context, obj ast.Object) error {
 // judge judges an object as admission would at its CREATE, in its namespace (and its mode),
 // with the owners the scan verified; nil for an exempt namespace or a kind podpolicy does not
 // judge, an error for an object that cannot be normalised (naming the field) or evaluated.
-func (s *scan) judge(ctx context.Context, obj ast.Object, namespace string, ownerNames []string) (*policies.Result, error) {
+func (s *scan) judge(ctx context.Context, obj ast.Object, namespace string, ownerNames []string) (*policies.Verdict, error) {
 	labels := s.labels[namespace]
 	verdict, err := s.opts.Engine.Judge(ctx, obj, policies.Context{
 		Operation: "CREATE", Namespace: namespace, Owners: ownerNames,
@@ -331,7 +347,7 @@ func (s *scan) judge(ctx context.Context, obj ast.Object, namespace string, owne
 	if verdict.Exempt {
 		return nil, nil
 	}
-	return &verdict.Result, nil
+	return verdict, nil
 }
 
 // stringMap reads a map of strings (labels), leaving out values of other types.
@@ -351,11 +367,15 @@ func stringMap(obj ast.Object) map[string]string {
 }
 
 // relativeKey identifies a violation whatever object holds the pod spec: its rule, container,
-// message, action and path below the pod spec (or metadata).
-func relativeKey(v policies.Violation) string {
+// message, action and path below the pod spec (or metadata), with the path of the pod
+// template among templates that holds it taken off.
+func relativeKey(v policies.Violation, templates []string) string {
 	path := v.Path
-	if k := kinds.Lookup(v.Kind); k != nil && k.Template != "" {
-		path = strings.TrimPrefix(path, k.Template+".")
+	for _, t := range templates {
+		if rel, ok := strings.CutPrefix(path, t+"."); ok {
+			path = rel
+			break
+		}
 	}
 	return strings.Join([]string{v.Rule, v.Container, path, v.Message, string(v.Action)}, "\x00")
 }

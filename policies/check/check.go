@@ -28,11 +28,16 @@ type ObjectResult struct {
 	// Excepted are the violations exceptions waived, with the reason of each.
 	Excepted  []policies.Excepted `json:"excepted,omitempty"`
 	Mutations []policies.Mutation `json:"mutations"`
+	// NoTemplate says why an object of a configured kind was not judged: it holds no pod
+	// template (an Argo Rollout with a workloadRef runs another object's); "" when it was.
+	NoTemplate string `json:"noTemplate,omitempty"`
 	// file and lines place the object and each violation's field in its manifest (lines of
 	// the violations, then of the excepted); they are taken when the object is judged, so that
 	// its document need not be kept.
 	file  string
 	lines []int
+	// noTemplateLine places NoTemplate: the reference it names, or where its template would be.
+	noTemplateLine int
 }
 
 // Skipped is an object of a kind podpolicy does not evaluate.
@@ -145,6 +150,14 @@ func judge(ctx context.Context, engine *policies.Engine, doc *manifest.Document,
 		Source: doc.Source, APIVersion: in.APIVersion, Kind: in.Kind, Namespace: in.Namespace, Name: in.Name, GenerateName: in.Generated,
 		Exempt: verdict.Exempt, Violations: verdict.Violations, Excepted: verdict.Excepted, Mutations: verdict.Mutations,
 		file: doc.File, lines: make([]int, 0, len(verdict.Violations)+len(verdict.Excepted)),
+	}
+	if missing := in.NoTemplate; missing != nil {
+		res.NoTemplate = missing.String()
+		if missing.RefPath != "" {
+			res.noTemplateLine = doc.LineOf(missing.RefPath)
+		} else {
+			res.noTemplateLine = doc.LineOf(missing.Paths[0])
+		}
 	}
 	for j := range res.Violations {
 		res.lines = append(res.lines, doc.LineOf(res.Violations[j].Path))

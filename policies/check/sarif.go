@@ -118,6 +118,14 @@ func (r *Report) WriteSARIF(w io.Writer, version string, rules []library.Rule, c
 		}
 	}
 	invocation := sarifInvocation{ExecutionSuccessful: len(r.Errors) == 0}
+	for i := range r.Results {
+		if o := &r.Results[i]; o.NoTemplate != "" {
+			invocation.Notifications = append(invocation.Notifications, sarifNotification{
+				Level: "note", Message: sarifText{o.Kind + " " + o.Name + ": " + o.NoTemplate},
+				Locations: []sarifLocation{location(o.uri(), o.noTemplateLine)},
+			})
+		}
+	}
 	for _, err := range r.Errors {
 		n := sarifNotification{Level: "error", Message: sarifText{err.Error()}}
 		if ie, ok := errors.AsType[*manifest.InputError](err); ok {

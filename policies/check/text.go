@@ -27,6 +27,9 @@ func writeTextObject(ew *errWriter, o *ObjectResult) {
 		name += " (generateName)"
 	}
 	ew.printf("%s %s %s/%s: %s\n", o.Source, o.Kind, o.Namespace, name, verdict(o))
+	if o.NoTemplate != "" {
+		writeTextLine(ew, o.File(), o.noTemplateLine, "note", o.NoTemplate)
+	}
 	for j := range o.Violations {
 		v := &o.Violations[j]
 		writeTextLine(ew, o.File(), o.Line(j), string(v.Action), v.String())
@@ -66,8 +69,11 @@ func (r *Report) writeTextTail(ew *errWriter) error {
 }
 
 func verdict(o *ObjectResult) string {
-	if o.Exempt {
+	switch {
+	case o.Exempt:
 		return "exempt (namespace excluded by config)"
+	case o.NoTemplate != "":
+		return "not judged (no pod template of its own)"
 	}
 	counts := map[policies.Action]int{}
 	for _, v := range o.Violations {

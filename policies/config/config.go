@@ -17,6 +17,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/util"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/podpolicy/podpolicy/policies/kinds"
 	"github.com/podpolicy/podpolicy/policies/rego"
 )
 
@@ -59,6 +60,9 @@ type Config struct {
 	// namespace selector reads (guardedLabels in the config), which decide whether podpolicy
 	// sees a namespace at all.
 	GuardedLabels []string
+	// Kinds are the kinds judged: Kubernetes' own, and those of the workloads section merged
+	// over the shipped defaults.
+	Kinds *kinds.Table
 
 	actions map[string]Action
 	// enforceFrom holds, by rule, the time from which a rule set to warn or audit denies.
@@ -204,7 +208,7 @@ func parseUser(file string, src []byte, schema Schema, defaults map[string]any) 
 
 // mergeConfig lays user over merged: rule settings and mutation settings key by key, lists
 // (exemptNamespaces, exceptions, sidecars, guardedLabels) and scalars (podSecurity) as a
-// whole; modeAdmins adds to the defaults' (the cluster admins, who can remove any guard
+// whole; workloads entry by entry over the shipped ones (mergeWorkloads); modeAdmins adds to the defaults' (the cluster admins, who can remove any guard
 // anyway, always may), so that the webhook and the chart's ValidatingAdmissionPolicy, rendered
 // from the same rule, admit the same identities.
 func mergeConfig(merged, user map[string]any) {
@@ -212,6 +216,8 @@ func mergeConfig(merged, user map[string]any) {
 		switch key {
 		case "rules", "mutation":
 			mergeMaps(asMap(merged, key), value.(map[string]any), 2)
+		case "workloads":
+			merged[key] = mergeWorkloads(asList(merged[key]), value.([]any))
 		case "modeAdmins":
 			admins := asMap(merged, key)
 			for kind, names := range value.(map[string]any) {
@@ -292,6 +298,10 @@ func newConfig(merged map[string]any, schema Schema) (*Config, error) {
 		if !slices.Contains(cfg.GuardedLabels, key) {
 			cfg.GuardedLabels = append(cfg.GuardedLabels, key)
 		}
+	}
+	var err error
+	if cfg.Kinds, err = newKinds(asList(merged["workloads"])); err != nil {
+		return nil, err
 	}
 	for _, raw := range asList(merged["exceptions"]) {
 		e, err := newException(raw.(map[string]any))

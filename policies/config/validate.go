@@ -49,7 +49,7 @@ func joinField(parent, key string) string {
 }
 
 func (v *validator) root(n *yaml.Node) {
-	v.fields(n, "", []string{"podSecurity", "exemptNamespaces", "rules", "exceptions", "modeAdmins", "guardedLabels", "mutation"}, func(key, value *yaml.Node, field string) {
+	v.fields(n, "", []string{"podSecurity", "exemptNamespaces", "rules", "exceptions", "modeAdmins", "guardedLabels", "mutation", "workloads"}, func(key, value *yaml.Node, field string) {
 		switch key.Value {
 		case "podSecurity":
 			v.level(value, field)
@@ -79,6 +79,8 @@ func (v *validator) root(n *yaml.Node) {
 			}
 		case "mutation":
 			v.mutation(value, field)
+		case "workloads":
+			v.workloads(value, field)
 		}
 	})
 }

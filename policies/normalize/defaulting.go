@@ -29,7 +29,8 @@ var (
 // manifest, and a workload's pod template, get the verdict that the Pods the API server stores
 // will get (k8s.io/kubernetes pkg/apis/core/v1 SetDefaults_Pod; the API server applies most of
 // it to Pods only, never to templates):
-//   - restartPolicy Always (except for Jobs and CronJobs, whose templates must set it);
+//   - restartPolicy Always (except for the Pods of kinds that run to completion: a Job's
+//     template must set it, a PyTorchJob's replica spec sets it for its Pods);
 //   - port protocol TCP;
 //   - each missing request set to its limit, for containers and for the pod-level resources;
 //   - under hostNetwork, each hostPort that is unset or 0 set to its containerPort.
@@ -37,8 +38,8 @@ var (
 // (Null fields were dropped when the object was decoded.) It also checks that the fields the
 // rules walk, and those it defaults, have the right shape, naming the path of any that does not:
 // an object podpolicy cannot default is an error, never judged as written.
-func applyDefaults(kind string, spec ast.Object, specPath string) error {
-	if Value(spec, "restartPolicy") == nil && kind != "Job" && kind != "CronJob" {
+func applyDefaults(runsToCompletion bool, spec ast.Object, specPath string) error {
+	if Value(spec, "restartPolicy") == nil && !runsToCompletion {
 		spec.Insert(astjson.Key("restartPolicy"), restartAlways)
 	}
 	for _, field := range specObjectLists {

@@ -36,6 +36,15 @@ type Input struct {
 	Metadata ast.Object
 	// NamespaceLabels are the labels of the object's Namespace, when known.
 	NamespaceLabels map[string]string
+	// TemplatePath is the path of the pod template the Input holds in the object the user
+	// wrote, with its indexes and keys (spec.workerGroupSpecs[1].template); "" for a Pod.
+	TemplatePath string
+	// RunsToCompletion says the object's Pods run to completion (a Job's): their restartPolicy
+	// is not defaulted to Always, and rules do not expect probes of them.
+	RunsToCompletion bool
+	// NoTemplate says why an object of a configured kind was not judged: it holds no pod
+	// template at any of its kind's paths. Pod is nil then.
+	NoTemplate *NoTemplate
 	// Owners are the names of the controllers above the object (a Pod's ReplicaSet and its
 	// Deployment), verified by the caller through their ownerReferences: an exception naming
 	// one of them covers the object.
@@ -52,25 +61,23 @@ var removedVersions = map[string]string{
 	"batch/v2alpha1":     "1.21",
 }
 
-// ErrUnsupportedKind is returned by NewInput for an object podpolicy does not evaluate.
+// ErrUnsupportedKind is returned by NewInputs for an object podpolicy does not evaluate.
 var ErrUnsupportedKind = errors.New("kind is not evaluated by podpolicy")
 
-// Supported reports whether podpolicy evaluates objects of this apiVersion and kind.
-func Supported(apiVersion, kind string) bool {
-	k := kinds.Lookup(kind)
-	return k != nil && k.APIVersion() == apiVersion
-}
-
-// unserved returns the error for a workload kind at an apiVersion of its own group (or of
-// extensions, where Deployments once were) that the API server does not serve: such a manifest
-// would be refused, it is not an object of another kind to skip. nil for anything else.
+// unserved returns the error for a built-in workload kind at an apiVersion of its own group
+// (or of extensions, where Deployments once were) that the API server does not serve: such a
+// manifest would be refused, it is not an object of another kind to skip. nil for anything
+// else.
 func unserved(apiVersion, kind string) error {
-	k := kinds.Lookup(kind)
+	group := kinds.GroupOf(apiVersion)
+	k := kinds.BuiltinKind(group, kind)
+	if k == nil && group == "extensions" {
+		k = kinds.BuiltinKind("apps", kind)
+	}
 	if k == nil || k.APIVersion() == apiVersion {
 		return nil
 	}
-	group := groupOf(apiVersion)
-	if release, removed := removedVersions[apiVersion]; removed && (group == k.Group || group == "extensions") {
+	if release, removed := removedVersions[apiVersion]; removed {
 		return fieldError("apiVersion", "%s %s is no longer served (removed in Kubernetes %s); use apiVersion %s", apiVersion, kind, release, k.APIVersion())
 	}
 	if group == k.Group {
@@ -79,20 +86,15 @@ func unserved(apiVersion, kind string) error {
 	return nil
 }
 
-// groupOf is the API group of an apiVersion: "" for the core group (v1).
-func groupOf(apiVersion string) string {
-	group, _, found := strings.Cut(apiVersion, "/")
-	if !found {
-		return ""
-	}
-	return group
-}
-
-// NewInput normalises an object decoded with Decode (or with DecodeOptions, as part of an
-// AdmissionReview). It takes ownership of obj: defaults are written into it. Fields of the
-// wrong type are reported as a *FieldError with their path; a missing pod spec is not an
-// error (the rules report what it lacks).
-func NewInput(obj ast.Object, operation string) (*Input, error) {
+// NewInputs normalises an object decoded with Decode (or with DecodeOptions, as part of an
+// AdmissionReview), of a kind of table, into one Input per pod template it holds: a Pod is its
+// own, a Deployment has one, a RayCluster one for its head and one for each worker group. An
+// object of a configured kind that holds none at any of its kind's paths gives one Input
+// without a Pod, whose NoTemplate says so. NewInputs takes ownership of obj: defaults are
+// written into it. Fields of the wrong type, and a template path that holds something else
+// than a pod template, are reported as a *FieldError with their path; a built-in workload's
+// missing pod spec is not an error (the rules report what it lacks).
+func NewInputs(obj ast.Object, operation string, table *kinds.Table) ([]*Input, error) {
 	in := &Input{Operation: operation}
 	var r Reader
 	in.APIVersion = r.String(obj, "apiVersion", "")
@@ -106,9 +108,11 @@ func NewInput(obj ast.Object, operation string) (*Input, error) {
 	if err := unserved(in.APIVersion, in.Kind); err != nil {
 		return nil, err
 	}
-	if !Supported(in.APIVersion, in.Kind) {
+	k := table.Of(in.APIVersion, in.Kind)
+	if k == nil || !k.Serves(in.APIVersion) {
 		return nil, fmt.Errorf("%s %s: %w", in.APIVersion, in.Kind, ErrUnsupportedKind)
 	}
+	in.RunsToCompletion = k.RunsToCompletion
 	meta, err := mapField(obj, "metadata", "metadata")
 	if err != nil {
 		return nil, err
@@ -122,53 +126,89 @@ func NewInput(obj ast.Object, operation string) (*Input, error) {
 	if r.Err != nil {
 		return nil, r.Err
 	}
-
 	in.Metadata = meta
-	podMeta, spec, specPath, err := podOf(obj, meta, kinds.Lookup(in.Kind).TemplatePath())
+
+	if len(k.Templates) == 0 {
+		return []*Input{in}, in.setPod(meta, obj, "")
+	}
+	if !k.Configured {
+		template, err := builtinTemplate(obj, k.Templates[0])
+		if err != nil {
+			return nil, err
+		}
+		return []*Input{in}, in.setTemplate(template, k.Templates[0].String())
+	}
+	if in.NoTemplate, err = templateRef(obj, k, table); in.NoTemplate != nil || err != nil {
+		return []*Input{in}, err
+	}
+	found, err := findTemplates(obj, k.Templates)
 	if err != nil {
 		return nil, err
 	}
+	if len(found) == 0 {
+		in.NoTemplate = &NoTemplate{Paths: templatePaths(k)}
+		return []*Input{in}, nil
+	}
+	out := make([]*Input, len(found))
+	for i, f := range found {
+		each := *in
+		if err := each.setTemplate(f.template, f.path); err != nil {
+			return nil, err
+		}
+		out[i] = &each
+	}
+	return out, nil
+}
+
+// setTemplate makes the pod template at path (holding metadata and spec) in's Pod.
+func (in *Input) setTemplate(template ast.Object, path string) error {
+	meta, err := mapField(template, "metadata", joinField(path, "metadata"))
+	if err != nil {
+		return err
+	}
+	in.TemplatePath = path
+	return in.setPod(meta, template, path)
+}
+
+// setPod makes the metadata podMeta and the spec of holder (the object for a Pod, its pod
+// template for a workload), at path, in's Pod, with the API server's defaulting applied.
+func (in *Input) setPod(podMeta, holder ast.Object, path string) error {
+	specPath := joinField(path, "spec")
+	spec, err := mapField(holder, "spec", specPath)
+	if err != nil {
+		return err
+	}
 	in.SpecPath = specPath
-	if err := applyDefaults(in.Kind, spec, specPath); err != nil {
-		return nil, err
+	if err := applyDefaults(in.RunsToCompletion, spec, specPath); err != nil {
+		return err
 	}
 	syncAppArmorAnnotations(podMeta, spec)
 	in.Pod = ast.NewObject(
 		[2]*ast.Term{astjson.Key("metadata"), ast.NewTerm(podMeta)},
 		[2]*ast.Term{astjson.Key("spec"), ast.NewTerm(spec)},
 	)
-	return in, nil
+	return nil
+}
+
+// builtinTemplate returns the pod template of a built-in workload at path, creating what is
+// missing: the API server requires a template, and the rules report what an empty one lacks.
+func builtinTemplate(obj ast.Object, path kinds.Path) (ast.Object, error) {
+	holder, at := obj, ""
+	for _, step := range path {
+		at = joinField(at, step.Key)
+		next, err := mapField(holder, step.Key, at)
+		if err != nil {
+			return nil, err
+		}
+		holder = next
+	}
+	return holder, nil
 }
 
 // PodMetadata returns a field of the pod's metadata; nil when it is not set.
 func (in *Input) PodMetadata(key string) ast.Value {
 	meta, _ := Value(in.Pod, "metadata").(ast.Object)
 	return Value(meta, key)
-}
-
-// podOf returns the pod metadata and spec of obj, and the path of the spec.
-func podOf(obj, meta ast.Object, template []string) (ast.Object, ast.Object, string, error) {
-	holder, path := obj, ""
-	for _, key := range template {
-		path = joinField(path, key)
-		next, err := mapField(holder, key, path)
-		if err != nil {
-			return nil, nil, "", err
-		}
-		holder = next
-	}
-	if len(template) > 0 {
-		var err error
-		if meta, err = mapField(holder, "metadata", joinField(path, "metadata")); err != nil {
-			return nil, nil, "", err
-		}
-	}
-	specPath := joinField(path, "spec")
-	spec, err := mapField(holder, "spec", specPath)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	return meta, spec, specPath, nil
 }
 
 // ObjectPath turns a path relative to the pod spec (as rules report them) into one relative to

@@ -9,6 +9,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/podpolicy/podpolicy/policies/kinds"
 	"github.com/podpolicy/podpolicy/test/fixture"
 )
 
@@ -251,5 +252,9 @@ func newInput(t testing.TB, obj map[string]any, operation string) (*Input, error
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewInput(decoded, operation)
+	ins, err := NewInputs(decoded, operation, kinds.BuiltinTable())
+	if err != nil {
+		return nil, err
+	}
+	return ins[0], nil
 }

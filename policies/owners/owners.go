@@ -31,8 +31,9 @@ type Ref struct {
 func (r Ref) String() string { return r.Kind + "/" + r.Name }
 
 // maxDepth bounds a chain: the deepest built-in one is Pod → Job → CronJob, or Pod →
-// ReplicaSet → Deployment.
-const maxDepth = 4
+// ReplicaSet → Deployment; a configured kind may add a level or two (Pod → Job → JobSet, Pod →
+// RayCluster → RayJob).
+const maxDepth = 5
 
 // Lookup returns the owner references and the UID of the object ref names in namespace.
 type Lookup func(ctx context.Context, namespace string, ref Ref) (uid types.UID, owners []metav1.OwnerReference, err error)
@@ -49,14 +50,15 @@ func Controller(refs []metav1.OwnerReference) (Ref, bool) {
 
 // Chain resolves the controllers above an object whose controller reference is first: first
 // itself, then its controller, and so on, each found through lookup with the UID the reference
-// names, up to the first owner of a kind the chain does not follow. An error means the chain
+// names, up to the first owner of a kind the chain does not follow (table.Follows). An error means the chain
 // could not be verified: the caller must then judge the object on its own.
-func Chain(ctx context.Context, lookup Lookup, namespace string, first Ref) ([]Ref, error) {
+func Chain(ctx context.Context, table *kinds.Table, lookup Lookup, namespace string, first Ref) ([]Ref, error) {
 	var chain []Ref
 	ref := first
 	for range maxDepth {
-		if !follows(ref) {
-			// A custom controller's object (an Argo Rollout, say) ends what can be verified.
+		if !table.Follows(ref.APIVersion, ref.Kind) {
+			// An owner of a kind the table does not judge, or whose controller the config does
+			// not trust, ends what can be verified.
 			return chain, nil
 		}
 		uid, refs, err := lookup(ctx, namespace, ref)
@@ -74,11 +76,4 @@ func Chain(ctx context.Context, lookup Lookup, namespace string, first Ref) ([]R
 		ref = next
 	}
 	return nil, fmt.Errorf("owner chain of %s is deeper than %d", first, maxDepth)
-}
-
-// follows reports whether a chain follows an owner: a kind of the kinds table that makes Pods
-// or what makes them, at the apiVersion its controller writes.
-func follows(ref Ref) bool {
-	k := kinds.Lookup(ref.Kind)
-	return k != nil && k.Template != "" && k.APIVersion() == ref.APIVersion
 }

@@ -8,6 +8,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/podpolicy/podpolicy/policies/kinds"
 )
 
 // objects is what a lookup finds, by kind/name.
@@ -51,7 +53,7 @@ func TestChainFollowsControllersAndVerifiesUIDs(t *testing.T) {
 		{Ref{"apps/v1", "ReplicaSet", "stale", "rs-3-old"}, "", "owner ReplicaSet/stale has uid rs-3-new, the reference names rs-3-old"},
 		{Ref{"apps/v1beta1", "ReplicaSet", "api-7d9f", "rs-1"}, "", ""},
 	} {
-		chain, err := Chain(context.Background(), cluster.lookup, "shop", tc.first)
+		chain, err := Chain(context.Background(), kinds.BuiltinTable(), cluster.lookup, "shop", tc.first)
 		var names []string
 		for _, r := range chain {
 			names = append(names, r.String())

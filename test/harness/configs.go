@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/podpolicy/podpolicy/policies/config"
 	"github.com/podpolicy/podpolicy/policies/kinds"
 )
 
@@ -38,8 +40,9 @@ var (
 	create       = []admissionregistrationv1.OperationType{admissionregistrationv1.Create}
 )
 
-// ValidatingRules are the requests podpolicy validates: the kinds of the kinds table (Pods and
-// the workloads with pod templates), and the subresources through which Pods change what runs.
+// ValidatingRules are the requests podpolicy validates: the kinds of the default config's kinds
+// table (Pods, Kubernetes' workloads, and the shipped custom kinds at every version of their
+// groups), and the subresources through which Pods change what runs.
 // The chart registers the same (a test of test/e2e/chart holds it to the table).
 var ValidatingRules = func() []admissionregistrationv1.RuleWithOperations {
 	var rules []admissionregistrationv1.RuleWithOperations
@@ -53,7 +56,19 @@ var ValidatingRules = func() []admissionregistrationv1.RuleWithOperations {
 		}
 		rules[i].Resources = append(rules[i].Resources, k.Resource)
 	}
-	return append(rules, rule("", "v1", update, "pods/ephemeralcontainers", "pods/resize"))
+	rules = append(rules, rule("", "v1", update, "pods/ephemeralcontainers", "pods/resize"))
+	table, err := config.DefaultKinds()
+	if err != nil {
+		panic(err)
+	}
+	byGroup := map[string][]string{}
+	for _, k := range table.Configured() {
+		byGroup[k.Group] = append(byGroup[k.Group], k.Resource)
+	}
+	for _, group := range slices.Sorted(maps.Keys(byGroup)) {
+		rules = append(rules, rule(group, "*", createUpdate, slices.Sorted(slices.Values(byGroup[group]))...))
+	}
+	return rules
 }()
 
 // ValidatingConfiguration calls url for ValidatingRules, trusting caPEM.

@@ -243,3 +243,63 @@ The usernames of modeAdmins as a CEL list: its users, and its service accounts' 
 {{- range $admins.groups }}{{ $groups = append $groups (printf "'%s'" .) }}{{ end }}
 {{- printf "[%s]" (join ", " $groups) }}
 {{- end }}
+
+{{/*
+The kinds of custom controllers podpolicy judges by default, with the resource the API serves
+each as: the shipped workloads of podpolicy's config (policies/rego/podpolicy/config/data.yaml,
+where their template paths are); a unit test keeps both lists equal.
+*/}}
+{{- define "podpolicy.shippedWorkloads" -}}
+- {group: argoproj.io, kind: Rollout, resource: rollouts}
+- {group: apps.kruise.io, kind: CloneSet, resource: clonesets}
+- {group: apps.kruise.io, kind: StatefulSet, resource: statefulsets}
+- {group: apps.kruise.io, kind: DaemonSet, resource: daemonsets}
+- {group: apps.kruise.io, kind: BroadcastJob, resource: broadcastjobs}
+- {group: serving.knative.dev, kind: Service, resource: services}
+- {group: serving.knative.dev, kind: Configuration, resource: configurations}
+- {group: jobset.x-k8s.io, kind: JobSet, resource: jobsets}
+- {group: leaderworkerset.x-k8s.io, kind: LeaderWorkerSet, resource: leaderworkersets}
+- {group: ray.io, kind: RayJob, resource: rayjobs}
+- {group: ray.io, kind: RayService, resource: rayservices}
+- {group: ray.io, kind: RayCluster, resource: rayclusters}
+- {group: kubeflow.org, kind: PyTorchJob, resource: pytorchjobs}
+- {group: kubeflow.org, kind: TFJob, resource: tfjobs}
+- {group: kubeflow.org, kind: MPIJob, resource: mpijobs}
+- {group: kubeflow.org, kind: XGBoostJob, resource: xgboostjobs}
+- {group: kubeflow.org, kind: PaddleJob, resource: paddlejobs}
+- {group: kubeflow.org, kind: JAXJob, resource: jaxjobs}
+{{- end }}
+
+{{/*
+The resources of the configured kinds, by API group, as a YAML map of lists: the shipped
+workloads merged with config.workloads kind by kind, as podpolicy merges them. The validating
+webhook's rules and the ClusterRole's are both rendered from it, so podpolicy is sent, and may
+read, exactly the kinds its config judges; a group the cluster does not serve costs nothing.
+*/}}
+{{- define "podpolicy.workloadResources" -}}
+{{- $byKind := dict }}
+{{- range (include "podpolicy.shippedWorkloads" . | fromYamlArray) }}
+{{- $_ := set $byKind (printf "%s/%s" .group .kind) (dict "group" .group "resource" .resource) }}
+{{- end }}
+{{- range $i, $w := (.Values.config.workloads | default list) }}
+{{- $key := printf "%s/%s" ($w.group | default "") $w.kind }}
+{{- if hasKey $byKind $key }}
+{{- if $w.resource }}
+{{- $_ := set (get $byKind $key) "resource" $w.resource }}
+{{- end }}
+{{- else }}
+{{- if or (not $w.group) (not $w.resource) }}
+{{- fail (printf "config.workloads[%d]: group and resource are required for %s, which is not a shipped default" $i $w.kind) }}
+{{- end }}
+{{- $_ := set $byKind $key (dict "group" $w.group "resource" $w.resource) }}
+{{- end }}
+{{- end }}
+{{- $byGroup := dict }}
+{{- range $key, $w := $byKind }}
+{{- $resources := get $byGroup $w.group | default list }}
+{{- if not (has $w.resource $resources) }}
+{{- $_ := set $byGroup $w.group (append $resources $w.resource | sortAlpha) }}
+{{- end }}
+{{- end }}
+{{- toYaml $byGroup }}
+{{- end }}

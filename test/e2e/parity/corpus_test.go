@@ -70,8 +70,8 @@ func corpus(t *testing.T) []manifestCase {
 			if err := yaml.Unmarshal(doc, &head); err != nil || head.Kind == "" {
 				continue
 			}
-			k := kinds.Lookup(head.Kind)
-			if k == nil || k.APIVersion() != head.APIVersion {
+			k := kinds.BuiltinTable().Of(head.APIVersion, head.Kind)
+			if k == nil || !k.Serves(head.APIVersion) {
 				continue
 			}
 			c := manifestCase{origin: origin, text: doc, kind: k, name: head.Metadata.Name, namespace: head.Metadata.Namespace}

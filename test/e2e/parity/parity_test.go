@@ -153,9 +153,9 @@ func updatePatch(c manifestCase) ([]byte, bool) {
 		return []byte(`{"metadata":{"labels":{"podpolicy.test/updated":"true"}}}`), false
 	}
 	patch := map[string]any{"metadata": map[string]any{"annotations": map[string]any{"podpolicy.test/restartedAt": "2026-12-07T10:00:00Z"}}}
-	path := c.kind.TemplatePath()
+	path := c.kind.Templates[0]
 	for i := len(path) - 1; i >= 0; i-- {
-		patch = map[string]any{path[i]: patch}
+		patch = map[string]any{path[i].Key: patch}
 	}
 	data, _ := json.Marshal(patch)
 	return data, true

@@ -2,7 +2,8 @@
 # title: Pod views
 # description: |
 #   Shared views of the normalised input that every rule reads. The input is built by the
-#   Go engine: input.kind and input.operation of the object the user applied, and input.pod,
+#   Go engine: input.kind and input.operation of the object the user applied,
+#   input.runsToCompletion (its Pods run to completion, as a Job's do), and input.pod,
 #   the Pod itself or the pod template of a workload, with Kubernetes defaulting applied
 #   (input.pod.spec is always present). Every path produced here is relative to the pod spec;
 #   the engine prefixes it with the location of the pod spec in the object the user wrote.
@@ -54,10 +55,11 @@ windows if spec.os.name == "windows"
 # UID 0 in its containers is an unprivileged UID on the node.
 user_namespace if spec.hostUsers == false
 
-# long_running is true when the pod is expected to run until stopped: not the pod of a Job or
-# CronJob, and restartPolicy Always (the default).
+# long_running is true when the pod is expected to run until stopped: not the pod of a kind
+# that runs to completion (input.runsToCompletion: a Job, a CronJob, a PyTorchJob), and
+# restartPolicy Always (the default).
 long_running if {
-	not input.kind in {"Job", "CronJob"}
+	not input.runsToCompletion
 	restart_policy == "Always"
 }
 

@@ -31,6 +31,8 @@ test_allow_effective_prefers_container_over_pod if {
 test_deny_long_running_false_for_jobs_and_run_once_pods if {
 	not pod.long_running with input as fixtures.workload("Job", fixtures.spec)
 	not pod.long_running with input as fixtures.workload("CronJob", fixtures.spec)
+	not pod.long_running with input as fixtures.workload("PyTorchJob", fixtures.spec)
+	pod.long_running with input as fixtures.workload("Rollout", object.remove(fixtures.spec, ["restartPolicy"]))
 	not pod.long_running with input as fixtures.pod(object.union(fixtures.spec, {"restartPolicy": "Never"}))
 	pod.long_running with input as fixtures.pod(object.remove(fixtures.spec, ["restartPolicy"]))
 }

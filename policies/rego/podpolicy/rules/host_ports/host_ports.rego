@@ -38,9 +38,16 @@ fix(f, i, j, port) := sprintf(
 ) if {
 	not pod.spec.hostNetwork
 } else := sprintf(
-	"run the pod without hostNetwork (spec.hostNetwork) and reach the container through a Service, or listen on an allowed host port instead of containerPort %v of %s (%s.ports[%d]), or add %v to the allowed list of host-ports in podpolicy's config",
-	[port.containerPort, port_name(f, i, j), pod.path(f, i), j, port.hostPort],
+	"run the pod without hostNetwork (spec.hostNetwork) and reach the container through a Service, or listen on an allowed host port instead of %s (%s.ports[%d]), or add %v to the allowed list of host-ports in podpolicy's config",
+	[container_port(f, i, j), pod.path(f, i), j, port.hostPort],
 )
+
+# container_port names the containerPort of the port entry spec[f][i].ports[j], with the
+# entry's name when it has one.
+container_port(f, i, j) := sprintf("containerPort %v of port %q", [port.containerPort, port.name]) if {
+	port := pod.spec[f][i].ports[j]
+	port.name
+} else := sprintf("containerPort %v", [pod.spec[f][i].ports[j].containerPort])
 
 # port_name names the port entry spec[f][i].ports[j] as the user wrote it.
 port_name(f, i, j) := sprintf("port %q", [name]) if {

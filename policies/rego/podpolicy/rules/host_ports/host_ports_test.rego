@@ -45,3 +45,9 @@ test_deny_host_network_port_names_the_container_port_and_host_networking if {
 	}}
 	not contains(concat(" ", [v.fix | some v in found]), "remove hostPort")
 }
+
+test_deny_host_network_unnamed_port_is_named_by_its_number_once if {
+	s := object.union(fixtures.with_container(fixtures.spec, {"ports": [{"containerPort": 9100, "hostPort": 9100}]}), {"hostNetwork": true})
+	some v in host_ports.violation with input as fixtures.workload("DaemonSet", s)
+	contains(v.fix, "instead of containerPort 9100 (containers[0].ports[0])")
+}
