@@ -4,9 +4,10 @@
 #   make test    everything CI runs: lint, Go and Rego unit tests, e2e on a real API server
 #
 # Everything the targets need is built from the Go module proxy: `make tools` compiles
-# kube-apiserver, kube-controller-manager, kubectl, etcd, helm, opa, and the real node's kubelet,
-# kube-scheduler, kube-proxy and CNI plugins into bin/ (minutes the first time, then cached), and
-# installs the node's system packages (containerd, runc, conntrack, iptables) as root.
+# kube-apiserver, kube-controller-manager, kubectl, etcd, helm, opa, Argo Rollouts' controller, and
+# the real node's kubelet, kube-scheduler, kube-proxy and CNI plugins into bin/ (minutes the first
+# time, then cached), and installs the node's system packages (containerd, runc, conntrack,
+# iptables) as root.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -40,8 +41,9 @@ version:
 	@echo $(VERSION)
 
 ## tools: build kube-apiserver, kube-controller-manager, kubectl, etcd, helm, opa, kubelet,
-## kube-scheduler, kube-proxy and the CNI plugins into bin/ (cached by pinned version); install
-## containerd, runc, conntrack, iptables and iproute2 with apt-get when missing (as root)
+## kube-scheduler, kube-proxy, the CNI plugins and Argo Rollouts' rollouts-controller into bin/
+## (cached by pinned version); install containerd, runc, conntrack, iptables and iproute2 with
+## apt-get when missing (as root)
 tools:
 	test/tools/build.sh
 

@@ -2,8 +2,9 @@
 # Builds the binaries the tests and the demo run, from the Go module proxy, into bin/:
 # kube-apiserver, kube-controller-manager and kubectl (k8s.io/kubernetes), etcd, helm and opa,
 # and the real node's kubelet, kube-scheduler, kube-proxy (test/tools/node) and CNI plugins
-# (test/tools/cni), and conftest for make bench (test/tools/conftest, only when asked for), each
-# from its module under test/tools; and the node's system packages
+# (test/tools/cni), Argo Rollouts' rollouts-controller for the e2e harness (test/tools/rollouts),
+# and conftest for make bench (test/tools/conftest, only when asked for), each from its module
+# under test/tools; and the node's system packages
 # (containerd, runc, conntrack, iptables, iproute2) through apt-get when they are missing. A binary is rebuilt only when its module's go.mod/go.sum (the pinned
 # versions) or the Go version change; builds are also kept in a cache outside the checkout
 # ($PODPOLICY_TOOLS_CACHE, default ~/.cache/podpolicy/tools), so a fresh clone on a machine
@@ -79,7 +80,7 @@ node_packages() {
 }
 
 want=("$@")
-[[ ${#want[@]} -gt 0 ]] || want=(opa etcd kube-apiserver kube-controller-manager kubectl helm kubelet kube-scheduler kube-proxy cni node-packages)
+[[ ${#want[@]} -gt 0 ]] || want=(opa etcd kube-apiserver kube-controller-manager kubectl helm kubelet kube-scheduler kube-proxy cni rollouts-controller node-packages)
 for tool in "${want[@]}"; do
   case $tool in
     kube-apiserver|kube-controller-manager|kubectl) build "$tool" . "k8s.io/kubernetes/cmd/$tool" "$kube_ldflags" ;;
@@ -91,6 +92,14 @@ for tool in "${want[@]}"; do
     opa) build opa opa github.com/open-policy-agent/opa ;;
     # conftest, on the same OPA as podpolicy, for make bench's check phase.
     conftest) build conftest conftest github.com/open-policy-agent/conftest ;;
+    # Argo Rollouts' controller, which test/harness/rollouts.go runs against the control plane,
+    # reporting its pinned version (upstream's Makefile sets it the same way) rather than v99.99.99.
+    rollouts-controller)
+      rollouts_version=$(awk 'NF >= 2 && $(NF-1) == "github.com/argoproj/argo-rollouts" { print $NF }' "$root/test/tools/rollouts/go.mod")
+      [[ -n $rollouts_version ]] || { echo "tools: no github.com/argoproj/argo-rollouts version in test/tools/rollouts/go.mod" >&2; exit 1; }
+      build rollouts-controller rollouts github.com/argoproj/argo-rollouts/cmd/rollouts-controller \
+        "-X github.com/argoproj/argo-rollouts/utils/version.version=${rollouts_version#v}"
+      ;;
     kubelet|kube-scheduler|kube-proxy) build "$tool" node "k8s.io/kubernetes/cmd/$tool" "$kube_ldflags" ;;
     # The CNI plugins go where the node's containerd looks for them (bin/cni), by their own names.
     cni)
