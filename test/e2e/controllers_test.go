@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/podpolicy/podpolicy/policies/owners"
 	"github.com/podpolicy/podpolicy/test/harness"
 )
 
@@ -110,6 +112,12 @@ var workloadKinds = []workloadKind{
 	}},
 	{"Job", "batch/v1", "Never", 1, func(name string, tpl map[string]any) map[string]any {
 		return map[string]any{"backoffLimit": 0, "template": tpl}
+	}},
+	// An Argo Rollout, whose real controller (trusted by the suite's config) creates the
+	// ReplicaSet of its first revision, whose Pods the ReplicaSet controller creates.
+	{"Rollout", "argoproj.io/v1alpha1", "", 1, func(name string, tpl map[string]any) map[string]any {
+		return map[string]any{"replicas": 1, "selector": selector(name), "template": tpl,
+			"strategy": map[string]any{"canary": map[string]any{"steps": []any{map[string]any{"setWeight": 50}, map[string]any{"pause": map[string]any{}}}}}}
 	}},
 	{"CronJob", "batch/v1", "Never", 1, func(name string, tpl map[string]any) map[string]any {
 		// Only the excepted CronJob runs on its schedule, so that the CronJob controller itself
@@ -208,11 +216,14 @@ func checkTemplateVerdict(t *testing.T, ns string, kind workloadKind, tc templat
 }
 
 // createdAgain submits a Pod a controller created as a new Pod, server-side dry run: what the
-// API server and podpolicy answer for it.
+// API server and podpolicy answer for it. The annotation podpolicy set to record that the
+// Pod's owners were verified is left out: no user may set it.
 func createdAgain(t *testing.T, ns string, p corev1.Pod) harness.Result {
 	t.Helper()
+	annotations := maps.Clone(p.Annotations)
+	delete(annotations, owners.VerifiedAnnotation)
 	obj := map[string]any{"apiVersion": "v1", "kind": "Pod",
-		"metadata": map[string]any{"generateName": p.GenerateName + "again-", "labels": p.Labels, "annotations": p.Annotations},
+		"metadata": map[string]any{"generateName": p.GenerateName + "again-", "labels": p.Labels, "annotations": annotations},
 		"spec":     p.Spec}
 	return kubectl(t, "create", "--dry-run=server", "-n", ns, "-f", writeJSON(t, obj))
 }
