@@ -9,15 +9,18 @@ import (
 
 // Metrics are podpolicy's Prometheus metrics, as the README's "Running the webhook" lists them.
 type Metrics struct {
-	Requests     *prometheus.CounterVec
-	Duration     *prometheus.HistogramVec
-	Violations   *prometheus.CounterVec
-	Reloads      *prometheus.CounterVec
-	RulesLoaded  prometheus.Gauge
-	Evaluator    *prometheus.GaugeVec
-	NamespaceErr prometheus.Counter
-	OwnerErr     prometheus.Counter
-	ModeChanges  *prometheus.CounterVec
+	Requests   *prometheus.CounterVec
+	Duration   *prometheus.HistogramVec
+	Violations *prometheus.CounterVec
+	Reloads    *prometheus.CounterVec
+	// ReloadFailing is 1 while the config or policy files on disk fail to load and the last
+	// good set runs, 0 once they load.
+	ReloadFailing prometheus.Gauge
+	RulesLoaded   prometheus.Gauge
+	Evaluator     *prometheus.GaugeVec
+	NamespaceErr  prometheus.Counter
+	OwnerErr      prometheus.Counter
+	ModeChanges   *prometheus.CounterVec
 }
 
 // Decisions counted by podpolicy_admission_requests_total.
@@ -55,6 +58,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "podpolicy_policy_reloads_total",
 			Help: "Reloads of the policies and config, by result (success or failure).",
 		}, []string{"result"}),
+		ReloadFailing: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "podpolicy_policy_reload_failing",
+			Help: "1 while the config or policy files on disk fail to load and the last good set runs; 0 after a successful load.",
+		}),
 		RulesLoaded: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "podpolicy_policy_rules_loaded",
 			Help: "Rules in the policy set in force.",
@@ -76,7 +83,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		Name: "podpolicy_mode_changes_total",
 		Help: "Changes of a Namespace's podpolicy.io/mode label, by result: allowed (made by one of modeAdmins) or denied.",
 	}, []string{"result"})
-	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.Violations, m.Reloads, m.RulesLoaded, m.Evaluator, m.NamespaceErr, m.OwnerErr, m.ModeChanges} {
+	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.Violations, m.Reloads, m.ReloadFailing, m.RulesLoaded, m.Evaluator, m.NamespaceErr, m.OwnerErr, m.ModeChanges} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

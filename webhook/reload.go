@@ -41,14 +41,22 @@ func (r *reloader) run(ctx context.Context) {
 			continue
 		}
 		last = current
-		if err := r.engine.Reload(ctx); err != nil {
-			r.metrics.Reloads.WithLabelValues("failure").Inc()
-			r.log.Error(err, "policy reload failed; serving the last good policies")
-			continue
-		}
-		r.metrics.Reloads.WithLabelValues("success").Inc()
-		r.metrics.policiesLoaded(r.engine, r.log, "policies reloaded")
+		r.reload(ctx)
 	}
+}
+
+// reload loads the files again: on success the new set is in force; on failure the last good
+// set keeps running, and podpolicy_policy_reload_failing says so until a load succeeds.
+func (r *reloader) reload(ctx context.Context) {
+	if err := r.engine.Reload(ctx); err != nil {
+		r.metrics.Reloads.WithLabelValues("failure").Inc()
+		r.metrics.ReloadFailing.Set(1)
+		r.log.Error(err, "policy reload failed; serving the last good policies")
+		return
+	}
+	r.metrics.Reloads.WithLabelValues("success").Inc()
+	r.metrics.ReloadFailing.Set(0)
+	r.metrics.policiesLoaded(r.engine, r.log, "policies reloaded")
 }
 
 // fingerprint hashes the config file and every .rego file of the policy directories (names

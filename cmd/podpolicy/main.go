@@ -4,6 +4,7 @@
 //	podpolicy serve    run the validating and mutating webhook
 //	podpolicy check    evaluate manifests offline, with the webhook's engine
 //	podpolicy audit    judge what runs in a cluster once, or preview a config change on it
+//	podpolicy doctor   report the misconfigurations of a live installation
 //	podpolicy test     run the Rego unit tests of the library and of policy directories
 //	podpolicy uninstall-webhooks  delete the webhook configurations (the chart's pre-delete hook)
 //	podpolicy version  print the version
@@ -24,6 +25,7 @@ Usage:
   podpolicy serve   [flags]            run the admission webhook
   podpolicy check   -f FILE|DIR|- ...  evaluate manifests offline (exit 0 ok, 1 denied, 2 error)
   podpolicy audit   [flags]            judge what runs in a cluster, or preview --config/--policy-dir on it (exit codes of check)
+  podpolicy doctor  [flags]            check a live installation for bypasses and outages (exit 0 ok, 1 findings, 2 could not check)
   podpolicy test    [DIR ...]          run the Rego unit tests of the library and of DIRs
   podpolicy post-render [flags]        helm's --post-renderer: pass a release through, or refuse it whole
   podpolicy uninstall-webhooks --validating-webhook-configuration NAME --mutating-webhook-configuration NAME
@@ -53,6 +55,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runCheck(ctx, args[1:], stdin, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, args[1:], stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, args[1:], stdout, stderr)
 	case "test":
 		return runTest(ctx, args[1:], stdout, stderr)
 	case "post-render":

@@ -233,3 +233,43 @@ func DefaultKinds() (*kinds.Table, error) {
 	}
 	return newKinds(asList(defaults["workloads"]))
 }
+
+// ParseKinds reads the kinds table of the config file src (read from file): its workloads
+// section, checked as Load checks it, merged over the shipped workloads. The rest of the
+// config is not read: a tool that needs only the kinds (podpolicy doctor) works with a config
+// whose rules it cannot check.
+func ParseKinds(file string, src []byte) (*kinds.Table, error) {
+	defaultSrc, err := rego.FS.ReadFile(rego.DefaultConfigFile)
+	if err != nil {
+		return nil, fmt.Errorf("read default config: %w", err)
+	}
+	defaults, err := Schema{Defaults: defaultSrc}.defaults()
+	if err != nil {
+		return nil, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, fmt.Errorf("config %s: %w", file, err)
+	}
+	shipped := asList(defaults["workloads"])
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return newKinds(shipped)
+	}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "workloads" {
+			continue
+		}
+		v := &validator{file: file, defaults: defaults}
+		v.workloads(root.Content[i+1], "workloads")
+		if len(v.problems) > 0 {
+			return nil, fmt.Errorf("config %s:\n  %s", file, strings.Join(v.problems, "\n  "))
+		}
+		var user []any
+		if err := root.Content[i+1].Decode(&user); err != nil {
+			return nil, fmt.Errorf("config %s: %w", file, err)
+		}
+		return newKinds(mergeWorkloads(shipped, user))
+	}
+	return newKinds(shipped)
+}

@@ -123,3 +123,21 @@ func TestShippedWorkloadsPassTheirOwnCheck(t *testing.T) {
 		t.Errorf("%d configured kinds, want the %d shipped twice over", n, len(defaults.Workloads))
 	}
 }
+
+// TestParseKindsReadsTheWorkloadsAlone: the kinds of a config are read without its rules (an
+// unknown rule does not stop them), checked as Load checks them.
+func TestParseKindsReadsTheWorkloadsAlone(t *testing.T) {
+	table, err := ParseKinds("config.yaml", []byte("rules:\n  not-a-rule: {action: warn}\nworkloads:\n  - {group: argoproj.io, kind: Rollout, controllers: [argo-rollouts/argo-rollouts]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := table.Lookup("argoproj.io", "Rollout"); r == nil || len(r.Controllers) != 1 || table.Lookup("ray.io", "RayJob") == nil {
+		t.Errorf("kinds %v", table.Configured())
+	}
+	if _, err := ParseKinds("config.yaml", []byte("workloads:\n  - {group: apps, kind: Deployment}\n")); err == nil || !strings.Contains(err.Error(), "config.yaml:2: workloads[0].kind: Deployment.apps is one of Kubernetes' own kinds") {
+		t.Errorf("a built-in kind: %v", err)
+	}
+	if table, err := ParseKinds("config.yaml", []byte("")); err != nil || len(table.Configured()) != 18 {
+		t.Errorf("an empty config: %v", err)
+	}
+}
