@@ -215,7 +215,7 @@ func checkReport(t *testing.T, ns string, o owner, rep reportsv1alpha1.Report) {
 	if len(rep.Results) != len(o.fails) {
 		t.Fatalf("%s: %d results, want %d: %+v", rep.Name, len(rep.Results), len(o.fails), rep.Results)
 	}
-	prefix := map[string]string{"Deployment": "spec.template.spec.", "DaemonSet": "spec.template.spec.", "CronJob": "spec.jobTemplate.spec.template.spec.", "Pod": "spec."}[o.kind]
+	prefix := map[string]string{"Deployment": "spec.template.spec.", "Rollout": "spec.template.spec.", "DaemonSet": "spec.template.spec.", "CronJob": "spec.jobTemplate.spec.template.spec.", "Pod": "spec."}[o.kind]
 	for i, c := range o.fails {
 		r := rep.Results[i]
 		wantPath := prefix + "containers[0].securityContext.readOnlyRootFilesystem"

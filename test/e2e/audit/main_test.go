@@ -2,7 +2,8 @@
 
 // Package audit drives podpolicy's background audit and `podpolicy audit` against a real
 // kube-apiserver, etcd and kube-controller-manager with the openreports.io Report CRD of the
-// pinned github.com/openreports/reports-api: Reports per top owner written by serve, a change
+// pinned github.com/openreports/reports-api (and Argo Rollouts' CRDs, whose controller one test
+// runs): Reports per top owner written by serve, a change
 // previewed from the command line, and dated enforcement across its date.
 package audit
 
@@ -28,7 +29,11 @@ var (
 func TestMain(m *testing.M) {
 	os.Exit(harness.RunSuite(m, "audit", func(ctx context.Context) ([]string, error) {
 		crd, err := harness.ReportsCRD(ctx)
-		return []string{crd}, err
+		if err != nil {
+			return nil, err
+		}
+		rollouts, err := harness.RolloutsCRDs(ctx)
+		return append(rollouts, crd), err
 	}, func(ctx context.Context, s *harness.Suite) (func(int) int, error) {
 		suite, cp = s, s.CP
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: leaseNamespace}}
