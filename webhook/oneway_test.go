@@ -18,7 +18,8 @@ import (
 	"github.com/podpolicy/podpolicy/policies/check"
 )
 
-// oneWayManifests are objects of several kinds that deny, warn and pass, in namespace shop.
+// oneWayManifests are objects of several kinds (a configured one among them) that deny, warn
+// and pass, in namespace shop.
 var oneWayManifests = []string{`
 apiVersion: v1
 kind: Pod
@@ -52,6 +53,22 @@ spec:
           restartPolicy: OnFailure
           containers:
           - {name: backup, image: backup, securityContext: {privileged: true}}
+`, `
+apiVersion: ray.io/v1
+kind: RayCluster
+metadata: {name: raycluster-gpu, namespace: shop}
+spec:
+  headGroupSpec:
+    template:
+      spec:
+        containers:
+        - {name: ray-head, image: rayproject/ray:2.40.0}
+  workerGroupSpecs:
+  - groupName: gpu
+    template:
+      spec:
+        containers:
+        - {name: ray-worker, image: rayproject/ray-ml:2.40.0-gpu, securityContext: {privileged: true}}
 `}
 
 // oneWayLister serves the manifests to the audit as the API server lists them: each with a
@@ -71,6 +88,14 @@ func (l oneWayLister) Page(_ context.Context, r audit.Resource, _, _ string, _ i
 		}
 	}
 	return json.Marshal(map[string]any{"items": items, "metadata": map[string]any{}})
+}
+
+// Served implements audit.Discoverer: the cluster serves the RayClusters of the manifests.
+func (l oneWayLister) Served(_ context.Context, group, resource string) (string, error) {
+	if group == "ray.io" && resource == "rayclusters" {
+		return "v1", nil
+	}
+	return "", nil
 }
 
 func deepCopyJSON(obj map[string]any) map[string]any {
@@ -173,5 +198,22 @@ func TestTheFourEntriesGiveOneVerdict(t *testing.T) {
 				t.Errorf("%s: %s says\n%s\ncheck says\n%s", key, entry, strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
 		}
+	}
+}
+
+// TestATemplatePathThatHoldsNoTemplateIsABadRequest: serve answers 400 naming the path for a
+// RayCluster whose worker group's template is a list, as check exits 2 for it.
+func TestATemplatePathThatHoldsNoTemplateIsABadRequest(t *testing.T) {
+	engine, err := policies.New(context.Background(), policies.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler := NewValidatingHandler(engine, Cluster{Namespaces: fakeNamespaces{"shop": {}}}, nil, logr.Discard())
+	object := []byte(`{"apiVersion": "ray.io/v1", "kind": "RayCluster", "metadata": {"name": "rc", "namespace": "shop"},
+		"spec": {"workerGroupSpecs": [{"template": [{"name": "ray-worker"}]}]}}`)
+	_, resp := serve(t, handler, createReview(t, object, "shop"))
+	if resp.Allowed || resp.Result == nil || resp.Result.Code != 400 ||
+		!strings.Contains(resp.Result.Message, "spec.workerGroupSpecs[0].template: expected a pod template (an object of metadata and spec), got a list") {
+		t.Errorf("response %+v", resp.Result)
 	}
 }
