@@ -9,6 +9,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/podpolicy/podpolicy/policies/normalize"
+	"github.com/podpolicy/podpolicy/test/fixture"
 )
 
 // newTestEngine builds an engine or fails the test.
@@ -47,4 +48,17 @@ func writeFile(t testing.TB, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// updated judges, as an UPDATE from old, a copy of old changed by edit: the rules it is denied
+// for, and whether it changed a pod template.
+func updated(t testing.TB, e *Engine, old map[string]any, edit func(obj map[string]any)) (deny []string, templateChanged bool) {
+	t.Helper()
+	obj := fixture.DeepCopy(old).(map[string]any)
+	edit(obj)
+	v, err := judge(t, e, obj, Context{Operation: "UPDATE", OldObject: decode(t, old)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ruleIDs(v.Violations, Deny), v.TemplateChanged
 }

@@ -197,16 +197,7 @@ func TestUpdateOfAWorkloadTemplateIsJudgedAsItsRollout(t *testing.T) {
 	e := newTestEngine(t, Options{})
 	old := fixture.Object(1, fixture.PodSpec(t))
 	fixture.At(old, "spec", "template", "spec", "containers", 0)["image"] = "nginx:latest"
-	change := func(edit func(obj map[string]any)) (deny []string, templateChanged bool) {
-		t.Helper()
-		obj := fixture.DeepCopy(old).(map[string]any)
-		edit(obj)
-		v, err := judge(t, e, obj, Context{Operation: "UPDATE", OldObject: decode(t, old)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ruleIDs(v.Violations, Deny), v.TemplateChanged
-	}
+	change := func(edit func(obj map[string]any)) ([]string, bool) { return updated(t, e, old, edit) }
 	for name, tc := range map[string]struct {
 		edit     func(obj map[string]any)
 		deny     []string

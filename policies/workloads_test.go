@@ -58,16 +58,7 @@ exceptions:
 	}
 
 	old := rayCluster(t)
-	change := func(edit func(obj map[string]any)) (deny []string, templateChanged bool) {
-		t.Helper()
-		obj := fixture.DeepCopy(old).(map[string]any)
-		edit(obj)
-		v, err := judge(t, plain, obj, Context{Operation: "UPDATE", OldObject: decode(t, old)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ruleIDs(v.Violations, Deny), v.TemplateChanged
-	}
+	change := func(edit func(obj map[string]any)) ([]string, bool) { return updated(t, plain, old, edit) }
 	for name, tc := range map[string]struct {
 		edit     func(obj map[string]any)
 		deny     []string

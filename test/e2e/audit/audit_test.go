@@ -12,10 +12,7 @@ import (
 	"time"
 
 	reportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"github.com/podpolicy/podpolicy/test/harness"
 )
 
 // validationRules is the number of podpolicy's built-in validation rules (DESIGN §2): a
@@ -42,23 +39,7 @@ func (o owner) report() string { return "podpolicy-" + strings.ToLower(o.kind) +
 // config without changing anything, and fixing a workload clears its Report in the next run.
 func TestBackgroundAuditReportsPerTopOwner(t *testing.T) {
 	ctx := context.Background()
-	w, err := suite.StartWebhook(ctx, harness.WebhookOptions{
-		ConfigFile: testdata("audit-config.yaml"),
-		Args:       []string{"--audit-interval=2s", "--audit-lease-namespace=" + leaseNamespace, "--audit-page-size=3"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("podpolicy log:\n%s", w.LogTail(40))
-		}
-		_ = cp.UninstallWebhooks(ctx)
-		_ = w.Stop()
-	})
-	if err := cp.InstallWebhooks(ctx, w, admissionregistrationv1.Fail); err != nil {
-		t.Fatal(err)
-	}
+	w := installedWebhook(t, testdata("audit-config.yaml"), []string{"--audit-interval=2s", "--audit-lease-namespace=" + leaseNamespace, "--audit-page-size=3"})
 	ns := suite.Namespace(t, nil)
 
 	writable := func(name string) map[string]any {

@@ -13,7 +13,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podpolicy/podpolicy/policies/owners"
-	"github.com/podpolicy/podpolicy/test/harness"
 )
 
 // TestAuditIsNotFooledByForgedOwnersOrSquattedReports: a tenant's Report holding the name of
@@ -25,23 +24,7 @@ import (
 // the exception.
 func TestAuditIsNotFooledByForgedOwnersOrSquattedReports(t *testing.T) {
 	ctx := context.Background()
-	w, err := suite.StartWebhook(ctx, harness.WebhookOptions{
-		ConfigFile: testdata("bypass-config.yaml"),
-		Args:       []string{"--audit-interval=2s", "--audit-lease-namespace=" + leaseNamespace},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("podpolicy log:\n%s", w.LogTail(40))
-		}
-		_ = cp.UninstallWebhooks(ctx)
-		_ = w.Stop()
-	})
-	if err := cp.InstallWebhooks(ctx, w, admissionregistrationv1.Fail); err != nil {
-		t.Fatal(err)
-	}
+	w := installedWebhook(t, testdata("bypass-config.yaml"), []string{"--audit-interval=2s", "--audit-lease-namespace=" + leaseNamespace})
 	ns := suite.Namespace(t, nil)
 	// The tenant's Report comes first, under the name podpolicy's would take.
 	apply(t, map[string]any{

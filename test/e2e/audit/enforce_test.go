@@ -3,15 +3,12 @@
 package audit
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 
 	"github.com/podpolicy/podpolicy/test/harness"
 )
@@ -20,7 +17,6 @@ import (
 // kubectl apply before T, naming the date, and denies from T, in the same serve process with
 // the same config; podpolicy check --at gives the same two verdicts either side of T.
 func TestEnforceFromDeniesFromItsDate(t *testing.T) {
-	ctx := context.Background()
 	enforceFrom := time.Now().Add(20 * time.Second).UTC().Truncate(time.Second)
 	date := enforceFrom.Format(time.RFC3339)
 	config := filepath.Join(t.TempDir(), "config.yaml")
@@ -28,20 +24,7 @@ func TestEnforceFromDeniesFromItsDate(t *testing.T) {
 	if err := os.WriteFile(config, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	w, err := suite.StartWebhook(ctx, harness.WebhookOptions{ConfigFile: config})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("podpolicy log:\n%s", w.LogTail(30))
-		}
-		_ = cp.UninstallWebhooks(ctx)
-		_ = w.Stop()
-	})
-	if err := cp.InstallWebhooks(ctx, w, admissionregistrationv1.Fail); err != nil {
-		t.Fatal(err)
-	}
+	installedWebhook(t, config, nil)
 	ns := suite.Namespace(t, nil)
 	pod := func(name string) map[string]any {
 		return map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": name, "namespace": ns},

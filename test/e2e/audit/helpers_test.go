@@ -13,6 +13,7 @@ import (
 	"time"
 
 	reportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 
 	"github.com/podpolicy/podpolicy/test/harness"
 )
@@ -150,4 +151,30 @@ func podpolicy(args ...string) harness.Result {
 func testdata(name string) string {
 	path, _ := filepath.Abs(filepath.Join("testdata", name))
 	return path
+}
+
+// installedWebhook starts podpolicy with config and args, registers its webhooks (failing
+// closed) and, when the test ends, unregisters and stops it, logging its last lines and those
+// of also (more logs to show, such as a controller's) if the test failed.
+func installedWebhook(t *testing.T, config string, args []string, also ...func() string) *harness.Webhook {
+	t.Helper()
+	ctx := context.Background()
+	w, err := suite.StartWebhook(ctx, harness.WebhookOptions{ConfigFile: config, Args: args})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("podpolicy log:\n%s", w.LogTail(40))
+			for _, log := range also {
+				t.Logf("%s", log())
+			}
+		}
+		_ = cp.UninstallWebhooks(ctx)
+		_ = w.Stop()
+	})
+	if err := cp.InstallWebhooks(ctx, w, admissionregistrationv1.Fail); err != nil {
+		t.Fatal(err)
+	}
+	return w
 }

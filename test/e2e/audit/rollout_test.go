@@ -11,7 +11,6 @@ import (
 	"time"
 
 	reportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podpolicy/podpolicy/test/harness"
@@ -28,25 +27,9 @@ func TestAuditReportsPerRollout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := suite.StartWebhook(ctx, harness.WebhookOptions{
-		ConfigFile: testdata("audit-rollout-config.yaml"),
-		Args:       []string{"--audit-interval=2s", "--audit-lease-namespace=" + leaseNamespace, "--audit-page-size=3"},
-	})
-	if err != nil {
-		_ = argo.Stop()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("podpolicy log:\n%s\nrollouts-controller log:\n%s", w.LogTail(40), argo.LogTail(20))
-		}
-		_ = cp.UninstallWebhooks(ctx)
-		_ = w.Stop()
-		_ = argo.Stop()
-	})
-	if err := cp.InstallWebhooks(ctx, w, admissionregistrationv1.Fail); err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(func() { _ = argo.Stop() })
+	w := installedWebhook(t, testdata("audit-rollout-config.yaml"), []string{"--audit-interval=2s", "--audit-lease-namespace=" + leaseNamespace, "--audit-page-size=3"},
+		func() string { return "rollouts-controller log:\n" + argo.LogTail(20) })
 	ns := suite.Namespace(t, nil)
 	writable := func(name string) map[string]any {
 		return container(name, "registry.example.com/shop/"+name+":2.1.0", false)
