@@ -60,10 +60,13 @@ func (v *Violation) String() string {
 	return b.String()
 }
 
-// Excepted is a violation an exception waived, with the exception's reason.
+// Excepted is a violation an exception waived, with the exception's reason and, when it has
+// one, the date it expires (its expires as the config writes it), from which the violation
+// counts again.
 type Excepted struct {
 	Violation
-	Reason string `json:"reason"`
+	Reason  string `json:"reason"`
+	Expires string `json:"expires,omitempty"`
 }
 
 // PatchOperation is one JSON Patch (RFC 6902) operation.

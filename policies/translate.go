@@ -45,8 +45,8 @@ func (s *policySet) violations(found map[string]any, in *normalize.Input, now ti
 			if v.Remediation == "" {
 				v.Remediation = rule.Remediation
 			}
-			if reason, ok := s.excepted(&v, in, now); ok {
-				excepted = append(excepted, Excepted{Violation: v, Reason: reason})
+			if e := s.excepted(&v, in, now); e != nil {
+				excepted = append(excepted, Excepted{Violation: v, Reason: e.Reason, Expires: e.Expires})
 				continue
 			}
 			out = append(out, v)
@@ -57,12 +57,12 @@ func (s *policySet) violations(found map[string]any, in *normalize.Input, now ti
 	return out, excepted, nil
 }
 
-// excepted reports whether an exception waives v, and the reason of the first that does.
-func (s *policySet) excepted(v *Violation, in *normalize.Input, now time.Time) (string, bool) {
+// excepted returns the first exception that waives v; nil when none does.
+func (s *policySet) excepted(v *Violation, in *normalize.Input, now time.Time) *config.Exception {
 	if len(s.config.Exceptions) == 0 {
-		return "", false
+		return nil
 	}
-	return s.config.Waiver(config.Subject{
+	return s.config.Waiving(config.Subject{
 		Rule: v.Rule, Name: in.Name, Generated: in.Generated, Namespace: in.Namespace,
 		Image: containerImage(in.Pod, v.Container), Owners: in.Owners,
 	}, now)

@@ -89,12 +89,20 @@ func (e *Exception) Matches(s Subject, now time.Time) bool {
 
 // Waiver returns the reason of the first exception of the config that waives s at now.
 func (c *Config) Waiver(s Subject, now time.Time) (string, bool) {
-	for i := range c.Exceptions {
-		if c.Exceptions[i].Matches(s, now) {
-			return c.Exceptions[i].Reason, true
-		}
+	if e := c.Waiving(s, now); e != nil {
+		return e.Reason, true
 	}
 	return "", false
+}
+
+// Waiving returns the first exception of the config that waives s at now; nil when none does.
+func (c *Config) Waiving(s Subject, now time.Time) *Exception {
+	for i := range c.Exceptions {
+		if c.Exceptions[i].Matches(s, now) {
+			return &c.Exceptions[i]
+		}
+	}
+	return nil
 }
 
 func anyGlob(patterns []string, s string) bool {
