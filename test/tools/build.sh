@@ -3,8 +3,8 @@
 # kube-apiserver, kube-controller-manager and kubectl (k8s.io/kubernetes), etcd, helm and opa,
 # and the real node's kubelet, kube-scheduler, kube-proxy (test/tools/node) and CNI plugins
 # (test/tools/cni), Argo Rollouts' rollouts-controller for the e2e harness (test/tools/rollouts),
-# and conftest for make bench (test/tools/conftest, only when asked for), each from its module
-# under test/tools; and the node's system packages
+# Prometheus' promtool for the chart's alert rule tests (test/tools/promtool), and conftest for
+# make bench (test/tools/conftest, only when asked for), each from its module under test/tools; and the node's system packages
 # (containerd, runc, conntrack, iptables, iproute2) through apt-get when they are missing. A binary is rebuilt only when its module's go.mod/go.sum (the pinned
 # versions) or the Go version change; builds are also kept in a cache outside the checkout
 # ($PODPOLICY_TOOLS_CACHE, default ~/.cache/podpolicy/tools), so a fresh clone on a machine
@@ -80,7 +80,7 @@ node_packages() {
 }
 
 want=("$@")
-[[ ${#want[@]} -gt 0 ]] || want=(opa etcd kube-apiserver kube-controller-manager kubectl helm kubelet kube-scheduler kube-proxy cni rollouts-controller node-packages)
+[[ ${#want[@]} -gt 0 ]] || want=(opa etcd kube-apiserver kube-controller-manager kubectl helm kubelet kube-scheduler kube-proxy cni rollouts-controller promtool node-packages)
 for tool in "${want[@]}"; do
   case $tool in
     kube-apiserver|kube-controller-manager|kubectl) build "$tool" . "k8s.io/kubernetes/cmd/$tool" "$kube_ldflags" ;;
@@ -99,6 +99,14 @@ for tool in "${want[@]}"; do
       [[ -n $rollouts_version ]] || { echo "tools: no github.com/argoproj/argo-rollouts version in test/tools/rollouts/go.mod" >&2; exit 1; }
       build rollouts-controller rollouts github.com/argoproj/argo-rollouts/cmd/rollouts-controller \
         "-X github.com/argoproj/argo-rollouts/utils/version.version=${rollouts_version#v}"
+      ;;
+    # promtool, for `promtool test rules` over the chart's alerts, reporting the Prometheus
+    # release of its pinned module (v0.316.0 is Prometheus 3.16.0) as upstream's build does.
+    promtool)
+      prom_version=$(awk '$1 == "github.com/prometheus/prometheus" { print $2 }' "$root/test/tools/promtool/go.mod")
+      [[ $prom_version =~ ^v0\.([0-9]+)([0-9][0-9])\.([0-9]+)$ ]] || { echo "tools: no github.com/prometheus/prometheus v0.3xx.y version in test/tools/promtool/go.mod" >&2; exit 1; }
+      build promtool promtool github.com/prometheus/prometheus/cmd/promtool \
+        "-X github.com/prometheus/common/version.Version=${BASH_REMATCH[1]}.$((10#${BASH_REMATCH[2]})).${BASH_REMATCH[3]}"
       ;;
     kubelet|kube-scheduler|kube-proxy) build "$tool" node "k8s.io/kubernetes/cmd/$tool" "$kube_ldflags" ;;
     # The CNI plugins go where the node's containerd looks for them (bin/cni), by their own names.
