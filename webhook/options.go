@@ -43,6 +43,8 @@ type Options struct {
 	TLS *SelfManagedTLS
 	// Audit configures the background audit.
 	Audit audit.RunnerOptions
+	// Events configure the Kubernetes Events podpolicy writes.
+	Events EventsOptions
 }
 
 // SelfManagedTLS configures podpolicy's own certificate management.
@@ -91,6 +93,9 @@ func (o *Options) Validate() error {
 		errs = append(errs, errors.New("--eval-timeout must be positive"))
 	}
 	errs = append(errs, o.Audit.Validate(o.Kubeconfig)...)
+	if o.Events.Any() {
+		errs = append(errs, o.Events.validate()...)
+	}
 	if o.ShutdownDelay < 0 {
 		errs = append(errs, errors.New("--shutdown-delay must not be negative"))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/open-policy-agent/opa/v1/ast"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -50,19 +51,21 @@ func NewOwnerLookup(cache, live client.Reader) OwnerLookup {
 // object created by anyone else, without a controller, or whose owners cannot be verified in
 // time, gets none and is judged on its own.
 func (d *deps) ownerNames(ctx context.Context, req *admissionRequest) []string {
+	chain, _ := d.ownerChain(ctx, req)
+	return names(chain)
+}
+
+// ownerChain resolves the controllers above an object as ownerNames says, the object's own
+// controller first; it also says why, when the object has a vouched controller whose chain
+// could not be verified (nil otherwise, or when there is nothing to verify).
+func (d *deps) ownerChain(ctx context.Context, req *admissionRequest) ([]owners.Ref, error) {
 	table := d.kinds()
 	if d.owners == nil || !table.Controller(req.UserInfo.Username) {
-		return nil
+		return nil, nil
 	}
-	meta, _ := normalize.Value(req.Object, "metadata").(ast.Object)
-	refs, err := normalize.OwnerReferences(meta)
-	if err != nil {
-		d.log.Info("owner references not read; judging the object on its own", "uid", req.UID, "reason", err.Error())
-		return nil
-	}
-	first, ok := owners.Controller(refs)
+	first, ok := controllerRef(req, d.log)
 	if !ok || !table.Vouches(req.UserInfo.Username, first.APIVersion, first.Kind) {
-		return nil
+		return nil, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, ownerLookupTimeout)
 	defer cancel()
@@ -72,11 +75,30 @@ func (d *deps) ownerNames(ctx context.Context, req *admissionRequest) []string {
 		if d.metrics != nil {
 			d.metrics.OwnerErr.Inc()
 		}
+		return nil, err
+	}
+	return chain, nil
+}
+
+// controllerRef reads the controller reference of a request's object, if it has one that reads.
+func controllerRef(req *admissionRequest, log logr.Logger) (owners.Ref, bool) {
+	meta, _ := normalize.Value(req.Object, "metadata").(ast.Object)
+	refs, err := normalize.OwnerReferences(meta)
+	if err != nil {
+		log.Info("owner references not read; judging the object on its own", "uid", req.UID, "reason", err.Error())
+		return owners.Ref{}, false
+	}
+	return owners.Controller(refs)
+}
+
+// names are the names of a chain's owners.
+func names(chain []owners.Ref) []string {
+	if len(chain) == 0 {
 		return nil
 	}
-	names := make([]string, len(chain))
+	out := make([]string, len(chain))
 	for i, r := range chain {
-		names[i] = r.Name
+		out[i] = r.Name
 	}
-	return names
+	return out
 }

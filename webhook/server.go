@@ -26,6 +26,7 @@ import (
 	"github.com/podpolicy/podpolicy/policies"
 	"github.com/podpolicy/podpolicy/policies/audit"
 	"github.com/podpolicy/podpolicy/policies/kinds"
+	"github.com/podpolicy/podpolicy/webhook/events"
 )
 
 // Run serves the webhooks until ctx is cancelled, then reports not ready, waits
@@ -53,10 +54,23 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		return err
 	}
 	var cluster Cluster
+	var auditNotifier audit.Notifier
 	if cfg == nil {
-		log.Info("no Kubernetes API configured (no --kubeconfig, not in a cluster): the features that read the cluster are off (namespace labels, podpolicy.io/mode, exceptions by owner)")
+		log.Info("no Kubernetes API configured (no --kubeconfig, not in a cluster): the features that read the cluster are off (namespace labels, podpolicy.io/mode, exceptions by owner, Events)")
 	} else if cluster, err = startCache(serveCtx, cfg); err != nil {
 		return err
+	}
+	var recorder *events.Recorder
+	if cfg != nil && opts.Events.Any() {
+		rec, lookup, err := newRecorder(cfg, opts.Events, log.WithName("events"))
+		if err != nil {
+			return err
+		}
+		recorder = rec
+		cluster.Events = Notifications{Sink: rec, Warnings: opts.Events.Warnings, Denials: opts.Events.Denials, ExpiringWithin: opts.Events.ExpiringWithin, Lookup: lookup}
+		if opts.Events.Audit {
+			auditNotifier = auditEvents{sink: rec}
+		}
 	}
 
 	serverOpts := crwebhook.Options{
@@ -64,12 +78,13 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		CertDir: opts.CertDir, CertName: opts.CertName, KeyName: opts.KeyName,
 		TLSOpts: []func(*tls.Config){secureTLS},
 	}
-	if opts.TLS != nil {
-		manager, err := startSelfManagedTLS(serveCtx, cfg, *opts.TLS, log.WithName("tls"))
-		if err != nil {
-			return err
-		}
-		serverOpts.TLSOpts = append(serverOpts.TLSOpts, func(c *tls.Config) { c.GetCertificate = manager.GetCertificate })
+	getCertificate, certWatcher, err := servingCertificate(serveCtx, cfg, opts, log)
+	if err != nil {
+		return err
+	}
+	serverOpts.TLSOpts = append(serverOpts.TLSOpts, func(c *tls.Config) { c.GetCertificate = getCertificate })
+	if err := ctrlmetrics.Registry.Register(newCertExpiry(getCertificate)); err != nil {
+		return fmt.Errorf("register certificate metrics: %w", err)
 	}
 	cluster.Config = engine.Config
 	server := crwebhook.NewServer(serverOpts)
@@ -89,6 +104,12 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		}()
 	}
 	start("webhook server", server.Start)
+	if certWatcher != nil {
+		start("certificate watcher", certWatcher.Start)
+	}
+	if recorder != nil {
+		start("events", func(ctx context.Context) error { recorder.Run(ctx); return nil })
+	}
 	if opts.MetricsAddr != "0" {
 		metricsOpts := metricsserver.Options{BindAddress: opts.MetricsAddr}
 		if opts.EnablePprof {
@@ -111,7 +132,7 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		if err != nil {
 			return fmt.Errorf("register audit metrics: %w", err)
 		}
-		a, err := audit.NewRunner(engine, cfg, opts.Audit, auditMetrics, log.WithName("audit"))
+		a, err := audit.NewRunner(engine, cfg, opts.Audit, auditMetrics, auditNotifier, log.WithName("audit"))
 		if err != nil {
 			return err
 		}

@@ -2,13 +2,16 @@ package webhook
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 
 	"github.com/go-logr/logr"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 
 	"github.com/podpolicy/podpolicy/certs"
 )
@@ -44,4 +47,23 @@ func startSelfManagedTLS(ctx context.Context, cfg *rest.Config, o SelfManagedTLS
 	}, log)
 	go m.Run(ctx)
 	return m, nil
+}
+
+// servingCertificate returns what the listener serves its certificate from: the self-managed
+// TLS manager (started), or a watcher of the certificate files (to be started: the watcher
+// controller-runtime's server would start itself, made here so that the certificate's expiry
+// is exported from the very one the listener serves).
+func servingCertificate(ctx context.Context, cfg *rest.Config, opts Options, log logr.Logger) (func(*tls.ClientHelloInfo) (*tls.Certificate, error), *certwatcher.CertWatcher, error) {
+	if opts.TLS != nil {
+		manager, err := startSelfManagedTLS(ctx, cfg, *opts.TLS, log.WithName("tls"))
+		if err != nil {
+			return nil, nil, err
+		}
+		return manager.GetCertificate, nil, nil
+	}
+	watcher, err := certwatcher.New(filepath.Join(opts.CertDir, opts.CertName), filepath.Join(opts.CertDir, opts.KeyName))
+	if err != nil {
+		return nil, nil, fmt.Errorf("--webhook-cert-path: %w", err)
+	}
+	return watcher.GetCertificate, watcher, nil
 }

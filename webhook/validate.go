@@ -24,6 +24,8 @@ type Cluster struct {
 	Namespaces NamespaceLabels
 	// Owners reads the owners of Pods, for exceptions that name a workload.
 	Owners OwnerLookup
+	// Events are the Events admission emits; the zero value emits none.
+	Events Notifications
 	// Config returns the config in force: who may change a Namespace's guarded labels
 	// (modeAdmins, guardedLabels), and the kinds table (whose controllers' owner references
 	// are taken); nil lets no one change podpolicy.io/mode and trusts Kubernetes' own
@@ -39,6 +41,8 @@ type deps struct {
 	config     func() *config.Config
 	metrics    *Metrics
 	log        logr.Logger
+	// events are the Events the validating webhook emits.
+	events Notifications
 }
 
 // kinds is the kinds table of the config in force: the built-in kinds alone without one.
@@ -62,7 +66,7 @@ type validator struct {
 
 // NewValidatingHandler returns the handler of POST /validate.
 func NewValidatingHandler(engine Engine, cluster Cluster, metrics *Metrics, log logr.Logger) http.Handler {
-	v := &validator{deps: deps{engine: engine, namespaces: cluster.Namespaces, owners: cluster.Owners, config: cluster.Config, metrics: metrics, log: log}}
+	v := &validator{deps: deps{engine: engine, namespaces: cluster.Namespaces, owners: cluster.Owners, config: cluster.Config, metrics: metrics, log: log, events: cluster.Events}}
 	return &handler{name: "validate", decide: v.decide, metrics: metrics, log: log}
 }
 
@@ -79,7 +83,8 @@ func (v *validator) decide(ctx context.Context, req *admissionRequest) (*admissi
 	if resp := v.guardVerification(req); resp != nil {
 		return resp, outcome{decision: decisionDenied, rules: []string{"owner-verification"}}, nil
 	}
-	verdict, err := v.judge(ctx, req, policies.Validate, v.ownerNames(ctx, req))
+	chain, chainErr := v.ownerChain(ctx, req)
+	verdict, err := v.judge(ctx, req, policies.Validate, names(chain))
 	if err != nil {
 		return nil, outcome{}, err
 	}
@@ -94,9 +99,12 @@ func (v *validator) decide(ctx context.Context, req *admissionRequest) (*admissi
 		// judged (a Rollout's workloadRef names the Deployment that is judged instead).
 		resp := allowed()
 		resp.Warnings = []string{fmt.Sprintf("podpolicy: %s %s: %s", verdict.Object.Kind, verdict.Object.Name, missing)}
+		v.notify(req, verdict, resp, chain, chainErr)
 		return resp, outcome{decision: decisionNoTemplate}, nil
 	}
-	return v.respond(verdict)
+	resp, out := v.respond(verdict)
+	v.notify(req, verdict, resp, chain, chainErr)
+	return resp, out, nil
 }
 
 // judge judges a request's object in the context the request gives: its operation,
@@ -142,7 +150,7 @@ func (d *deps) namespaceLabels(ctx context.Context, namespace string) map[string
 	return labels
 }
 
-func (v *validator) respond(verdict *policies.Verdict) (*admissionv1.AdmissionResponse, outcome, error) {
+func (v *validator) respond(verdict *policies.Verdict) (*admissionv1.AdmissionResponse, outcome) {
 	in := verdict.Object
 	var warnings, audit []string
 	var denials []policies.Violation
@@ -184,5 +192,5 @@ func (v *validator) respond(verdict *policies.Verdict) (*admissionv1.AdmissionRe
 	case len(audit) > 0:
 		decision = decisionAudited
 	}
-	return resp, outcome{decision: decision, rules: rules}, nil
+	return resp, outcome{decision: decision, rules: rules}
 }

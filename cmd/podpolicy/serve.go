@@ -46,6 +46,11 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.IntVar(&opts.Audit.PageSize, "audit-page-size", 500, "objects read by one list request of the audit")
 	fs.Float64Var(&opts.Audit.APIQPS, "audit-api-qps", 100, "requests a second the audit may send to the API server (burst twice as many)")
 	fs.StringVar(&auditExclude, "audit-exclude-namespaces", "", "comma-separated namespaces not audited (those the webhook configurations exclude)")
+	var eventKinds string
+	fs.StringVar(&eventKinds, "events", strings.Join(webhook.EventKinds, ","), "Kubernetes Events to write, comma-separated: warnings (on each object admitted with warnings), denials (on the top owner of an object a controller was refused), audit (on an owner whose audit verdict turned worse); none for no Events")
+	fs.Float64Var(&opts.Events.QPS, "events-qps", 5, "Events of each reason admission may write a second (a token bucket with --events-burst); past it they are dropped and counted")
+	fs.IntVar(&opts.Events.Burst, "events-burst", 25, "Events of each reason admission may write at once")
+	fs.DurationVar(&opts.Events.ExpiringWithin, "events-expiring-exceptions", 30*24*time.Hour, "a warning Event tells of an exception that waives a violation and expires within this time")
 	var tls webhook.SelfManagedTLS
 	var selfManaged bool
 	var extraDNS, extraIPs string
@@ -73,6 +78,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 		return exitUsage
 	}
 	opts.PolicyDirs = policyDirs
+	if err := opts.Events.SetKinds(eventKinds); err != nil {
+		fmt.Fprintf(stderr, "podpolicy serve: %v\n", err)
+		return exitUsage
+	}
 	opts.Audit.ExcludeNamespaces = splitList(auditExclude)
 	if selfManaged {
 		tls.ExtraDNSNames, tls.ExtraIPs = splitList(extraDNS), splitList(extraIPs)

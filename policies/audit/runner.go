@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-logr/logr"
 	reportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	clientleaderelection "k8s.io/client-go/tools/leaderelection"
@@ -40,10 +41,18 @@ type Runner struct {
 	writer  *Writer
 	// reportsOff is set once the openreports CRDs were found missing, so that it is said once.
 	reportsOff bool
+	// events take the audit's Events; nil emits none.
+	events Notifier
+	// verdicts are the owners' Report verdicts of the last run, by owner UID, and conflicts
+	// the Report names held by someone else then: what the next run compares with.
+	verdicts  map[types.UID]string
+	conflicts map[string]bool
 }
 
-// NewRunner returns the runner of the background audit over the cluster cfg reaches.
-func NewRunner(engine *policies.Engine, cfg *rest.Config, opts RunnerOptions, metrics *Metrics, log logr.Logger) (*Runner, error) {
+// NewRunner returns the runner of the background audit over the cluster cfg reaches; events
+// take its Events (an owner whose verdict turned worse, a squatted Report, a change of the
+// auditing replica), nil none.
+func NewRunner(engine *policies.Engine, cfg *rest.Config, opts RunnerOptions, metrics *Metrics, events Notifier, log logr.Logger) (*Runner, error) {
 	cfg = rest.CopyConfig(cfg)
 	// A burst below one would make client-go's limiter refuse every request.
 	cfg.QPS, cfg.Burst = float32(opts.APIQPS), max(1, int(2*opts.APIQPS))
@@ -56,7 +65,7 @@ func NewRunner(engine *policies.Engine, cfg *rest.Config, opts RunnerOptions, me
 		return nil, err
 	}
 	return &Runner{
-		engine: engine, cfg: cfg, opts: opts, metrics: metrics, log: log,
+		engine: engine, cfg: cfg, opts: opts, metrics: metrics, log: log, events: events,
 		lister: RESTLister{Client: clientset.CoreV1().RESTClient()},
 		writer: &Writer{Client: reports, DeleteClean: opts.DeleteClean, Log: log},
 	}, nil
@@ -64,7 +73,7 @@ func NewRunner(engine *policies.Engine, cfg *rest.Config, opts RunnerOptions, me
 
 // Run campaigns for the Lease until ctx ends, auditing while it holds it.
 func (a *Runner) Run(ctx context.Context) error {
-	lock, err := leaderelection.NewResourceLock(a.cfg, noEvents{}, leaderelection.Options{
+	lock, err := leaderelection.NewResourceLock(a.cfg, leaderEvents{events: a.events}, leaderelection.Options{
 		LeaderElection: true, LeaderElectionID: a.opts.LeaseName, LeaderElectionNamespace: a.opts.LeaseNamespace,
 		RenewDeadline: renewDeadline,
 	})
@@ -152,6 +161,9 @@ func (a *Runner) write(ctx context.Context, run *Run) (int, error) {
 		reports = append(reports, Report(f, reportOpts))
 	}
 	stats, err := a.writer.Write(ctx, reports)
+	// Without the Report CRD, or when the Reports could not be read, the verdicts of this
+	// process's last run are what this one is compared with.
+	a.notify(run.Findings, reports, stats)
 	if errors.Is(err, ErrReportsOff) {
 		if !a.reportsOff {
 			a.reportsOff = true

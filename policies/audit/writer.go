@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -37,6 +38,9 @@ type WriteStats struct {
 	Created, Updated, Deleted, Unchanged int
 	// Conflicts are the names of podpolicy's Reports held by Reports of someone else.
 	Conflicts []Conflict
+	// Previous are the verdicts (Verdict) of podpolicy's Reports before the write, by the UID
+	// of the owner each is about.
+	Previous map[types.UID]string
 }
 
 // Written is how many reports the write created or changed.
@@ -64,6 +68,12 @@ func (w *Writer) Write(ctx context.Context, reports []*reportsv1alpha1.Report) (
 	existing, err := w.list(ctx)
 	if err != nil {
 		return stats, err
+	}
+	stats.Previous = make(map[types.UID]string, len(existing))
+	for _, r := range existing {
+		if r.Scope != nil {
+			stats.Previous[r.Scope.UID] = Verdict(r)
+		}
 	}
 	wanted := map[string]bool{}
 	var errs []error
