@@ -5,6 +5,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/topdown"
+
 	"github.com/podpolicy/podpolicy/policies/config"
 	"github.com/podpolicy/podpolicy/policies/library"
 )
@@ -21,10 +24,16 @@ type Options struct {
 	// ConfigFile is the config file (see the README's Configuration section); empty for the
 	// defaults.
 	ConfigFile string
+	// ParseConfig, when set, reads the config instead of ConfigFile, against the schema of the
+	// loaded rules: podpolicy test's cases carry their config inside their own file.
+	ParseConfig func(config.Schema) (*config.Config, error)
 	// EvalTimeout bounds one evaluation; DefaultEvalTimeout when zero.
 	EvalTimeout time.Duration
 	// Evaluator selects how the library runs: Auto (the default), Compiled or Topdown.
 	Evaluator Evaluator
+	// Tracer, when set, sees every evaluation that runs on OPA's topdown (podpolicy test
+	// collects the coverage of its cases with it).
+	Tracer topdown.QueryTracer
 	// Now returns the current time, for dated enforcement and exception expiry; time.Now when
 	// nil. A Context's At overrides it for one object.
 	Now func() time.Time
@@ -41,6 +50,8 @@ type Engine struct {
 type policySet struct {
 	catalog *library.Catalog
 	config  *config.Config
+	// library is the compiled library, which WithConfig prepares under another config.
+	library *compiledLibrary
 	queries
 }
 
@@ -83,9 +94,25 @@ func (e *Engine) EvaluatorFallback() string { return e.current.Load().fallback }
 // Config returns the config in force.
 func (e *Engine) Config() *config.Config { return e.current.Load().config }
 
+// compiledLibrary is a policy set's library, compiled: what every config of it shares.
+type compiledLibrary struct {
+	compiler *ast.Compiler
+	catalog  *library.Catalog
+	schema   config.Schema
+}
+
 // build loads, compiles and prepares one policy set.
 func build(ctx context.Context, opts Options) (*policySet, error) {
-	lib, err := library.Load(opts.PolicyDirs)
+	lib, err := compileLibrary(opts.PolicyDirs)
+	if err != nil {
+		return nil, err
+	}
+	return lib.prepare(ctx, opts)
+}
+
+// compileLibrary loads and compiles the library with dirs laid over it.
+func compileLibrary(dirs []string) (*compiledLibrary, error) {
+	lib, err := library.Load(dirs)
 	if err != nil {
 		return nil, err
 	}
@@ -97,14 +124,42 @@ func build(ctx context.Context, opts Options) (*policySet, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.Load(opts.ConfigFile, schema)
+	schema.RuleSettings = cat.Settings()
+	return &compiledLibrary{compiler: compiler, catalog: cat, schema: schema}, nil
+}
+
+// prepare reads the config of opts and prepares the library's queries under it.
+func (l *compiledLibrary) prepare(ctx context.Context, opts Options) (*policySet, error) {
+	load := opts.ParseConfig
+	if load == nil {
+		load = func(schema config.Schema) (*config.Config, error) { return config.Load(opts.ConfigFile, schema) }
+	}
+	cfg, err := load(l.schema)
 	if err != nil {
 		return nil, err
 	}
 	data := map[string]any{"podpolicy": map[string]any{"config": cfg.Data()}}
-	set := &policySet{catalog: cat, config: cfg}
-	if set.queries, err = prepareQueries(ctx, compiler, data, opts.Evaluator); err != nil {
+	set := &policySet{catalog: l.catalog, config: cfg, library: l}
+	if set.queries, err = prepareQueries(ctx, l.compiler, data, opts.Evaluator); err != nil {
 		return nil, err
 	}
+	if opts.Tracer != nil {
+		set.traceWith(opts.Tracer)
+	}
 	return set, nil
+}
+
+// WithConfig returns an engine of the policies in force under another config, which parse
+// reads against their schema, without compiling them again: podpolicy test judges each case
+// under its own config.
+func (e *Engine) WithConfig(ctx context.Context, parse func(config.Schema) (*config.Config, error)) (*Engine, error) {
+	opts := e.opts
+	opts.ConfigFile, opts.ParseConfig = "", parse
+	set, err := e.current.Load().library.prepare(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	other := &Engine{opts: opts}
+	other.current.Store(set)
+	return other, nil
 }

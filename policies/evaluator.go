@@ -7,6 +7,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/podpolicy/podpolicy/policies/vm"
 )
@@ -121,7 +122,22 @@ func (q compiledQuery) eval(ctx context.Context, input ast.Value) (map[string]an
 }
 
 // topdownQuery runs the query through OPA's topdown evaluator.
-type topdownQuery struct{ prepared rego.PreparedEvalQuery }
+type topdownQuery struct {
+	prepared rego.PreparedEvalQuery
+	// tracer, when set, sees every evaluation (podpolicy test's coverage).
+	tracer topdown.QueryTracer
+}
+
+// traceWith makes the topdown queries of q report every evaluation to tracer; the compiled
+// evaluator is not traced.
+func (q *queries) traceWith(tracer topdown.QueryTracer) {
+	for _, each := range []*query{&q.validate, &q.mutate} {
+		if t, ok := (*each).(topdownQuery); ok {
+			t.tracer = tracer
+			*each = t
+		}
+	}
+}
 
 func prepareTopdown(ctx context.Context, compiler *ast.Compiler, data map[string]any, q string) (query, error) {
 	store := inmem.NewFromObjectWithOpts(data, inmem.OptReturnASTValuesOnRead(true))
@@ -134,11 +150,17 @@ func prepareTopdown(ctx context.Context, compiler *ast.Compiler, data map[string
 	if err != nil {
 		return nil, err
 	}
-	return topdownQuery{prepared}, nil
+	return topdownQuery{prepared: prepared}, nil
 }
 
 func (q topdownQuery) eval(ctx context.Context, input ast.Value) (map[string]any, error) {
-	rs, err := q.prepared.Eval(ctx, rego.EvalParsedInput(input))
+	var rs rego.ResultSet
+	var err error
+	if q.tracer != nil {
+		rs, err = q.prepared.Eval(ctx, rego.EvalParsedInput(input), rego.EvalQueryTracer(q.tracer))
+	} else {
+		rs, err = q.prepared.Eval(ctx, rego.EvalParsedInput(input))
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -116,6 +117,10 @@ type Schema struct {
 	Defaults []byte
 	// Presets holds the rule settings of each Pod Security Standards level (YAML).
 	Presets []byte
+	// RuleSettings are the settings rules declare with their defaults in their METADATA
+	// (custom.settings), by rule ID: how a rule of a policy directory gets settings a config
+	// may tune. A setting Defaults also holds keeps the value Defaults gives it.
+	RuleSettings map[string]map[string]any
 }
 
 // BuiltinSchema is the schema of the embedded library's defaults and presets, for the rules
@@ -144,7 +149,36 @@ func (s Schema) defaults() (map[string]any, error) {
 	if defaults == nil {
 		defaults = map[string]any{}
 	}
+	if len(s.RuleSettings) > 0 {
+		declared, err := deepCopy(s.RuleSettings)
+		if err != nil {
+			return nil, fmt.Errorf("rule settings: %w", err)
+		}
+		rules := asMap(defaults, "rules")
+		for id, settings := range declared.(map[string]any) {
+			existing := asMap(rules, id)
+			for name, value := range settings.(map[string]any) {
+				if _, ok := existing[name]; !ok {
+					existing[name] = value
+				}
+			}
+		}
+	}
 	return defaults, nil
+}
+
+// deepCopy copies a value of JSON types (maps, lists, scalars) through JSON, so that no
+// config shares a list or map with the rule metadata it was copied from.
+func deepCopy(v any) (any, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Load reads the config file at path (none when empty), checks it against schema and merges
@@ -180,6 +214,24 @@ func Parse(file string, src []byte, schema Schema) (*Config, error) {
 	return newConfig(merged, schema)
 }
 
+// ParseNode is Parse of a config held in a YAML node of a larger file (a test case's
+// config), so that every problem names the line of that file.
+func ParseNode(file string, node *yaml.Node, schema Schema) (*Config, error) {
+	merged, err := schema.defaults()
+	if err != nil {
+		return nil, err
+	}
+	user, err := parseUserNode(file, node, schema, merged)
+	if err != nil {
+		return nil, err
+	}
+	if err := applyPreset(merged, user, schema.Presets); err != nil {
+		return nil, fmt.Errorf("config %s: %w", file, err)
+	}
+	mergeConfig(merged, user)
+	return newConfig(merged, schema)
+}
+
 // parseUser decodes and checks a user config file. Every problem is reported, each as
 // file:line: field: what is wrong.
 func parseUser(file string, src []byte, schema Schema, defaults map[string]any) (map[string]any, error) {
@@ -194,14 +246,22 @@ func parseUser(file string, src []byte, schema Schema, defaults map[string]any) 
 	if len(doc.Content) == 0 {
 		return map[string]any{}, nil
 	}
+	return parseUserNode(file, doc.Content[0], schema, defaults)
+}
+
+// parseUserNode checks the config in node and decodes it.
+func parseUserNode(file string, node *yaml.Node, schema Schema, defaults map[string]any) (map[string]any, error) {
 	v := &validator{file: file, schema: schema, defaults: defaults}
-	v.root(doc.Content[0])
+	v.root(node)
 	if len(v.problems) > 0 {
 		return nil, fmt.Errorf("config %s:\n  %s", file, strings.Join(v.problems, "\n  "))
 	}
 	var user map[string]any
-	if err := doc.Decode(&user); err != nil {
+	if err := node.Decode(&user); err != nil {
 		return nil, fmt.Errorf("config %s: %w", file, err)
+	}
+	if user == nil {
+		user = map[string]any{}
 	}
 	return user, nil
 }

@@ -2,6 +2,7 @@ package library
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -33,6 +34,9 @@ type Rule struct {
 	Description string   `json:"description"`
 	Severity    string   `json:"severity"`
 	Remediation string   `json:"remediation"`
+	// Settings are the settings the rule declares in its METADATA (custom.settings), with
+	// their defaults: a rule of a policy directory declares there what a config may tune.
+	Settings map[string]any `json:"-"`
 }
 
 // Catalog indexes the rules of a library by package name (the last package segment) and ID.
@@ -103,6 +107,9 @@ func ruleOf(module *ast.Module, name string, meta *ast.Annotations) (*Rule, *ast
 	rule.Severity, _ = meta.Custom["severity"].(string)
 	rule.Remediation, _ = meta.Custom["remediation"].(string)
 	loc := meta.Location
+	if err := readSettings(rule, meta.Custom["settings"], module.Package.Path, loc); err != nil {
+		return nil, err
+	}
 	switch {
 	case rule.ID != strings.ReplaceAll(name, "_", "-"):
 		return nil, ast.NewError(ast.CompileErr, loc, "package %s: METADATA custom.id is %q, want %q", module.Package.Path, rule.ID, strings.ReplaceAll(name, "_", "-"))
@@ -114,6 +121,29 @@ func ruleOf(module *ast.Module, name string, meta *ast.Annotations) (*Rule, *ast
 		return nil, ast.NewError(ast.CompileErr, loc, "rule %s: METADATA custom.remediation is missing", rule.ID)
 	}
 	return rule, nil
+}
+
+// engineSettings are the settings of every rule that the engine reads, set in the config and
+// never declared by a rule.
+var engineSettings = []string{"action", "enforceFrom"}
+
+// readSettings reads a rule's METADATA custom.settings: a map from setting name to its
+// default value.
+func readSettings(rule *Rule, raw any, pkg ast.Ref, loc *ast.Location) *ast.Error {
+	if raw == nil {
+		return nil
+	}
+	settings, ok := raw.(map[string]any)
+	if !ok {
+		return ast.NewError(ast.CompileErr, loc, "package %s: METADATA custom.settings must map each setting to its default (allowedRegistries: [registry.example.com]), got %v", pkg, raw)
+	}
+	for name := range settings {
+		if slices.Contains(engineSettings, name) {
+			return ast.NewError(ast.CompileErr, loc, "package %s: METADATA custom.settings.%s: %s is set in the config (rules.<id>.%s), not declared by the rule", pkg, name, name, name)
+		}
+	}
+	rule.Settings = settings
+	return nil
 }
 
 func moduleRuleType(module *ast.Module) RuleType {
@@ -149,6 +179,18 @@ func (c *Catalog) Sorted() []Rule {
 	}
 	sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
 	return rules
+}
+
+// Settings returns the settings each rule declares in its METADATA, by rule ID (the rules
+// that declare none are left out).
+func (c *Catalog) Settings() map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range c.byID {
+		if len(r.Settings) > 0 {
+			out[id] = r.Settings
+		}
+	}
+	return out
 }
 
 // IDs returns the sorted rule IDs.

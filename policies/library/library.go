@@ -6,6 +6,7 @@ package library
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -64,21 +65,7 @@ func Load(dirs []string) (*Library, error) {
 // that errors and coverage reports show.
 func (l *Library) addFS(fsys fs.FS, prefix string) error {
 	var errs ast.Errors
-	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			// A ConfigMap volume keeps the real files in "..<timestamp>" directories behind
-			// symlinks; read only the symlinked names, and skip other hidden directories too.
-			if path != "." && strings.HasPrefix(d.Name(), ".") {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".rego") {
-			return nil
-		}
+	err := WalkFiles(fsys, ".rego", func(path string) error {
 		src, err := fs.ReadFile(fsys, path)
 		if err != nil {
 			return err
@@ -108,24 +95,64 @@ func (l *Library) addFS(fsys fs.FS, prefix string) error {
 	return nil
 }
 
-// overlay adds the modules of o, replacing the modules of every package o defines.
+// WalkFiles calls fn with the path of every file of fsys whose name ends in suffix, in lexical
+// order, as the policies are read from a policy directory.
+func WalkFiles(fsys fs.FS, suffix string, fn func(path string) error) error {
+	return fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			// A ConfigMap volume keeps the real files in "..<timestamp>" directories behind
+			// symlinks; read only the symlinked names, and skip other hidden directories too.
+			if path != "." && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, suffix) {
+			return nil
+		}
+		return fn(path)
+	})
+}
+
+// overlay adds the modules of o, replacing the modules of every package o defines, and the
+// test modules of every test package o defines (so that a directory holding a copy of the
+// library runs each test once).
 func (l *Library) overlay(o *Library) {
+	replace(l.Modules, o.Modules)
+	replace(l.Tests, o.Tests)
+}
+
+// replace drops the modules of dst whose package a module of src defines, then adds src's.
+func replace(dst, src map[string]*ast.Module) {
 	replaced := map[string]bool{}
-	for _, m := range o.Modules {
+	for _, m := range src {
 		replaced[m.Package.Path.String()] = true
 	}
-	for name, m := range l.Modules {
+	for name, m := range dst {
 		if replaced[m.Package.Path.String()] {
-			delete(l.Modules, name)
+			delete(dst, name)
 		}
 	}
-	for name, m := range o.Modules {
-		l.Modules[name] = m
-	}
-	for name, m := range o.Tests {
-		l.Tests[name] = m
-	}
+	maps.Copy(dst, src)
 }
+
+// Builtin reports whether the modules of package pkg (data.podpolicy.rules.host_ports) are the
+// embedded library's: false when a policy directory replaced them, or when no module has it.
+func (l *Library) Builtin(pkg string) bool {
+	for name, m := range l.Modules {
+		if m.Package.Path.String() == pkg {
+			return strings.HasPrefix(name, builtinPrefix)
+		}
+	}
+	return false
+}
+
+// BuiltinFile names a file of the embedded library (podpolicy/config/data.yaml) as errors and
+// reports name it.
+func BuiltinFile(path string) string { return builtinPrefix + path }
 
 // WithTests returns the policy modules together with the test modules.
 func (l *Library) WithTests() map[string]*ast.Module {
