@@ -1,7 +1,8 @@
-// Package regotest runs the Rego unit tests of podpolicy's library and of policy directories,
-// as `podpolicy test` does: on the evaluator serve would use for the policy set (the compiled
-// one, or OPA's topdown for a set it refuses) and on topdown too, failing every test whose
-// outcome differs; with coverage of the policy files.
+// Package regotest runs the Rego unit tests and the manifest cases (package cases) of
+// podpolicy's library and of policy directories, as `podpolicy test` does: on the evaluator
+// serve would use for the policy set (the compiled one, or OPA's topdown for a set it refuses)
+// and on topdown too, failing every test and case whose outcome differs; with coverage of the
+// policy files.
 package regotest
 
 import (
@@ -17,6 +18,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/tester"
 
 	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/cases"
 	"github.com/podpolicy/podpolicy/policies/library"
 )
 
@@ -25,7 +27,8 @@ type Options struct {
 	// PolicyDirs are laid over the embedded library, as for the engine; their _test.rego files
 	// run too.
 	PolicyDirs []string
-	// Run selects tests by a regular expression on their names; all when empty.
+	// Run selects tests by a regular expression on their names (data.<package>.<test>), and
+	// cases by one on their file and name (<file>: <name>); all when empty.
 	Run string
 	// Verbose prints every test, not only failures.
 	Verbose bool
@@ -44,16 +47,26 @@ type Options struct {
 // Summary counts the outcome of a test run.
 type Summary struct {
 	Passed, Failed, Errored int
-	// Differ counts the tests whose outcome on the compiled evaluator and on topdown differ.
+	// CasesPassed, CasesFailed and CasesErrored count the manifest cases.
+	CasesPassed, CasesFailed, CasesErrored int
+	// Differ counts the tests and cases whose outcome on the compiled evaluator and on
+	// topdown differ.
 	Differ   int
 	Coverage float64
 	// Evaluator is what the tests ran on.
 	Evaluator policies.Evaluator
 }
 
-// OK reports whether every test passed on both evaluators and coverage met the threshold.
+// OK reports whether every test and case passed on both evaluators and coverage met the
+// threshold.
 func (s Summary) OK(threshold float64) bool {
-	return s.Failed == 0 && s.Errored == 0 && s.Differ == 0 && s.Passed > 0 && s.Coverage >= threshold
+	return s.Failed == 0 && s.Errored == 0 && s.CasesFailed == 0 && s.CasesErrored == 0 && s.Differ == 0 &&
+		s.Passed+s.CasesPassed > 0 && s.Coverage >= threshold
+}
+
+// Ran counts the tests and cases that ran.
+func (s Summary) Ran() int {
+	return s.Passed + s.Failed + s.Errored + s.CasesPassed + s.CasesFailed + s.CasesErrored + s.Differ
 }
 
 // suite is what the tests run against: the library, its tests, and the engine serve would
@@ -83,6 +96,13 @@ func Run(ctx context.Context, opts Options, w io.Writer) (Summary, error) {
 		return Summary{}, err
 	}
 	s := &suite{lib: lib, engine: engine}
+	testCases, err := cases.Load(opts.PolicyDirs, lib)
+	if err != nil {
+		return Summary{}, err
+	}
+	if testCases, err = selectCases(testCases, opts.Run); err != nil {
+		return Summary{}, err
+	}
 	evaluator := engine.Evaluator()
 	summary := Summary{Evaluator: evaluator, Coverage: 100}
 	var compiled []*tester.Result
@@ -91,10 +111,13 @@ func Run(ctx context.Context, opts Options, w io.Writer) (Summary, error) {
 			return summary, err
 		}
 	}
-	var topdownResults []*tester.Result
 	var coverage *cover.Cover
-	if evaluator == policies.Topdown || !opts.SkipTopdownComparison || opts.Coverage || opts.Threshold > 0 || slices.ContainsFunc(compiled, leftToTopdown) {
-		if topdownResults, coverage, err = runTopdownTests(ctx, s, opts); err != nil {
+	if opts.Coverage || opts.Threshold > 0 {
+		coverage = cover.New()
+	}
+	var topdownResults []*tester.Result
+	if evaluator == policies.Topdown || !opts.SkipTopdownComparison || coverage != nil || slices.ContainsFunc(compiled, leftToTopdown) {
+		if topdownResults, err = runTopdownTests(ctx, s, opts, coverage); err != nil {
 			return summary, err
 		}
 	}
@@ -121,6 +144,7 @@ func Run(ctx context.Context, opts Options, w io.Writer) (Summary, error) {
 	if evaluator == policies.Compiled && !opts.SkipTopdownComparison {
 		summary.Differ = compareOutcomes(w, compiled, topdownResults)
 	}
+	runCases(ctx, w, testCases, newCaseRunners(opts, evaluator, coverage), opts.Verbose, &summary)
 	if coverage != nil {
 		cov := policyCoverage(coverage.Report(lib.Modules))
 		summary.Coverage = cov.Coverage
@@ -166,10 +190,10 @@ func report(w io.Writer, results []*tester.Result, verbose bool) error {
 	return nil
 }
 
-// runTopdownTests runs the tests with OPA's own test runner, collecting coverage when asked.
-func runTopdownTests(ctx context.Context, s *suite, opts Options) ([]*tester.Result, *cover.Cover, error) {
+// runTopdownTests runs the tests with OPA's own test runner, collecting coverage into coverage
+// when it is not nil.
+func runTopdownTests(ctx context.Context, s *suite, opts Options, coverage *cover.Cover) ([]*tester.Result, error) {
 	store := inmem.NewFromObject(s.data())
-	var coverage *cover.Cover
 	runner := tester.NewRunner().
 		SetCompiler(ast.NewCompiler().WithStrict(true).WithEnablePrintStatements(true)).
 		SetStore(store).
@@ -178,19 +202,18 @@ func runTopdownTests(ctx context.Context, s *suite, opts Options) ([]*tester.Res
 		RaiseBuiltinErrors(true).
 		SetTimeout(testTimeout).
 		Filter(opts.Run)
-	if opts.Coverage || opts.Threshold > 0 {
-		coverage = cover.New()
+	if coverage != nil {
 		runner = runner.SetCoverageQueryTracer(coverage)
 	}
 	ch, err := runner.RunTests(ctx, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("run tests: %w", err)
+		return nil, fmt.Errorf("run tests: %w", err)
 	}
 	var results []*tester.Result
 	for r := range ch {
 		results = append(results, r)
 	}
-	return results, coverage, nil
+	return results, nil
 }
 
 // compareOutcomes writes every test whose outcome on the compiled evaluator differs from its
