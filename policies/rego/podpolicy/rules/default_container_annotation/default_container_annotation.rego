@@ -13,7 +13,7 @@
 package podpolicy.rules.default_container_annotation
 
 import data.podpolicy.config
-import data.podpolicy.lib.patch
+import data.podpolicy.lib.patch as json_patch
 import data.podpolicy.lib.pod
 
 annotation := "kubectl.kubernetes.io/default-container"
@@ -30,5 +30,5 @@ patch contains op if {
 	pod.spec.containers[1]
 	not annotation in object.keys(object.get(metadata, "annotations", {}))
 	count(candidates) > 0
-	some op in patch.add_entries(metadata, "annotations", {annotation: candidates[0]})
+	some op in json_patch.add_entries(metadata, "annotations", {annotation: candidates[0]})
 }

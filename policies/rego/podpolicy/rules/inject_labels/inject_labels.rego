@@ -11,7 +11,7 @@
 package podpolicy.rules.inject_labels
 
 import data.podpolicy.config
-import data.podpolicy.lib.patch
+import data.podpolicy.lib.patch as json_patch
 
 metadata := input.pod.metadata
 
@@ -43,5 +43,5 @@ missing[key] := value if {
 # patch adds the missing labels.
 patch contains op if {
 	count(missing) > 0
-	some op in patch.add_entries(metadata, "labels", missing)
+	some op in json_patch.add_entries(metadata, "labels", missing)
 }

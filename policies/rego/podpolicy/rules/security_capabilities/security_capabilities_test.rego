@@ -3,7 +3,7 @@ package podpolicy.rules.security_capabilities_test
 import data.podpolicy.lib.fixtures
 import data.podpolicy.rules.security_capabilities
 
-with_caps(caps) := fixtures.with_container(fixtures.spec, {"securityContext": fixtures.replace(fixtures.container.securityContext, {"capabilities": caps})})
+with_caps(caps) := fixtures.with_container(fixtures.spec, {"securityContext": fixtures.with_fields(fixtures.container.securityContext, {"capabilities": caps})})
 
 test_deny_nothing_dropped if {
 	found := security_capabilities.violation with input as fixtures.pod(with_caps({}))

@@ -3,7 +3,7 @@ package podpolicy.rules.security_run_as_non_root_test
 import data.podpolicy.lib.fixtures
 import data.podpolicy.rules.security_run_as_non_root
 
-strip(c) := fixtures.replace(c, {"securityContext": object.remove(c.securityContext, ["runAsNonRoot"])})
+strip(c) := fixtures.with_fields(c, {"securityContext": object.remove(c.securityContext, ["runAsNonRoot"])})
 
 paths(s) := found if {
 	found := {v.path | some v in security_run_as_non_root.violation} with input as fixtures.pod(s)
