@@ -111,7 +111,8 @@ bench: tools
 demo: tools
 	$(GO) run ./test/demo
 
-## lint: gofmt, go vet, opa fmt, opa check --strict
+## lint: gofmt, go vet, opa fmt, opa check --strict, and podpolicy lint of the library (its
+## contract with the engine and the bugs of Regal's bugs category)
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [[ -n $$unformatted ]]; then echo "gofmt: needs formatting: $$unformatted"; exit 1; fi
@@ -121,6 +122,7 @@ lint:
 	test/tools/build.sh opa
 	$(BIN)/opa fmt --fail --list $(REGO)
 	$(BIN)/opa check --strict $(REGO)
+	$(GO) run ./cmd/podpolicy lint $(REGO)
 	@echo "lint: ok"
 
 clean:

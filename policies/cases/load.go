@@ -52,6 +52,7 @@ func Load(dirs []string, lib *library.Library) ([]*Case, error) {
 		c.Rules = builtin
 	}
 	for _, dir := range dirs {
+		dir = filepath.Clean(dir)
 		prefix := dir + string(filepath.Separator)
 		if err := read(os.DirFS(dir), func(p string) string { return prefix + filepath.FromSlash(p) }, func(string) bool { return true }); err != nil {
 			return nil, fmt.Errorf("read cases: %w", err)

@@ -45,6 +45,7 @@ func Load(dirs []string) (*Library, error) {
 		return nil, err
 	}
 	for _, dir := range dirs {
+		dir = filepath.Clean(dir)
 		overlay := newLibrary()
 		info, err := os.Stat(dir)
 		if err != nil {
