@@ -7,6 +7,7 @@
 //	podpolicy doctor   report the misconfigurations of a live installation
 //	podpolicy test     run the Rego unit tests of the library and of policy directories
 //	podpolicy lint     check policies against podpolicy's contract and for Rego's common bugs
+//	podpolicy new rule scaffold a rule: the rule, its Rego tests and its manifest cases
 //	podpolicy uninstall-webhooks  delete the webhook configurations (the chart's pre-delete hook)
 //	podpolicy version  print the version
 package main
@@ -29,6 +30,7 @@ Usage:
   podpolicy doctor  [flags]            check a live installation for bypasses and outages (exit 0 ok, 1 findings, 2 could not check)
   podpolicy test    [DIR ...]          run the Rego unit tests and manifest cases of the library and of DIRs
   podpolicy lint    [DIR ...]          check policies against podpolicy's contract (exit 0 clean, 1 findings, 2 could not read)
+  podpolicy new rule ID [--dir DIR]    scaffold a rule that passes test and lint, to edit
   podpolicy post-render [flags]        helm's --post-renderer: pass a release through, or refuse it whole
   podpolicy uninstall-webhooks --validating-webhook-configuration NAME --mutating-webhook-configuration NAME
                                        delete the webhook configurations (before helm uninstall)
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runTest(ctx, args[1:], stdout, stderr)
 	case "lint":
 		return runLint(ctx, args[1:], stdout, stderr)
+	case "new":
+		return runNew(ctx, args[1:], stdout, stderr)
 	case "post-render":
 		return runPostRender(ctx, args[1:], stdin, stdout, stderr)
 	case "uninstall-webhooks":

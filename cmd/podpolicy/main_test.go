@@ -223,7 +223,7 @@ func TestCheckAtADate(t *testing.T) {
 // TestHelpExitsZeroAndNamespaceHasItsShortForm: -h and --help of every command print its
 // usage and exit 0, as every CLI does; -n is --namespace, as in kubectl and helm.
 func TestHelpExitsZeroAndNamespaceHasItsShortForm(t *testing.T) {
-	for _, command := range []string{"check", "audit", "test", "post-render", "serve", "uninstall-webhooks"} {
+	for _, command := range []string{"check", "audit", "test", "lint", "new", "post-render", "serve", "uninstall-webhooks"} {
 		for _, flag := range []string{"-h", "--help"} {
 			code, _, stderr := runCLI(t, "", command, flag)
 			if code != 0 || !strings.Contains(stderr, "Usage: podpolicy "+command) {
