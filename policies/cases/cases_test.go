@@ -60,7 +60,7 @@ func TestParseRefusesBadCasesNamingFileLineAndField(t *testing.T) {
 		{"an empty file", "", "x.cases.yaml:1: the file holds no cases"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse("rules/x.cases.yaml", []byte(tc.src), files, "rules")
+			_, err := Parse("rules/x.cases.yaml", []byte(tc.src), ReadFrom(files, "rules"))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v\nwant it to contain %q", err, tc.want)
 			}
@@ -75,7 +75,7 @@ func TestParseReadsACase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases, err := Parse("team_label.cases.yaml", src, os.DirFS("testdata/team-label"), "team_label")
+	cases, err := Parse("team_label.cases.yaml", src, ReadFrom(os.DirFS("testdata/team-label"), "team_label"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestMismatchesNameWantAndGot(t *testing.T) {
       patch: [{op: add, path: /metadata/labels, value: {a: b}}]
       paths: {security-privileged: ["spec.containers[1].securityContext.privileged"]}
 `
-	cases, err := Parse(dir+"/w.cases.yaml", []byte(src), nil, "")
+	cases, err := Parse(dir+"/w.cases.yaml", []byte(src), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,5 +184,43 @@ func TestMismatchesNameWantAndGot(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("mismatches lack %q:\n%s", want, got)
 		}
+	}
+}
+
+// TestADirectorysCaseMayNameTheApplicationsManifest: file: is relative to the cases file, and
+// may leave the policy directory for the application's own manifest beside it.
+func TestADirectorysCaseMayNameTheApplicationsManifest(t *testing.T) {
+	root := t.TempDir()
+	manifest, err := os.ReadFile("testdata/team-label/team_label/deployment.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(root+"/policies/rule", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{
+		"app.yaml":                   manifest,
+		"policies/rule/x.cases.yaml": []byte("cases:\n  - name: the app\n    file: ../../app.yaml\n    expect: {}\n"),
+	} {
+		if err := os.WriteFile(root+"/"+name, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lib, err := library.Load([]string{root + "/policies"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := Load([]string{root + "/policies"}, lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine []*Case
+	for _, c := range all {
+		if strings.HasPrefix(c.File, root) {
+			mine = append(mine, c)
+		}
+	}
+	if len(mine) != 1 || !strings.Contains(string(mine[0].Object), `"name":"web"`) || mine[0].Rules != nil {
+		t.Errorf("cases %+v", mine)
 	}
 }

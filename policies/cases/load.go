@@ -19,7 +19,7 @@ import (
 func Load(dirs []string, lib *library.Library) ([]*Case, error) {
 	var all []*Case
 	var problems []error
-	read := func(fsys fs.FS, name func(string) string, keep func(string) bool) error {
+	read := func(fsys fs.FS, name func(string) string, files func(string) Reader, keep func(string) bool) error {
 		return library.WalkFiles(fsys, FileSuffix, func(p string) error {
 			if !keep(p) {
 				return nil
@@ -28,7 +28,7 @@ func Load(dirs []string, lib *library.Library) ([]*Case, error) {
 			if err != nil {
 				return err
 			}
-			cases, err := Parse(name(p), src, fsys, path.Dir(p))
+			cases, err := Parse(name(p), src, files(p))
 			if err != nil {
 				problems = append(problems, err)
 			}
@@ -44,7 +44,8 @@ func Load(dirs []string, lib *library.Library) ([]*Case, error) {
 		pkg, _, _ := strings.Cut(rest, "/")
 		return lib.Builtin("data.podpolicy.rules." + pkg)
 	}
-	if err := read(rego.FS, library.BuiltinFile, builtinKept); err != nil {
+	embedded := func(p string) Reader { return ReadFrom(rego.FS, path.Dir(p)) }
+	if err := read(rego.FS, library.BuiltinFile, embedded, builtinKept); err != nil {
 		return nil, fmt.Errorf("read cases: %w", err)
 	}
 	builtin := builtinRules(lib)
@@ -54,7 +55,13 @@ func Load(dirs []string, lib *library.Library) ([]*Case, error) {
 	for _, dir := range dirs {
 		dir = filepath.Clean(dir)
 		prefix := dir + string(filepath.Separator)
-		if err := read(os.DirFS(dir), func(p string) string { return prefix + filepath.FromSlash(p) }, func(string) bool { return true }); err != nil {
+		// A directory's cases may name a manifest anywhere, such as the application's own
+		// beside the policy directory.
+		onDisk := func(p string) Reader {
+			folder := filepath.Join(dir, filepath.FromSlash(path.Dir(p)))
+			return func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(folder, filepath.FromSlash(name))) }
+		}
+		if err := read(os.DirFS(dir), func(p string) string { return prefix + filepath.FromSlash(p) }, onDisk, func(string) bool { return true }); err != nil {
 			return nil, fmt.Errorf("read cases: %w", err)
 		}
 	}

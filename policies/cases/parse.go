@@ -27,11 +27,19 @@ var (
 	operations   = []string{"CREATE", "UPDATE"}
 )
 
-// Parse reads the cases file src, named file in reports. fsys holds the files its cases name
-// with file: and oldFile:, relative to dir (the cases file's folder in fsys). Every problem is
-// reported, each as file:line: field: what is wrong.
-func Parse(file string, src []byte, fsys fs.FS, dir string) ([]*Case, error) {
-	p := &parser{file: file, fsys: fsys, dir: dir}
+// Reader reads a file a case names with file: or oldFile:, by its name relative to the cases
+// file.
+type Reader func(name string) ([]byte, error)
+
+// ReadFrom reads the files of fsys relative to its folder dir.
+func ReadFrom(fsys fs.FS, dir string) Reader {
+	return func(name string) ([]byte, error) { return fs.ReadFile(fsys, path.Join(dir, name)) }
+}
+
+// Parse reads the cases file src, named file in reports; read reads the files its cases name
+// with file: and oldFile:. Every problem is reported, each as file:line: field: what is wrong.
+func Parse(file string, src []byte, read Reader) ([]*Case, error) {
+	p := &parser{file: file, read: read}
 	var doc yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(src)).Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
@@ -49,8 +57,7 @@ func Parse(file string, src []byte, fsys fs.FS, dir string) ([]*Case, error) {
 // parser collects the cases of one file and every problem with its line.
 type parser struct {
 	file     string
-	fsys     fs.FS
-	dir      string
+	read     Reader
 	problems []string
 }
 
@@ -227,8 +234,11 @@ func (p *parser) object(n *yaml.Node, field string) ([]byte, int) {
 	if n.Kind == yaml.MappingNode {
 		docs, errs = manifest.NodeObjects(p.file, n)
 	} else {
-		name := path.Join(p.dir, n.Value)
-		data, err := fs.ReadFile(p.fsys, name)
+		if p.read == nil {
+			p.fail(n, field, "%s: this cases file cannot name files; give the object inline", n.Value)
+			return nil, 0
+		}
+		data, err := p.read(n.Value)
 		if err != nil {
 			p.fail(n, field, "%s: %v (the path is relative to the cases file's folder)", n.Value, unwrapPath(err))
 			return nil, 0
