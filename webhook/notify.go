@@ -67,16 +67,22 @@ func (v *validator) notify(req *admissionRequest, verdict *policies.Verdict, res
 	if !n.Warnings || len(chain) > 0 {
 		return
 	}
-	lines := warnings(verdict, resp, n.ExpiringWithin)
-	if len(lines) == 0 {
+	now := time.Now()
+	if len(resp.Warnings) == 0 && len(expiring(verdict, n.ExpiringWithin, now)) == 0 {
 		return
 	}
 	ref := regarding(req)
-	header := ref.Kind + " " + strconv.Quote(ref.Name) + " was admitted with warnings"
-	if verdict.Mode == string(policies.Warn) {
-		header += " (namespace " + req.Namespace + " has " + policies.ModeLabel + "=warn: these rules deny elsewhere)"
+	// The text is made on a worker: most Events of a burst are dropped by their rate, and
+	// admission spends nothing on them.
+	window, lines := n.ExpiringWithin, resp.Warnings
+	describe := func() string {
+		header := ref.Kind + " " + strconv.Quote(ref.Name) + " was admitted with warnings"
+		if verdict.Mode == string(policies.Warn) {
+			header += " (namespace " + ref.Namespace + " has " + policies.ModeLabel + "=warn: these rules deny elsewhere)"
+		}
+		return header + ":\n" + strings.Join(warnings(verdict, lines, window, now), "\n")
 	}
-	e := events.Event{Regarding: ref, Type: corev1.EventTypeWarning, Reason: ReasonWarning, Message: header + ":\n" + strings.Join(lines, "\n")}
+	e := events.Event{Regarding: ref, Type: corev1.EventTypeWarning, Reason: ReasonWarning, Describe: describe}
 	if req.Operation == admissionv1.Create {
 		e.Resolve = stored(n.Lookup, ref, time.Now())
 	}
@@ -84,11 +90,11 @@ func (v *validator) notify(req *admissionRequest, verdict *policies.Verdict, res
 }
 
 // warnings are the lines of a warning Event: each warn violation (with its enforceFrom date)
-// and each violation an exception waives until a date within window, or the response's
-// warning of an object with no pod template of its own.
-func warnings(verdict *policies.Verdict, resp *admissionv1.AdmissionResponse, window time.Duration) []string {
+// and each violation an exception waives until a date within window of now, or the
+// response's warning of an object with no pod template of its own.
+func warnings(verdict *policies.Verdict, responseWarnings []string, window time.Duration, now time.Time) []string {
 	if verdict.Object.NoTemplate != nil {
-		return resp.Warnings
+		return responseWarnings
 	}
 	var lines []string
 	for i := range verdict.Violations {
@@ -96,7 +102,7 @@ func warnings(verdict *policies.Verdict, resp *admissionv1.AdmissionResponse, wi
 			lines = append(lines, v.String())
 		}
 	}
-	return append(lines, expiring(verdict, window, time.Now())...)
+	return append(lines, expiring(verdict, window, now)...)
 }
 
 // expiring lists the violations that exceptions waive until a date within window of now,

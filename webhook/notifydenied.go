@@ -46,11 +46,14 @@ func (v *validator) notifyDenied(req *admissionRequest, message string, chain []
 	if req.Operation == admissionv1.Update {
 		verb = "update"
 	}
-	text := fmt.Sprintf("%s %s could not %s %s %s: %s", first.Kind, strconv.Quote(first.Name), verb, obj.Kind, strconv.Quote(obj.Name), message)
-	if chainErr != nil {
-		text += "\n(its owners could not be verified, so exceptions naming them did not apply: " + chainErr.Error() + ")"
+	describe := func() string {
+		text := fmt.Sprintf("%s %s could not %s %s %s: %s", first.Kind, strconv.Quote(first.Name), verb, obj.Kind, strconv.Quote(obj.Name), message)
+		if chainErr != nil {
+			text += "\n(its owners could not be verified, so exceptions naming them did not apply: " + chainErr.Error() + ")"
+		}
+		return text
 	}
-	e := events.Event{Type: corev1.EventTypeWarning, Reason: ReasonDenied, Message: text}
+	e := events.Event{Type: corev1.EventTypeWarning, Reason: ReasonDenied, Describe: describe}
 	if len(chain) > 0 {
 		e.Regarding = reference(chain[len(chain)-1], req.Namespace)
 	} else {

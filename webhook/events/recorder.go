@@ -33,6 +33,9 @@ type Event struct {
 	// Reason is short and UpperCamelCase (PolicyWarning); Message says what happened, in the
 	// user's own values.
 	Reason, Message string
+	// Describe, when set, makes the Message on a worker, once the Event got past its rate
+	// and into the queue: the request that emitted it spends nothing on the text.
+	Describe func() string
 	// Once marks an Event sent once per change (the audit's): it is bounded by the changes
 	// and the queue, not by the rate of its reason.
 	Once bool
@@ -174,6 +177,9 @@ func (r *Recorder) handle(ctx context.Context, e Event) {
 			return
 		}
 		e.Regarding = ref
+	}
+	if e.Describe != nil {
+		e.Message = e.Describe()
 	}
 	r.write(e)
 }
