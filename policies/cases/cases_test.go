@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -50,6 +51,7 @@ func TestParseRefusesBadCasesNamingFileLineAndField(t *testing.T) {
 		{"UPDATE without oldObject", "cases:\n  - name: a\n    operation: UPDATE\n" + pod + "    expect: {}\n", "x.cases.yaml:3: cases[0].operation: an UPDATE needs the object before it"},
 		{"oldObject of a CREATE", "cases:\n  - name: a\n" + pod + strings.Replace(pod, "object:", "oldObject:", 1) + "    expect: {}\n", "x.cases.yaml:16: cases[0].oldObject: an old object is judged only for an UPDATE"},
 		{"an operation podpolicy does not judge", "cases:\n  - name: a\n    operation: DELETE\n" + pod + "    expect: {}\n", `x.cases.yaml:3: cases[0].operation: operation "DELETE" is not one podpolicy judges (CREATE, UPDATE)`},
+		{"a namespace other than the object's", "cases:\n  - name: a\n" + pod + "    namespace: sandbox\n    expect: {}\n", "x.cases.yaml:16: cases[0].namespace: the object names namespace shop: kubectl refuses to create it in namespace sandbox"},
 		{"a date that is none", "cases:\n  - name: a\n" + pod + "    at: next week\n    expect: {}\n", `x.cases.yaml:16: cases[0].at: "next week" is neither a date`},
 		{"a label value that is a number", "cases:\n  - name: a\n" + pod + "    namespaceLabels: {tier: 1}\n    expect: {}\n", `x.cases.yaml:16: cases[0].namespaceLabels.tier: expected a string, got int "1" (quote it)`},
 		{"two cases of one name", "cases:\n  - name: a\n" + pod + "    expect: {}\n  - name: a\n" + pod + "    expect: {}\n", `x.cases.yaml:17: cases[1].name: "a" names the case of line 2 too`},
@@ -89,24 +91,12 @@ func TestParseReadsACase(t *testing.T) {
 	if got := deploy.Expect.Paths["team-label"].Names; !slices.Equal(got, []string{"spec.template.metadata.labels"}) {
 		t.Errorf("paths %v", got)
 	}
-	if want := map[string]string{"team": "payments", "kubernetes.io/metadata.name": "shop"}; !equalMaps(mutated.NamespaceLabels, want) {
+	if want := map[string]string{"team": "payments", "kubernetes.io/metadata.name": "shop"}; !maps.Equal(mutated.NamespaceLabels, want) {
 		t.Errorf("namespace labels %v, want %v", mutated.NamespaceLabels, want)
 	}
 	if mutated.Config == nil || len(mutated.Expect.Patch) != 1 || mutated.Expect.Patch[0].Path != "/metadata/labels" {
 		t.Errorf("inline case: config %v, patch %+v", mutated.Config, mutated.Expect.Patch)
 	}
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // runAll runs the cases of a policy directory on one evaluator and returns the mismatches of

@@ -103,15 +103,9 @@ func patchJSON(ops []policies.PatchOperation) string {
 	return string(data)
 }
 
+// pathsOf returns the sorted paths a rule reports.
 func pathsOf(violations []policies.Violation, rule string) []string {
-	paths := []string{}
-	for _, v := range violations {
-		if v.Rule == rule && !slices.Contains(paths, v.Path) {
-			paths = append(paths, v.Path)
-		}
-	}
-	slices.Sort(paths)
-	return paths
+	return distinct(violations, func(v *policies.Violation) (string, bool) { return v.Path, v.Rule == rule })
 }
 
 func list(names []string) string { return "[" + strings.Join(names, ", ") + "]" }

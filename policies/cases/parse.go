@@ -185,6 +185,9 @@ func (p *parser) testCase(n *yaml.Node, field string) *Case {
 	if old != nil {
 		c.OldObject, c.oldObjectLine = p.object(old, field+"."+keyOf(seen, "oldObject", "oldFile"))
 	}
+	if own := namespaceOf(c.Object); c.Object != nil && own != "" && c.Namespace != "" && own != c.Namespace {
+		p.fail(seen["namespace"], field+".namespace", "the object names namespace %s: kubectl refuses to create it in namespace %s; leave one of them out", own, c.Namespace)
+	}
 	if c.Namespace == "" && c.Object != nil {
 		c.Namespace = namespaceOf(c.Object)
 	}

@@ -96,14 +96,19 @@ func (r *Runner) Run(ctx context.Context, c *Case) (*Outcome, error) {
 
 // rulesWith returns the sorted IDs of the rules with a violation of action a.
 func rulesWith(violations []policies.Violation, a policies.Action) []string {
-	rules := []string{}
-	for _, v := range violations {
-		if v.Action == a && !slices.Contains(rules, v.Rule) {
-			rules = append(rules, v.Rule)
+	return distinct(violations, func(v *policies.Violation) (string, bool) { return v.Rule, v.Action == a })
+}
+
+// distinct returns the sorted distinct values of key over the violations it keeps.
+func distinct(violations []policies.Violation, key func(*policies.Violation) (string, bool)) []string {
+	out := []string{}
+	for i := range violations {
+		if k, keep := key(&violations[i]); keep && !slices.Contains(out, k) {
+			out = append(out, k)
 		}
 	}
-	slices.Sort(rules)
-	return rules
+	slices.Sort(out)
+	return out
 }
 
 // mutate runs the mutating webhook's judgement of a Pod's CREATE, records its patch in out and

@@ -197,12 +197,33 @@ func Load(path string, schema Schema) (*Config, error) {
 // Parse checks the config src read from file against schema and merges it over the defaults;
 // nil src is no config file.
 func Parse(file string, src []byte, schema Schema) (*Config, error) {
+	if src == nil {
+		return parse(file, nil, schema)
+	}
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(src)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("config %s: %w", file, err)
+	}
+	if len(doc.Content) == 0 {
+		return parse(file, &yaml.Node{Kind: yaml.MappingNode}, schema)
+	}
+	return parse(file, doc.Content[0], schema)
+}
+
+// ParseNode is Parse of a config held in a YAML node of a larger file (a test case's
+// config), so that every problem names the line of that file.
+func ParseNode(file string, node *yaml.Node, schema Schema) (*Config, error) {
+	return parse(file, node, schema)
+}
+
+// parse checks the config of node (nil for none) and merges it over the defaults.
+func parse(file string, node *yaml.Node, schema Schema) (*Config, error) {
 	merged, err := schema.defaults()
 	if err != nil {
 		return nil, err
 	}
-	if src != nil {
-		user, err := parseUser(file, src, schema, merged)
+	if node != nil {
+		user, err := parseUserNode(file, node, schema, merged)
 		if err != nil {
 			return nil, err
 		}
@@ -212,41 +233,6 @@ func Parse(file string, src []byte, schema Schema) (*Config, error) {
 		mergeConfig(merged, user)
 	}
 	return newConfig(merged, schema)
-}
-
-// ParseNode is Parse of a config held in a YAML node of a larger file (a test case's
-// config), so that every problem names the line of that file.
-func ParseNode(file string, node *yaml.Node, schema Schema) (*Config, error) {
-	merged, err := schema.defaults()
-	if err != nil {
-		return nil, err
-	}
-	user, err := parseUserNode(file, node, schema, merged)
-	if err != nil {
-		return nil, err
-	}
-	if err := applyPreset(merged, user, schema.Presets); err != nil {
-		return nil, fmt.Errorf("config %s: %w", file, err)
-	}
-	mergeConfig(merged, user)
-	return newConfig(merged, schema)
-}
-
-// parseUser decodes and checks a user config file. Every problem is reported, each as
-// file:line: field: what is wrong.
-func parseUser(file string, src []byte, schema Schema, defaults map[string]any) (map[string]any, error) {
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return map[string]any{}, nil
-		}
-		return nil, fmt.Errorf("config %s: %w", file, err)
-	}
-	if len(doc.Content) == 0 {
-		return map[string]any{}, nil
-	}
-	return parseUserNode(file, doc.Content[0], schema, defaults)
 }
 
 // parseUserNode checks the config in node and decodes it.
