@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/agnivade/levenshtein"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"go.yaml.in/yaml/v3"
 )
@@ -95,7 +96,7 @@ func (l *linter) checkAttributes(m *ast.Module, a *ast.Annotations, text string,
 					return
 				}
 				for _, want := range customKeys {
-					if distance(k.Value, want) <= 2 {
+					if levenshtein.ComputeDistance(k.Value, want) <= 2 {
 						l.add("invalid-metadata-attribute", at(k), fmt.Sprintf("custom.%s is no key podpolicy reads for a rule (%s): it is dropped", k.Value, strings.Join(customKeys, ", ")),
 							fmt.Sprintf("did you mean custom.%s?", want))
 						return

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/agnivade/levenshtein"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -126,7 +127,7 @@ func suggest(name string, fields map[string]reflect.Type) string {
 		if strings.EqualFold(f, name) {
 			return fmt.Sprintf(" (did you mean %s?)", f)
 		}
-		if d := distance(strings.ToLower(f), strings.ToLower(name)); d < bestDistance {
+		if d := levenshtein.ComputeDistance(strings.ToLower(f), strings.ToLower(name)); d < bestDistance {
 			best, bestDistance = f, d
 		}
 	}
@@ -134,25 +135,4 @@ func suggest(name string, fields map[string]reflect.Type) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %s?)", best)
-}
-
-// distance is the Levenshtein distance of two strings.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
