@@ -120,8 +120,18 @@ func WalkFiles(fsys fs.FS, suffix string, fn func(path string) error) error {
 
 // overlay adds the modules of o, replacing the modules of every package o defines, and the
 // test modules of every test package o defines (so that a directory holding a copy of the
-// library runs each test once).
+// library runs each test once). The tests of a rule o replaces go too: they test the rule that
+// is no longer loaded.
 func (l *Library) overlay(o *Library) {
+	replacedTests := map[string]bool{}
+	for _, m := range o.Modules {
+		replacedTests[m.Package.Path.String()+"_test"] = true
+	}
+	for name, m := range l.Tests {
+		if replacedTests[m.Package.Path.String()] {
+			delete(l.Tests, name)
+		}
+	}
 	replace(l.Modules, o.Modules)
 	replace(l.Tests, o.Tests)
 }

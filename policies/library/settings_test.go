@@ -44,3 +44,32 @@ func writeRaw(t *testing.T, dir, src string) {
 		t.Fatal(err)
 	}
 }
+
+// TestADirectoryReplacesARuleWithItsTests: a directory's module of a built-in rule's package
+// replaces the rule and drops the built-in tests of it, which test the rule no longer loaded;
+// a directory's test package replaces the built-in one of that name.
+func TestADirectoryReplacesARuleWithItsTests(t *testing.T) {
+	lib, err := Load([]string{"../testdata/policy-override"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, m := range lib.Tests {
+		if m.Package.Path.String() == "data.podpolicy.rules.host_ports_test" {
+			t.Errorf("the built-in tests of the replaced rule host-ports are still loaded (%s)", name)
+		}
+	}
+	if lib.Builtin("data.podpolicy.rules.host_ports") || !lib.Builtin("data.podpolicy.rules.host_probes") {
+		t.Errorf("host_ports should be the directory's, host_probes the library's")
+	}
+	lib, err = Load([]string{"../rego"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	packages := map[string]int{}
+	for _, m := range lib.Tests {
+		packages[m.Package.Path.String()]++
+	}
+	if n := packages["data.podpolicy.rules.host_ports_test"]; n != 1 {
+		t.Errorf("with the library as a directory, host_ports_test is loaded %d times, want once", n)
+	}
+}
