@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/format"
+
 	"github.com/podpolicy/podpolicy/policies/lint"
 	"github.com/podpolicy/podpolicy/policies/regotest"
 )
@@ -42,6 +45,16 @@ func TestANewRulePassesTestAndLintAsWritten(t *testing.T) {
 	}
 	for _, f := range report.Findings {
 		t.Errorf("podpolicy lint of the new rule: %s", f)
+	}
+	for _, path := range written[:2] {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		formatted, err := format.SourceWithOpts(path, src, format.Opts{RegoVersion: ast.RegoV1})
+		if err != nil || string(formatted) != string(src) {
+			t.Errorf("%s is not as opa fmt writes it (%v):\n%s", path, err, formatted)
+		}
 	}
 	rule, err := os.ReadFile(written[0])
 	if err != nil {
