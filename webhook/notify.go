@@ -59,8 +59,8 @@ func (v *validator) notify(req *admissionRequest, verdict *policies.Verdict, res
 		return
 	}
 	if !resp.Allowed {
-		if n.Denials && resp.Result != nil {
-			v.notifyDenied(req, resp.Result.Message, chain, chainErr)
+		if n.Denials {
+			v.notifyDenied(req, verdict, chain, chainErr)
 		}
 		return
 	}

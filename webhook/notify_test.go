@@ -178,7 +178,8 @@ func TestWarnModeEventSaysTheNamespaceSoftensIt(t *testing.T) {
 
 // TestRefusedControllerObjectIsAnEventOnItsTopOwner: a Pod the ReplicaSet controller creates
 // for a Deployment, refused, is a Warning Event on the Deployment (found through the verified
-// chain, with its UID), naming the ReplicaSet, the Pod and the rule. The same Pod from a user
+// chain, with its UID), naming the ReplicaSet and the rule, and not the Pod's generated name,
+// which each retry changes. The same Pod from a user
 // is no Event (the user read the denial); warnings of a Pod whose controller created it with
 // verified owners are none either (its owner had them when it was applied). When the owners
 // cannot be verified in admission's time, the Event says so and its worker finds the owner.
@@ -208,7 +209,9 @@ func TestRefusedControllerObjectIsAnEventOnItsTopOwner(t *testing.T) {
 	if e.Regarding != want || e.Reason != ReasonDenied || e.Type != corev1.EventTypeWarning || e.Resolve != nil {
 		t.Errorf("Event %+v, want a Warning PolicyDenied on %+v", e, want)
 	}
-	for _, part := range []string{`ReplicaSet "web-7d9f" could not create Pod "web-7d9f-x2x9q": podpolicy: Pod "web-7d9f-x2x9q" breaks`, "[host-namespaces] hostNetwork is true (spec.hostNetwork)"} {
+	for _, part := range []string{"ReplicaSet \"web-7d9f\" could not create a Pod: podpolicy denied it; it breaks 2 rules (4 violations):\n[host-namespaces] hostNetwork is true (spec.hostNetwork)",
+		// Under hostNetwork each of the fixture's three container ports is a host port.
+		`[host-ports] container "web": port 8080 is a port of the node`, `[host-ports] container "metrics": port 9102`, `[host-ports] container "migrate": port 8080`} {
 		if !strings.Contains(text(e), part) {
 			t.Errorf("the Event's message lacks %q:\n%s", part, text(e))
 		}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -13,7 +15,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/podpolicy/podpolicy/policies"
 	"github.com/podpolicy/podpolicy/policies/kinds"
+	"github.com/podpolicy/podpolicy/policies/normalize"
 	"github.com/podpolicy/podpolicy/policies/owners"
 	"github.com/podpolicy/podpolicy/webhook/events"
 )
@@ -29,10 +33,11 @@ var storedWaits = []time.Duration{time.Second, 3 * time.Second, 7 * time.Second}
 // notifyDenied puts a Warning Event on the top owner of an object that one of the kinds
 // table's controllers (Kubernetes' own, or one the config trusts) was refused: the Deployment
 // of a ReplicaSet whose Pods are denied, the CronJob of a Job. A team watching its Deployment
-// in Argo CD sees why no Pods come, not only a FailedCreate on a ReplicaSet. message is the
-// denial's; chainErr says why the owners could not be verified, when they could not (then
-// exceptions naming them did not apply, and the Event says so).
-func (v *validator) notifyDenied(req *admissionRequest, message string, chain []owners.Ref, chainErr error) {
+// in Argo CD sees why no Pods come, not only a FailedCreate on a ReplicaSet. chainErr says why
+// the owners could not be verified, when they could not (then exceptions naming them did not
+// apply, and the Event says so). An object named by generateName is "a Pod", not its name of
+// the moment, so that the controller's retries repeat one Event, which client-go counts.
+func (v *validator) notifyDenied(req *admissionRequest, verdict *policies.Verdict, chain []owners.Ref, chainErr error) {
 	table := v.kinds()
 	if !table.Controller(req.UserInfo.Username) {
 		return
@@ -42,16 +47,32 @@ func (v *validator) notifyDenied(req *admissionRequest, message string, chain []
 		return
 	}
 	obj := regarding(req)
+	what := obj.Kind + " " + strconv.Quote(obj.Name)
+	meta, _ := normalize.Value(req.Object, "metadata").(ast.Object)
+	if generated, _ := normalize.Value(meta, "generateName").(ast.String); generated != "" {
+		what = "a " + obj.Kind
+	}
 	verb := "create"
 	if req.Operation == admissionv1.Update {
 		verb = "update"
 	}
 	describe := func() string {
-		text := fmt.Sprintf("%s %s could not %s %s %s: %s", first.Kind, strconv.Quote(first.Name), verb, obj.Kind, strconv.Quote(obj.Name), message)
-		if chainErr != nil {
-			text += "\n(its owners could not be verified, so exceptions naming them did not apply: " + chainErr.Error() + ")"
+		var denials []policies.Violation
+		for _, vi := range verdict.Violations {
+			if vi.Action == policies.Deny {
+				denials = append(denials, vi)
+			}
 		}
-		return text
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s %s could not %s %s: podpolicy denied it; it breaks %s:", first.Kind, strconv.Quote(first.Name), verb, what, countRules(denials))
+		for i := range min(len(denials), maxListed) {
+			b.WriteString("\n")
+			b.WriteString(denials[i].String())
+		}
+		if chainErr != nil {
+			b.WriteString("\n(its owners could not be verified, so exceptions naming them did not apply: " + chainErr.Error() + ")")
+		}
+		return b.String()
 	}
 	e := events.Event{Type: corev1.EventTypeWarning, Reason: ReasonDenied, Describe: describe}
 	if len(chain) > 0 {

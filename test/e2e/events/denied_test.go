@@ -16,7 +16,8 @@ import (
 // soon gets a Warning Event saying so; once the exception has expired, scaling the Deployment
 // up makes the ReplicaSet controller create a Pod that podpolicy refuses, and the Deployment,
 // which is what a team watches in Argo CD, gets a Warning Event naming the ReplicaSet and the
-// rule, beside the controller's FailedCreate on the ReplicaSet.
+// rule, beside the controller's FailedCreate on the ReplicaSet; the controller's retries count
+// on that one Event.
 func TestRefusedPodIsAnEventOnItsDeployment(t *testing.T) {
 	ctx := context.Background()
 	expires := time.Now().Add(25 * time.Second).UTC().Truncate(time.Second).Format(time.RFC3339)
@@ -45,7 +46,7 @@ func TestRefusedPodIsAnEventOnItsDeployment(t *testing.T) {
 		t.Fatalf("kubectl scale: %s", r.Output())
 	}
 	e = waitEvent(t, ns, dep.Name, dep.UID, "PolicyDenied", 60*time.Second)
-	for _, want := range []string{`ReplicaSet "legacy-web-`, `could not create Pod "legacy-web-`, "[image-tag-pinned] container \"web-server\": "} {
+	for _, want := range []string{`ReplicaSet "legacy-web-`, "could not create a Pod: podpolicy denied it; it breaks 1 rule:\n[image-tag-pinned] container \"web-server\": "} {
 		if !strings.Contains(e.Message, want) {
 			t.Errorf("the Deployment's Event lacks %q:\n%s", want, e.Message)
 		}
@@ -59,5 +60,17 @@ func TestRefusedPodIsAnEventOnItsDeployment(t *testing.T) {
 	if pods := waitPods(t, ns, "app=legacy-web", 1); len(pods) != 1 {
 		t.Errorf("%d Pods, want the one created before the exception expired", len(pods))
 	}
-	t.Logf("Deployment's Event: %s", e.Message)
+	// The controller retries; each refusal repeats the Event, which is counted, not written again.
+	time.Sleep(5 * time.Second)
+	var denied []string
+	count := int32(0)
+	for _, e := range argoEvents(t, ns, dep.Name, dep.UID) {
+		if e.Reason == "PolicyDenied" {
+			denied, count = append(denied, e.Name), count+e.Count
+		}
+	}
+	if len(denied) != 1 || count < 2 {
+		t.Errorf("%d PolicyDenied Events on the Deployment counting %d refusals, want one Event counting the controller's retries", len(denied), count)
+	}
+	t.Logf("kubectl events --for deployment/legacy-web:\n%s", suite.Kubectl(t, "events", "-n", ns, "--for", "deployment/legacy-web").Stdout)
 }
