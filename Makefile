@@ -21,7 +21,7 @@ REGO := policies/rego
 # Minimum share of Rego policy lines the Rego tests must evaluate.
 REGO_COVERAGE ?= 95
 
-.PHONY: all build image version tools test unit conformance rego-test fuzz lint e2e demo bench clean
+.PHONY: all build image version tools test unit conformance rego-test alerts fuzz lint e2e demo bench clean
 
 all: build
 
@@ -48,8 +48,8 @@ tools:
 	test/tools/build.sh
 
 ## test: lint, Go unit tests, OPA's conformance suite on the compiled evaluator, Rego tests with
-## coverage, a short fuzz run, e2e suites on a real API server
-test: lint unit conformance rego-test fuzz e2e
+## coverage, the chart's alert rules under promtool, a short fuzz run, e2e suites on a real API server
+test: lint unit conformance rego-test alerts fuzz e2e
 
 ## unit: Go unit tests (race detector on), and the image builder's tests (which build the image
 ## for both platforms, without the race detector, which would slow its gzip tenfold)
@@ -69,6 +69,25 @@ conformance:
 ## evaluator serve uses (the compiled one) and on OPA's topdown, failing any test whose outcome differs
 rego-test: build
 	$(BIN)/podpolicy test --coverage --threshold $(REGO_COVERAGE)
+
+## alerts: the chart's alert rules (the spec of the PrometheusRule it renders with
+## metrics.prometheusRule.enabled and its default values) checked by promtool, and their unit
+## tests (test/alerts: synthetic series; each alert fires with its labels and annotations, and
+## stays quiet where it must) run by promtool test rules; an alert without a test or without its
+## runbook line in the README fails
+alerts:
+	test/tools/build.sh helm promtool
+	dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	  $(BIN)/helm template podpolicy charts/podpolicy --namespace podpolicy-system \
+	    --set metrics.prometheusRule.enabled=true --api-versions monitoring.coreos.com/v1/PrometheusRule \
+	    --show-only templates/prometheusrule.yaml | sed -n '/^spec:$$/,$$p' | tail -n +2 | sed 's/^  //' > "$$dir/podpolicy-alerts.yaml" && \
+	  cp test/alerts/*.test.yaml "$$dir/" && \
+	  $(BIN)/promtool check rules "$$dir/podpolicy-alerts.yaml" && \
+	  for alert in $$(sed -n 's/^ *- alert: //p' "$$dir/podpolicy-alerts.yaml"); do \
+	    grep -q "alertname: $$alert$$" test/alerts/*.test.yaml || { echo "alerts: $$alert has no promtool test in test/alerts" >&2; exit 1; }; \
+	    grep -q "id=\"$${alert,,}\"" README.md || { echo "alerts: $$alert has no runbook line in the README (an anchor id=\"$${alert,,}\")" >&2; exit 1; }; \
+	  done && \
+	  cd "$$dir" && $(BIN)/promtool test rules *.test.yaml
 
 ## fuzz: a short coverage-guided run of each fuzz target (FUZZTIME each): AdmissionReview
 ## handling, manifest reading, JSON decoding, manifests against kubectl's YAML conversion,

@@ -1,8 +1,11 @@
 package webhook
 
 import (
+	"errors"
+
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/podpolicy/podpolicy/policies"
 )
@@ -85,6 +88,13 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	}, []string{"result"})
 	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.Violations, m.Reloads, m.ReloadFailing, m.RulesLoaded, m.Evaluator, m.NamespaceErr, m.OwnerErr, m.ModeChanges} {
 		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	// The process's and the Go runtime's (process_start_time_seconds, memory, CPU, GC), which
+	// the alerts and the dashboard read, unless something linked in registered them first.
+	for _, c := range []prometheus.Collector{collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector()} {
+		if err := reg.Register(c); err != nil && !errors.As(err, &prometheus.AlreadyRegisteredError{}) {
 			return nil, err
 		}
 	}

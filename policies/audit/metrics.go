@@ -18,6 +18,9 @@ type Metrics struct {
 	// ReportConflicts counts, after the last write, the owners whose Report name is held by a
 	// Report podpolicy did not write.
 	ReportConflicts prometheus.Gauge
+	// Interval is --audit-interval, on every replica: what an alert on LastSuccess compares
+	// with.
+	Interval prometheus.Gauge
 }
 
 // NewMetrics creates the audit's metrics and registers them with reg.
@@ -52,7 +55,11 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Owners whose Report name is held by a Report podpolicy did not write, after the last audit's write: such a Report does not stand for podpolicy's verdict (podpolicy writes its own under a name of the owner's UID).",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.Violations, m.LastSuccess, m.Duration, m.Objects, m.Runs, m.ReportsWritten, m.ReportConflicts} {
+	m.Interval = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "podpolicy_audit_interval_seconds",
+		Help: "The time between two audits (--audit-interval), on every replica, whether it holds the audit Lease or not.",
+	})
+	for _, c := range []prometheus.Collector{m.Violations, m.LastSuccess, m.Duration, m.Objects, m.Runs, m.ReportsWritten, m.ReportConflicts, m.Interval} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

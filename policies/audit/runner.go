@@ -64,6 +64,7 @@ func NewRunner(engine *policies.Engine, cfg *rest.Config, opts RunnerOptions, me
 	if err != nil {
 		return nil, err
 	}
+	metrics.Interval.Set(opts.Interval.Seconds())
 	return &Runner{
 		engine: engine, cfg: cfg, opts: opts, metrics: metrics, log: log, events: events,
 		lister: RESTLister{Client: clientset.CoreV1().RESTClient()},

@@ -32,7 +32,8 @@ func ModuleDir(ctx context.Context, moduleDir, module string) (string, error) {
 }
 
 // ThirdPartyCRDs returns the CRD files the chart's objects need: cert-manager's (pinned by the
-// main module, whose Go API it also uses) and the Prometheus operator's ServiceMonitor.
+// main module, whose Go API it also uses) and the Prometheus operator's ServiceMonitor and
+// PrometheusRule.
 func ThirdPartyCRDs(ctx context.Context) ([]string, error) {
 	certManager, err := ModuleDir(ctx, ".", "github.com/cert-manager/cert-manager")
 	if err != nil {
@@ -45,6 +46,7 @@ func ThirdPartyCRDs(ctx context.Context) ([]string, error) {
 	return []string{
 		filepath.Join(certManager, "deploy", "crds"),
 		filepath.Join(prometheus, "example", "prometheus-operator-crd", "monitoring.coreos.com_servicemonitors.yaml"),
+		filepath.Join(prometheus, "example", "prometheus-operator-crd", "monitoring.coreos.com_prometheusrules.yaml"),
 	}, nil
 }
 

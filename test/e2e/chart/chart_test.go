@@ -46,7 +46,7 @@ func TestRenderedObjectsPassTheAPIServerAndOurOwnRules(t *testing.T) {
 	}{
 		{"self-managed TLS", nil, map[string]int{"Deployment": 1, "Secret": 1, "Role": 1, "ValidatingWebhookConfiguration": 1, "MutatingWebhookConfiguration": 1, "Job": 1, "PodDisruptionBudget": 1, "CustomResourceDefinition": 1}},
 		{"cert-manager", []string{"-f", chartDir() + "/ci/cert-manager-values.yaml"}, map[string]int{"Certificate": 2, "Issuer": 2, "Secret": 0, "Role": 1}},
-		{"every option", []string{"-f", chartDir() + "/ci/full-values.yaml"}, map[string]int{"ServiceMonitor": 1, "Certificate": 1, "ConfigMap": 2}},
+		{"every option", []string{"-f", chartDir() + "/ci/full-values.yaml"}, map[string]int{"ServiceMonitor": 1, "Certificate": 1, "ConfigMap": 3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path, objects := render(t, tc.args...)
