@@ -113,8 +113,9 @@ fuzz:
 ## e2e: the end-to-end suites on a real kube-apiserver + etcd with the real kubectl and helm:
 ## the webhook (test/e2e), the Helm chart with certificate management (test/e2e/chart), and
 ## faults, hostile input and bypasses (test/e2e/faults), and the chart installed for real on a
-## real node (kubelet, containerd, kube-proxy in a network namespace of its own; test/e2e/node).
-## One package at a time: each starts its own control plane, and the load tests need the CPU.
+## real node (kubelet, containerd, kube-proxy in a network namespace of its own; test/e2e/node),
+## and every step of the README's "Writing policies" walkthrough, its cluster's too, on a real
+## node (test/e2e/walkthrough). One package at a time: each starts its own control plane, and the load tests need the CPU.
 e2e: tools
 	$(GO) test -tags e2e -count=1 -p 1 -timeout 40m -v ./test/e2e/...
 
