@@ -26,40 +26,12 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	ctx := context.Background()
 	var err error
 	if root, err = harness.RepoRoot(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return 1
+		os.Exit(1)
 	}
-	dir, err := os.MkdirTemp("", "podpolicy-walkthrough-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	start := time.Now()
-	image, _, err := harness.BuildImage(ctx, dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Printf("walkthrough: podpolicy's image built in %v\n", time.Since(start).Round(time.Millisecond))
-	if cluster, err = harness.StartCluster(ctx, filepath.Join(dir, "cluster"), []string{image}); err != nil {
-		fmt.Fprintf(os.Stderr, "walkthrough: %v\n", err)
-		return 1
-	}
-	fmt.Printf("walkthrough: control plane and node %s Ready in %v\n", harness.NodeName, cluster.StartupTime.Round(time.Millisecond))
-	code := m.Run()
-	if err := cluster.Stop(); err != nil {
-		fmt.Fprintf(os.Stderr, "walkthrough: stop: %v\n", err)
-		code = 1
-	}
-	return code
+	os.Exit(harness.RunNodeSuite(m, "walkthrough", nil, func(c *harness.Cluster) { cluster = c }))
 }
 
 // TestTheREADMEWalkthroughOnARealNode runs the steps of the README's walkthrough in order, in
