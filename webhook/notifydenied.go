@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,6 +22,9 @@ import (
 	"github.com/podpolicy/podpolicy/policies/owners"
 	"github.com/podpolicy/podpolicy/webhook/events"
 )
+
+// errNoLookup drops an Event whose object must be read when there is nothing to read it with.
+var errNoLookup = errors.New("no API access to read the object")
 
 // resolveTimeout bounds one read of an Event's worker.
 const resolveTimeout = 5 * time.Second
@@ -94,6 +98,9 @@ func reference(r owners.Ref, namespace string) corev1.ObjectReference {
 // be, the Event goes on first itself, found with the UID its reference names.
 func topOwner(lookup OwnerLookup, table *kinds.Table, namespace string, first owners.Ref) func(context.Context) (corev1.ObjectReference, error) {
 	return func(ctx context.Context) (corev1.ObjectReference, error) {
+		if lookup == nil {
+			return corev1.ObjectReference{}, errNoLookup
+		}
 		ctx, cancel := context.WithTimeout(ctx, resolveTimeout)
 		defer cancel()
 		if chain, err := owners.Chain(ctx, table, owners.Lookup(lookup), namespace, first); err == nil && len(chain) > 0 {
@@ -115,6 +122,9 @@ func topOwner(lookup OwnerLookup, table *kinds.Table, namespace string, first ow
 // not found by the last of storedWaits after admitted, or has another UID.
 func stored(lookup OwnerLookup, ref corev1.ObjectReference, admitted time.Time) func(context.Context) (corev1.ObjectReference, error) {
 	return func(ctx context.Context) (corev1.ObjectReference, error) {
+		if lookup == nil {
+			return ref, errNoLookup
+		}
 		owner := owners.Ref{APIVersion: ref.APIVersion, Kind: ref.Kind, Name: ref.Name}
 		for _, after := range storedWaits {
 			select {

@@ -72,3 +72,43 @@ func TestAuditTellsOnceWhenAnOwnerTurnsToFail(t *testing.T) {
 		t.Errorf("no LeaderElection Event on the audit Lease: %+v", argoEvents(t, leaseNamespace, lease.Name, lease.UID))
 	}
 }
+
+// TestSquattedReportIsAnEventOnItsOwner: a Report of another source holding the name of
+// podpolicy's Report of a Deployment (a conflict: podpolicy writes its own under the owner's
+// UID) is a Warning Event on the Deployment saying where podpolicy's verdict is, told once
+// however many audits find it.
+func TestSquattedReportIsAnEventOnItsOwner(t *testing.T) {
+	ctx := context.Background()
+	installed(t, "", "--audit-interval=2s", "--audit-lease-namespace="+leaseNamespace, "--audit-lease-name=events-conflict")
+	ns := suite.Namespace(t, nil)
+	squatter := map[string]any{
+		"apiVersion": "openreports.io/v1alpha1", "kind": "Report",
+		"metadata": map[string]any{"name": "podpolicy-deployment-shop", "namespace": ns},
+		"source":   "tenant", "summary": map[string]any{"pass": 24},
+	}
+	if r := apply(t, squatter); r.ExitCode != 0 {
+		t.Fatalf("the tenant's Report: %s", r.Output())
+	}
+	if r := apply(t, deployment(t, ns, "shop", "registry.example.com/shop/web:1.4.2", 1)); r.ExitCode != 0 {
+		t.Fatalf("the Deployment: %s", r.Output())
+	}
+	dep, err := cp.Client.AppsV1().Deployments(ns).Get(ctx, "shop", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := waitEvent(t, ns, dep.Name, dep.UID, "ReportConflict", 30*time.Second)
+	want := fmt.Sprintf(`the Report %s/podpolicy-deployment-shop of Deployment shop was not written by podpolicy (source "tenant"); podpolicy's verdict is in the Report podpolicy-deployment-shop-%s`, ns, string(dep.UID)[:8])
+	if e.Message != want || e.Type != corev1.EventTypeWarning {
+		t.Errorf("the conflict's Event: %s %q\nwant Warning %q", e.Type, e.Message, want)
+	}
+	time.Sleep(7 * time.Second)
+	var conflicts []corev1.Event
+	for _, e := range argoEvents(t, ns, dep.Name, dep.UID) {
+		if e.Reason == "ReportConflict" {
+			conflicts = append(conflicts, e)
+		}
+	}
+	if len(conflicts) != 1 || conflicts[0].Count != 1 {
+		t.Errorf("after three more audits: %d ReportConflict Events, want one, counted once: %+v", len(conflicts), conflicts)
+	}
+}

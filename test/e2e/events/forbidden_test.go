@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -56,16 +55,7 @@ func TestEventsThatCannotBeWrittenAreDroppedAndCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("podpolicy log:\n%s", w.LogTail(30))
-		}
-		_ = cp.UninstallWebhooks(ctx)
-		_ = w.Stop()
-	})
-	if err := cp.InstallWebhooks(ctx, w, admissionregistrationv1.Fail); err != nil {
-		t.Fatal(err)
-	}
+	install(t, w)
 
 	ns := suite.Namespace(t, nil)
 	var slowest time.Duration

@@ -34,6 +34,15 @@ func installed(t *testing.T, config string, args ...string) *harness.Webhook {
 	if err != nil {
 		t.Fatal(err)
 	}
+	install(t, w)
+	return w
+}
+
+// install registers a started podpolicy in both webhook configurations with failurePolicy
+// Fail, and removes them and stops it when the test ends (printing its log if it failed).
+func install(t *testing.T, w *harness.Webhook) {
+	t.Helper()
+	ctx := context.Background()
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("podpolicy log:\n%s", w.LogTail(40))
@@ -44,7 +53,6 @@ func installed(t *testing.T, config string, args ...string) *harness.Webhook {
 	if err := cp.InstallWebhooks(ctx, w, admissionregistrationv1.Fail); err != nil {
 		t.Fatal(err)
 	}
-	return w
 }
 
 // argoEvents lists the Events of one resource with the call Argo CD's API server makes for a
