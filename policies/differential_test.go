@@ -331,18 +331,41 @@ func enginesForDifferential(t testing.TB) differentialEngines {
 }
 
 // compareEvaluators evaluates one generated object on both evaluators and fails the test
-// unless they give identical violations and patches (or both fail). It reports whether the
-// object was judged at all (normalisation may refuse it, the same for both).
+// unless they give identical violations and patches (or both fail). It then does the same for
+// a replica of the object, alike but for the values the API server gives each Pod a
+// controller creates (name, uid, creation time), which the compiled evaluator answers from its
+// decision cache when the first evaluation read none of them: the reused verdict must be the
+// replica's own. It reports whether the object was judged at all (normalisation may refuse
+// it, the same for both).
 func compareEvaluators(t *testing.T, engines differentialEngines, c *chooser) (judged, failed bool) {
 	t.Helper()
 	obj := genObject(c)
 	config := c.intn(2)
 	operation := pick(c, "CREATE", "UPDATE")
-	labels := map[string]string{"team": "payments"}
 	raw, err := json.Marshal(obj)
 	if err != nil {
 		t.Fatal(err)
 	}
+	judged, failed = judgeOnBoth(t, engines, raw, config, operation)
+	if !judged || failed {
+		return judged, failed
+	}
+	meta, ok := obj["metadata"].(map[string]any)
+	if !ok {
+		return judged, failed
+	}
+	meta["name"], meta["uid"], meta["creationTimestamp"] = "replica-x7k2p", "0f3c2a91-5d7e-4c8b-9a61-2b4e8f0d3c17", "2026-12-07T10:00:00Z"
+	if raw, err = json.Marshal(obj); err != nil {
+		t.Fatal(err)
+	}
+	judgeOnBoth(t, engines, raw, config, operation)
+	return judged, failed
+}
+
+// judgeOnBoth judges raw on both evaluators under config and fails the test unless they agree.
+func judgeOnBoth(t *testing.T, engines differentialEngines, raw []byte, config int, operation string) (judged, failed bool) {
+	t.Helper()
+	labels := map[string]string{"team": "payments"}
 	results := [2]*Result{}
 	errs := [2]error{}
 	for i, engine := range []*Engine{engines.compiled[config], engines.topdown[config]} {
@@ -403,7 +426,15 @@ func TestEvaluatorsAgreeOnRandomObjects(t *testing.T) {
 	if len(kinds) != 8 {
 		t.Errorf("kinds generated: %v, want all eight", kinds)
 	}
-	t.Logf("%d of %d generated objects judged identically by both evaluators (%d failing on both); kinds %v", judged, objects, failed, kinds)
+	var reused int64
+	for _, e := range engines.compiled {
+		hits, _ := e.DecisionCacheStats()
+		reused += hits
+	}
+	if reused == 0 {
+		t.Error("the compiled evaluator reused no verdict: the replicas never exercised its decision cache")
+	}
+	t.Logf("%d of %d generated objects judged identically by both evaluators (%d failing on both), %d verdicts of replicas reused from the decision cache; kinds %v", judged, objects, failed, reused, kinds)
 }
 
 // newChooserSeeded is a chooser driven by a fixed seed alone.

@@ -37,6 +37,9 @@ type Options struct {
 	// Now returns the current time, for dated enforcement and exception expiry; time.Now when
 	// nil. A Context's At overrides it for one object.
 	Now func() time.Time
+	// NoDecisionCache turns off the compiled evaluator's memory of results (cachedQuery), for
+	// measuring what it saves.
+	NoDecisionCache bool
 }
 
 // Engine evaluates the policy library. It is safe for concurrent use; Reload swaps the policies
@@ -140,7 +143,7 @@ func (l *compiledLibrary) prepare(ctx context.Context, opts Options) (*policySet
 	}
 	data := map[string]any{"podpolicy": map[string]any{"config": cfg.Data()}}
 	set := &policySet{catalog: l.catalog, config: cfg, library: l}
-	if set.queries, err = prepareQueries(ctx, l.compiler, data, opts.Evaluator); err != nil {
+	if set.queries, err = prepareQueries(ctx, l.compiler, data, opts.Evaluator, !opts.NoDecisionCache); err != nil {
 		return nil, err
 	}
 	if opts.Tracer != nil {

@@ -48,10 +48,10 @@ type query interface {
 
 // prepareQueries prepares both entry points with the requested evaluator. With Auto, a
 // policy set the compiled evaluator refuses runs on topdown, and fallback says why.
-func prepareQueries(ctx context.Context, compiler *ast.Compiler, data map[string]any, evaluator Evaluator) (queries, error) {
+func prepareQueries(ctx context.Context, compiler *ast.Compiler, data map[string]any, evaluator Evaluator, cache bool) (queries, error) {
 	switch evaluator {
 	case Auto, "", Compiled:
-		q, err := prepareWith(ctx, compiler, data, prepareCompiled)
+		q, err := prepareWith(ctx, compiler, data, compiledPreparer(cache))
 		if err == nil {
 			q.evaluator = Compiled
 			return q, nil
@@ -90,20 +90,27 @@ func prepareWith(ctx context.Context, compiler *ast.Compiler, data map[string]an
 // compiledQuery runs OPA's plan of the query.
 type compiledQuery struct{ program *vm.Program }
 
-func prepareCompiled(ctx context.Context, compiler *ast.Compiler, data map[string]any, q string) (query, error) {
-	plan, err := vm.Plan(ctx, compiler, q)
-	if err != nil {
-		return nil, err
+// compiledPreparer prepares a query on the compiled evaluator; with cache, a deterministic one
+// remembers its results (cachedQuery).
+func compiledPreparer(cache bool) prepareFunc {
+	return func(ctx context.Context, compiler *ast.Compiler, data map[string]any, q string) (query, error) {
+		plan, err := vm.Plan(ctx, compiler, q)
+		if err != nil {
+			return nil, err
+		}
+		value, err := ast.InterfaceToValue(data)
+		if err != nil {
+			return nil, fmt.Errorf("config as data: %w", err)
+		}
+		program, err := vm.Load(plan, value, vm.Watch(watchedPaths...))
+		if err != nil {
+			return nil, fmt.Errorf("the compiled evaluator refuses the policies: %w", err)
+		}
+		if cache && program.Deterministic() {
+			return newCachedQuery(program), nil
+		}
+		return compiledQuery{program}, nil
 	}
-	value, err := ast.InterfaceToValue(data)
-	if err != nil {
-		return nil, fmt.Errorf("config as data: %w", err)
-	}
-	program, err := vm.Load(plan, value)
-	if err != nil {
-		return nil, fmt.Errorf("the compiled evaluator refuses the policies: %w", err)
-	}
-	return compiledQuery{program}, nil
 }
 
 func (q compiledQuery) eval(ctx context.Context, input ast.Value) (map[string]any, error) {
@@ -111,6 +118,12 @@ func (q compiledQuery) eval(ctx context.Context, input ast.Value) (map[string]an
 	if err != nil {
 		return nil, err
 	}
+	return foundOf(result)
+}
+
+// foundOf is the entry point's result as the translation reads it; an undefined result is an
+// error.
+func foundOf(result *ast.Term) (map[string]any, error) {
 	if result == nil {
 		return nil, fmt.Errorf("entry point is undefined")
 	}

@@ -34,7 +34,9 @@ type compiler struct {
 	conflict string
 	// baseRefs are its locals that refer into the base data document.
 	baseRefs map[ir.Local]bool
-	err      error
+	// observing are the statements that may observe a watched input value (Watch).
+	observing map[ir.Stmt]bool
+	err       error
 }
 
 // unsupported records that something passed the check but cannot be compiled.
@@ -79,6 +81,9 @@ func (c *compiler) compileBlock(b *ir.Block) []op {
 	ops := make([]op, len(b.Stmts))
 	for i, stmt := range b.Stmts {
 		ops[i] = c.compileStmt(stmt)
+		if c.observing[stmt] {
+			ops[i] = noting(ops[i])
+		}
 	}
 	return ops
 }

@@ -49,6 +49,8 @@ type evaluation struct {
 	results   []*ast.Term
 	err       error
 	steps     int
+	// watched is set when a statement that may observe a watched input value ran (Watch).
+	watched bool
 	// terms are the terms the plan makes; they outlive the evaluation in its result.
 	terms astjson.Terms
 }
@@ -76,25 +78,33 @@ var noMetrics = metrics.NoOp()
 // produced, nil when the query is undefined, or an error; an error never stands for "no
 // result".
 func (p *Program) Eval(ctx context.Context, input ast.Value) (*ast.Term, error) {
+	value, _, err := p.EvalWatched(ctx, input)
+	return value, err
+}
+
+// EvalWatched is Eval, and says whether the evaluation may have read a value the program
+// watches (Watch): false means its result is the same for any input that differs from this
+// one only in the watched values.
+func (p *Program) EvalWatched(ctx context.Context, input ast.Value) (*ast.Term, bool, error) {
 	e := p.newEvaluation(ctx)
 	defer p.release(e)
 	if err := e.evalPlan(input); err != nil {
-		return nil, err
+		return nil, e.watched, err
 	}
 	switch len(e.results) {
 	case 0:
-		return nil, nil
+		return nil, e.watched, nil
 	case 1:
 	default:
-		return nil, errors.New("query produced more than one result")
+		return nil, e.watched, errors.New("query produced more than one result")
 	}
 	obj, ok := e.results[0].Value.(ast.Object)
 	if !ok || obj.Len() != 1 {
-		return nil, fmt.Errorf("query result %v: want one variable", e.results[0])
+		return nil, e.watched, fmt.Errorf("query result %v: want one variable", e.results[0])
 	}
 	var value *ast.Term
 	obj.Foreach(func(_, v *ast.Term) { value = v })
-	return value, nil
+	return value, e.watched, nil
 }
 
 // ResultSet evaluates the plan of any query on input (nil leaves input undefined) and
@@ -173,6 +183,7 @@ func (p *Program) release(e *evaluation) {
 	clear(e.results)
 	clear(e.collected)
 	e.ret, e.out, e.results, e.collected, e.err, e.steps, e.terms = nil, nil, e.results[:0], e.collected[:0], nil, 0, astjson.Terms{}
+	e.watched = false
 	p.pool.Put(e)
 }
 

@@ -41,6 +41,8 @@ type Program struct {
 	observe func(name string)
 	// anyBuiltin lifts the allowlist, for the conformance suite to measure what it proves.
 	anyBuiltin bool
+	// watch is the tree of watched input paths (Watch); nil when none is watched.
+	watch *watchNode
 }
 
 // Option adjusts how a Program evaluates.
@@ -149,7 +151,7 @@ func Load(policy *ir.Policy, data ast.Value, opts ...Option) (*Program, error) {
 	}
 	p.planSize = max(size, int(ir.Data)+1)
 	p.foldConstants(p.plan.Blocks)
-	c := &compiler{Program: p}
+	c := &compiler{Program: p, observing: p.watching()}
 	for _, f := range p.funcs {
 		c.conflict = conflictMessage(f.fn)
 		c.baseRefs = baseRefs(f.fn.Params[1], f.fn.Blocks)
@@ -163,6 +165,17 @@ func Load(policy *ir.Policy, data ast.Value, opts ...Option) (*Program, error) {
 	}
 	p.precompute()
 	return p, nil
+}
+
+// Deterministic reports whether the program's result is a function of its input and data
+// alone: it calls no non-deterministic built-in (time.now_ns, rand.intn, http.send, ...).
+func (p *Program) Deterministic() bool {
+	for name := range p.builtins {
+		if b := ast.BuiltinMap[name]; b == nil || b.Nondeterministic {
+			return false
+		}
+	}
+	return true
 }
 
 // CheckBuiltins refuses a plan that declares a built-in outside the compiled evaluator's

@@ -20,7 +20,10 @@ annotation := "kubectl.kubernetes.io/default-container"
 
 settings := config.mutation.defaultContainer
 
-metadata := input.pod.metadata
+# annotations are the Pod's annotations; null when it has none.
+default annotations := null
+
+annotations := input.pod.metadata.annotations
 
 candidates := [c.name | some c in pod.spec.containers; not c.name in settings.sidecars]
 
@@ -28,7 +31,7 @@ candidates := [c.name | some c in pod.spec.containers; not c.name in settings.si
 patch contains op if {
 	settings.enabled
 	pod.spec.containers[1]
-	not annotation in object.keys(object.get(metadata, "annotations", {}))
+	not annotation in json_patch.keys(annotations)
 	count(candidates) > 0
-	some op in json_patch.add_entries(metadata, "annotations", {annotation: candidates[0]})
+	some op in json_patch.add_entries(annotations, "annotations", {annotation: candidates[0]})
 }

@@ -13,7 +13,10 @@ package podpolicy.rules.inject_labels
 import data.podpolicy.config
 import data.podpolicy.lib.patch as json_patch
 
-metadata := input.pod.metadata
+# labels are the Pod's labels; null when it has none.
+default labels := null
+
+labels := input.pod.metadata.labels
 
 default namespace_labels := {}
 
@@ -37,11 +40,11 @@ wanted[key] := value if {
 
 missing[key] := value if {
 	some key, value in wanted
-	not key in object.keys(object.get(metadata, "labels", {}))
+	not key in json_patch.keys(labels)
 }
 
 # patch adds the missing labels.
 patch contains op if {
 	count(missing) > 0
-	some op in json_patch.add_entries(metadata, "labels", missing)
+	some op in json_patch.add_entries(labels, "labels", missing)
 }

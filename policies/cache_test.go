@@ -1,0 +1,172 @@
+package policies
+
+import (
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/podpolicy/podpolicy/test/fixture"
+)
+
+// replica is a Pod as the ReplicaSet controller of Deployment web creates it, named name, with
+// its pod spec edited by edit.
+func replica(t testing.TB, name string, edit func(spec map[string]any)) map[string]any {
+	spec := fixture.PodSpec(t)
+	edit(spec)
+	pod := fixture.Object(0, spec)
+	meta := fixture.At(pod, "metadata")
+	meta["name"], meta["generateName"] = name, "web-7c9d6b5f4-"
+	meta["labels"] = map[string]any{"app": "web", "pod-template-hash": "7c9d6b5f4"}
+	return pod
+}
+
+func unchanged(map[string]any) {}
+
+// cacheDelta judges obj with e and with a cacheless engine of the same options, checks that
+// the two verdicts are equal, and returns how many results e reused and computed for it.
+func cacheDelta(t *testing.T, e, reference *Engine, obj map[string]any, c Context) (hits, misses int64, v *Verdict) {
+	t.Helper()
+	h0, m0 := e.DecisionCacheStats()
+	v, err := judge(t, e, fixture.DeepCopy(obj).(map[string]any), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := judge(t, reference, fixture.DeepCopy(obj).(map[string]any), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(v.Result, want.Result) || v.Mode != want.Mode || v.TemplateChanged != want.TemplateChanged {
+		t.Errorf("with the decision cache the verdict is\n%+v\nwithout it\n%+v", v.Result, want.Result)
+	}
+	h1, m1 := e.DecisionCacheStats()
+	return h1 - h0, m1 - m0, v
+}
+
+// TestReplicasShareADecision: the Pods a controller creates from one template differ in their
+// names; when no rule read the name (a compliant Pod), the second replica reuses the first's
+// results for both entry points, and gets the verdict it would have got anyway.
+func TestReplicasShareADecision(t *testing.T) {
+	e, reference := newTestEngine(t, Options{}), newTestEngine(t, Options{NoDecisionCache: true})
+	c := Context{Namespace: "shop", Phases: Validate | Mutate, NamespaceLabels: func() map[string]string { return map[string]string{"team": "a"} }}
+	if _, misses, _ := cacheDelta(t, e, reference, replica(t, "web-7c9d6b5f4-x2k4q", unchanged), c); misses != 2 {
+		t.Fatalf("the first replica: %d evaluations, want both entry points evaluated", misses)
+	}
+	hits, misses, v := cacheDelta(t, e, reference, replica(t, "web-7c9d6b5f4-p8m2z", unchanged), c)
+	if hits != 2 || misses != 0 || len(v.Violations) != 0 || len(v.Mutations) == 0 {
+		t.Errorf("the second replica: %d reused, %d evaluated, verdict %+v; want both reused", hits, misses, v.Result)
+	}
+	if h, m := reference.DecisionCacheStats(); h != 0 || m != 0 {
+		t.Errorf("NoDecisionCache kept results: %d reused, %d evaluated", h, m)
+	}
+}
+
+// TestAResultThatReadTheNameIsNotShared: a rule that names the object in its fix (the
+// exception to paste) read the name, so a second Pod that breaks it, alike but for its name, is
+// evaluated for itself and its fix names it, not the first. (Pods made of a generateName are
+// named by its pattern, the same for every replica.)
+func TestAResultThatReadTheNameIsNotShared(t *testing.T) {
+	e, reference := newTestEngine(t, Options{}), newTestEngine(t, Options{NoDecisionCache: true})
+	pod := func(name string) map[string]any {
+		p := replica(t, name, func(spec map[string]any) { spec["hostNetwork"] = true })
+		delete(fixture.At(p, "metadata"), "generateName")
+		return p
+	}
+	c := Context{Namespace: "shop"}
+	cacheDelta(t, e, reference, pod("agent-1"), c)
+	hits, misses, v := cacheDelta(t, e, reference, pod("agent-2"), c)
+	if hits != 0 || misses != 1 {
+		t.Errorf("the second replica: %d reused, %d evaluated; want it evaluated", hits, misses)
+	}
+	named := false
+	for _, vi := range v.Violations {
+		if vi.Rule == "host-namespaces" {
+			named = strings.Contains(vi.Remediation, "agent-2") && !strings.Contains(vi.Remediation, "agent-1")
+		}
+	}
+	if !named {
+		t.Errorf("the second replica's host-namespaces fix does not name it: %+v", v.Violations)
+	}
+}
+
+// TestEveryInputTheVerdictDependsOnMisses: a change to any member of the input document, the
+// config or the policies is a new decision: each edit below is evaluated, never answered from
+// the base Pod's result, and gets the verdict a cacheless engine gives it.
+func TestEveryInputTheVerdictDependsOnMisses(t *testing.T) {
+	e, reference := newTestEngine(t, Options{}), newTestEngine(t, Options{NoDecisionCache: true})
+	base := replica(t, "web-7c9d6b5f4-x2k4q", unchanged)
+	labels := func(l map[string]string) func() map[string]string { return func() map[string]string { return l } }
+	baseContext := Context{Namespace: "shop", Phases: Validate | Mutate, NamespaceLabels: labels(map[string]string{"team": "a"})}
+	cacheDelta(t, e, reference, base, baseContext)
+	for name, tc := range map[string]struct {
+		edit func(obj map[string]any)
+		c    Context
+	}{
+		"input.namespace":       {unchangedObject, Context{Namespace: "other", Phases: Validate | Mutate, NamespaceLabels: labels(map[string]string{"team": "a"})}},
+		"input.namespaceLabels": {unchangedObject, Context{Namespace: "shop", Phases: Validate | Mutate, NamespaceLabels: labels(map[string]string{"team": "b"})}},
+		"input.operation":       {unchangedObject, Context{Operation: "UPDATE", Namespace: "shop", NamespaceLabels: labels(map[string]string{"team": "a"})}},
+		"input.generateName":    {func(obj map[string]any) { fixture.At(obj, "metadata")["generateName"] = "api-5d8f9-" }, baseContext},
+		"input.pod.metadata":    {func(obj map[string]any) { fixture.At(obj, "metadata", "labels")["app"] = "api" }, baseContext},
+		"input.pod.spec":        {func(obj map[string]any) { fixture.At(obj, "spec", "containers", 0)["image"] = "nginx:latest" }, baseContext},
+		"input.kind and input.runsToCompletion": {func(obj map[string]any) {
+			job := fixture.Object(6, fixture.PodSpec(t)) // a Job's template
+			for k := range obj {
+				delete(obj, k)
+			}
+			for k, v := range job {
+				obj[k] = v
+			}
+			fixture.At(obj, "spec", "template", "spec")["restartPolicy"] = "Never"
+		}, baseContext},
+	} {
+		t.Run(name, func(t *testing.T) {
+			obj := fixture.DeepCopy(base).(map[string]any)
+			tc.edit(obj)
+			if hits, _, _ := cacheDelta(t, e, reference, obj, tc.c); hits != 0 {
+				t.Errorf("answered %d time(s) from an earlier result", hits)
+			}
+		})
+	}
+	if fixture.Kinds[6].Kind != "Job" {
+		t.Fatalf("fixture kind 6 is %s, want Job", fixture.Kinds[6].Kind)
+	}
+
+	// A reloaded config (or policy directory) is a new policy set, with no results kept.
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	writeFile(t, path, "rules:\n  image-tag-pinned: {action: warn}\n")
+	reloading := newTestEngine(t, Options{ConfigFile: path})
+	cacheDelta(t, reloading, reference, base, baseContext)
+	if hits, _, _ := cacheDelta(t, reloading, reference, base, baseContext); hits != 2 {
+		t.Fatalf("the same Pod again: %d reused, want 2", hits)
+	}
+	writeFile(t, path, "rules:\n  image-tag-pinned: {action: deny}\n")
+	if err := reloading.Reload(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if hits, misses, _ := cacheDelta(t, reloading, reference, base, baseContext); hits != 0 || misses != 2 {
+		t.Errorf("after a reload: %d reused, %d evaluated; want both evaluated", hits, misses)
+	}
+}
+
+func unchangedObject(map[string]any) {}
+
+// TestTimeIsJudgedAfterTheCache: the query's result holds whatever the date; a rule's
+// enforceFrom and an exception's expiry are applied to it afresh for every request, so the
+// same Pod judged either side of a date reuses the result and still gets each date's verdict.
+func TestTimeIsJudgedAfterTheCache(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	writeFile(t, path, "rules:\n  image-tag-pinned: {action: warn, enforceFrom: \"2027-03-01\"}\n")
+	e := newTestEngine(t, Options{ConfigFile: path})
+	reference := newTestEngine(t, Options{ConfigFile: path, NoDecisionCache: true})
+	pod := replica(t, "web-7c9d6b5f4-x2k4q", func(spec map[string]any) { fixture.At(spec, "containers", 0)["image"] = "nginx:latest" })
+	before := time.Date(2027, 2, 28, 0, 0, 0, 0, time.UTC)
+	_, _, v := cacheDelta(t, e, reference, pod, Context{Namespace: "shop", At: before})
+	if got := ruleIDs(v.Violations, Warn); len(got) != 1 {
+		t.Errorf("before enforceFrom: warned for %v", got)
+	}
+	hits, _, v := cacheDelta(t, e, reference, pod, Context{Namespace: "shop", At: before.AddDate(0, 0, 2)})
+	if got := ruleIDs(v.Violations, Deny); hits != 1 || len(got) != 1 {
+		t.Errorf("after enforceFrom: %d reused, denied for %v; want the result reused and denied", hits, got)
+	}
+}
