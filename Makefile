@@ -41,7 +41,7 @@ version:
 	@echo $(VERSION)
 
 ## tools: build kube-apiserver, kube-controller-manager, kubectl, etcd, helm, opa, kubelet,
-## kube-scheduler, kube-proxy, the CNI plugins and Argo Rollouts' rollouts-controller into bin/
+## kube-scheduler, kube-proxy, the CNI plugins, Argo Rollouts' rollouts-controller and promtool into bin/
 ## (cached by pinned version); install containerd, runc, conntrack, iptables and iproute2 with
 ## apt-get when missing (as root)
 tools:
@@ -114,6 +114,7 @@ fuzz:
 ## the webhook (test/e2e), the Helm chart with certificate management (test/e2e/chart), and
 ## faults, hostile input and bypasses (test/e2e/faults), and the chart installed for real on a
 ## real node (kubelet, containerd, kube-proxy in a network namespace of its own; test/e2e/node),
+## the Kubernetes Events read as Argo CD reads them (test/e2e/events),
 ## and every step of the README's "Writing policies" walkthrough, its cluster's too, on a real
 ## node (test/e2e/walkthrough). One package at a time: each starts its own control plane, and the load tests need the CPU.
 e2e: tools
