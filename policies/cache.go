@@ -36,8 +36,13 @@ type cachedQuery struct {
 	// values; order is the same entries, most recently used first.
 	entries map[int][]*list.Element
 	order   *list.List
-	hits    atomic.Int64
-	misses  atomic.Int64
+	stats   *decisionStats
+}
+
+// decisionStats counts what the decision caches of an engine reused and computed, across its
+// policy sets.
+type decisionStats struct {
+	hits, misses atomic.Int64
 }
 
 // cacheEntry is one remembered result.
@@ -50,17 +55,17 @@ type cacheEntry struct {
 	found   map[string]any
 }
 
-func newCachedQuery(program *vm.Program) *cachedQuery {
-	return &cachedQuery{program: program, watch: newWatchTree(watchedPaths), entries: map[int][]*list.Element{}, order: list.New()}
+func newCachedQuery(program *vm.Program, stats *decisionStats) *cachedQuery {
+	return &cachedQuery{program: program, watch: newWatchTree(watchedPaths), entries: map[int][]*list.Element{}, order: list.New(), stats: stats}
 }
 
 func (q *cachedQuery) eval(ctx context.Context, input ast.Value) (map[string]any, error) {
 	hash := input.Hash() - q.watch.contribution(input)
 	if found, ok := q.lookup(hash, input); ok {
-		q.hits.Add(1)
+		q.stats.hits.Add(1)
 		return found, nil
 	}
-	q.misses.Add(1)
+	q.stats.misses.Add(1)
 	result, watched, err := q.program.EvalWatched(ctx, input)
 	if err != nil {
 		return nil, err
@@ -230,15 +235,12 @@ func (w *watchTree) equalWatched(a, b ast.Value) bool {
 	return true
 }
 
-// DecisionCacheStats returns how many evaluations of the policies in force reused a result
-// and how many ran (both entry points); zero when their evaluator keeps no results.
+// DecisionCacheStats returns how many evaluations reused a result of the compiled evaluator's
+// decision cache and how many ran with it (both entry points, every policy set the engine has
+// loaded); zero without a cache.
 func (e *Engine) DecisionCacheStats() (hits, misses int64) {
-	set := e.current.Load()
-	for _, q := range []query{set.validate, set.mutate} {
-		if c, ok := q.(*cachedQuery); ok {
-			hits += c.hits.Load()
-			misses += c.misses.Load()
-		}
+	if e.opts.decisions == nil {
+		return 0, 0
 	}
-	return hits, misses
+	return e.opts.decisions.hits.Load(), e.opts.decisions.misses.Load()
 }

@@ -40,6 +40,10 @@ type Options struct {
 	// NoDecisionCache turns off the compiled evaluator's memory of results (cachedQuery), for
 	// measuring what it saves.
 	NoDecisionCache bool
+
+	// decisions counts the decision caches' work across every policy set of the engine; nil
+	// without a cache.
+	decisions *decisionStats
 }
 
 // Engine evaluates the policy library. It is safe for concurrent use; Reload swaps the policies
@@ -65,6 +69,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if !opts.NoDecisionCache {
+		opts.decisions = &decisionStats{}
 	}
 	e := &Engine{opts: opts}
 	if err := e.Reload(ctx); err != nil {
@@ -143,7 +150,7 @@ func (l *compiledLibrary) prepare(ctx context.Context, opts Options) (*policySet
 	}
 	data := map[string]any{"podpolicy": map[string]any{"config": cfg.Data()}}
 	set := &policySet{catalog: l.catalog, config: cfg, library: l}
-	if set.queries, err = prepareQueries(ctx, l.compiler, data, opts.Evaluator, !opts.NoDecisionCache); err != nil {
+	if set.queries, err = prepareQueries(ctx, l.compiler, data, opts.Evaluator, opts.decisions); err != nil {
 		return nil, err
 	}
 	if opts.Tracer != nil {

@@ -48,7 +48,7 @@ type query interface {
 
 // prepareQueries prepares both entry points with the requested evaluator. With Auto, a
 // policy set the compiled evaluator refuses runs on topdown, and fallback says why.
-func prepareQueries(ctx context.Context, compiler *ast.Compiler, data map[string]any, evaluator Evaluator, cache bool) (queries, error) {
+func prepareQueries(ctx context.Context, compiler *ast.Compiler, data map[string]any, evaluator Evaluator, cache *decisionStats) (queries, error) {
 	switch evaluator {
 	case Auto, "", Compiled:
 		q, err := prepareWith(ctx, compiler, data, compiledPreparer(cache))
@@ -91,8 +91,8 @@ func prepareWith(ctx context.Context, compiler *ast.Compiler, data map[string]an
 type compiledQuery struct{ program *vm.Program }
 
 // compiledPreparer prepares a query on the compiled evaluator; with cache, a deterministic one
-// remembers its results (cachedQuery).
-func compiledPreparer(cache bool) prepareFunc {
+// remembers its results (cachedQuery), counting its work there.
+func compiledPreparer(cache *decisionStats) prepareFunc {
 	return func(ctx context.Context, compiler *ast.Compiler, data map[string]any, q string) (query, error) {
 		plan, err := vm.Plan(ctx, compiler, q)
 		if err != nil {
@@ -106,8 +106,8 @@ func compiledPreparer(cache bool) prepareFunc {
 		if err != nil {
 			return nil, fmt.Errorf("the compiled evaluator refuses the policies: %w", err)
 		}
-		if cache && program.Deterministic() {
-			return newCachedQuery(program), nil
+		if cache != nil && program.Deterministic() {
+			return newCachedQuery(program, cache), nil
 		}
 		return compiledQuery{program}, nil
 	}

@@ -39,6 +39,8 @@ type Options struct {
 	EnablePprof bool
 	// Evaluator selects how the policies run; policies.Auto when empty.
 	Evaluator policies.Evaluator
+	// NoDecisionCache turns off the compiled evaluator's decision cache (for measuring it).
+	NoDecisionCache bool
 	// TLS, when non-nil, makes podpolicy manage its own CA and serving certificate.
 	TLS *SelfManagedTLS
 	// Audit configures the background audit.

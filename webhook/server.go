@@ -35,13 +35,16 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	if err := opts.Validate(); err != nil {
 		return err
 	}
-	engine, err := policies.New(ctx, policies.Options{PolicyDirs: opts.PolicyDirs, ConfigFile: opts.ConfigFile, EvalTimeout: opts.EvalTimeout, Evaluator: opts.Evaluator})
+	engine, err := policies.New(ctx, policies.Options{PolicyDirs: opts.PolicyDirs, ConfigFile: opts.ConfigFile, EvalTimeout: opts.EvalTimeout, Evaluator: opts.Evaluator, NoDecisionCache: opts.NoDecisionCache})
 	if err != nil {
 		return fmt.Errorf("load policies: %w", err)
 	}
 	metrics, err := NewMetrics(ctrlmetrics.Registry)
 	if err != nil {
 		return fmt.Errorf("register metrics: %w", err)
+	}
+	if err := registerDecisionCache(ctrlmetrics.Registry, engine); err != nil {
+		return fmt.Errorf("metrics: %w", err)
 	}
 	metrics.policiesLoaded(engine, log.WithValues("config", opts.ConfigFile, "policyDirs", opts.PolicyDirs), "policies loaded")
 

@@ -35,6 +35,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.DurationVar(&opts.ShutdownDelay, "shutdown-delay", 0, "after SIGTERM, keep serving (not ready) this long before draining")
 	fs.BoolVar(&opts.EnablePprof, "enable-pprof", false, "serve /debug/pprof/ on the metrics address")
 	fs.StringVar((*string)(&opts.Evaluator), "evaluator", string(policies.Auto), evaluatorUsage)
+	decisionCache := fs.Bool("decision-cache", true, "reuse the compiled evaluator's result for an object equal to an earlier one but for what no rule read (the Pods a controller creates from one template)")
 
 	var auditExclude string
 	fs.DurationVar(&opts.Audit.Interval, "audit-interval", 0, "how often the background audit judges what runs and writes openreports Reports; 0 turns it off")
@@ -78,6 +79,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 		return exitUsage
 	}
 	opts.PolicyDirs = policyDirs
+	opts.NoDecisionCache = !*decisionCache
 	if err := opts.Events.SetKinds(eventKinds); err != nil {
 		fmt.Fprintf(stderr, "podpolicy serve: %v\n", err)
 		return exitUsage
