@@ -34,9 +34,10 @@ func evaluateRaw(tb testing.TB, e *Engine, raw []byte, phases Phase) {
 	}
 }
 
-// benchmarkEvaluate measures evaluateRaw on an object.
+// benchmarkEvaluate measures evaluateRaw on an object, evaluated every time (no decision
+// cache).
 func benchmarkEvaluate(b *testing.B, raw []byte, phases Phase) {
-	e := newTestEngine(b, Options{})
+	e := newTestEngine(b, Options{NoDecisionCache: true})
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

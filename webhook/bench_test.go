@@ -3,6 +3,8 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -29,34 +31,45 @@ func reviewOf(b *testing.B, manifest string) []byte {
 }
 
 // BenchmarkValidateRequest measures one in-process decision: AdmissionReview bytes in,
-// response bytes out, through the real engine and the full default library, no HTTP.
+// response bytes out, through the real engine and the full default library, no HTTP. The
+// decision cache is off, so every iteration evaluates; TypicalPodReplicas measures it on, over
+// Pods a ReplicaSet creates from one template (alike but for their name and uid).
 func BenchmarkValidateRequest(b *testing.B) {
-	engine, err := policies.New(context.Background(), policies.Options{})
+	evaluating, err := policies.New(context.Background(), policies.Options{NoDecisionCache: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cached, err := policies.New(context.Background(), policies.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name, manifest string
 		allowed        bool
+		engine         *policies.Engine
+		replicas       int
 	}{
-		{"TypicalPod", "../examples/web-server-pod-fixed.yaml", true},
-		{"ViolatingPod", "../examples/web-server-pod.yaml", false},
-		{"Deployment", "../examples/deployment.yaml", true},
+		{"TypicalPod", "../examples/web-server-pod-fixed.yaml", true, evaluating, 1},
+		{"ViolatingPod", "../examples/web-server-pod.yaml", false, evaluating, 1},
+		{"Deployment", "../examples/deployment.yaml", true, evaluating, 1},
+		{"TypicalPodReplicas", "../examples/web-server-pod-fixed.yaml", true, cached, 64},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			body := reviewOf(b, tc.manifest)
-			h := NewValidatingHandler(engine, Cluster{}, nil, logr.Discard())
+			bodies := replicaReviews(b, tc.manifest, tc.replicas)
+			h := NewValidatingHandler(tc.engine, Cluster{}, nil, logr.Discard())
 			// The request is built once and its body rewound each time, and the response
 			// goes to a reused buffer: what is measured is the handler, not httptest's parsing
 			// of a request line and its recorder's allocations.
-			reader := bytes.NewReader(body)
+			reader := bytes.NewReader(bodies[0])
 			req := httptest.NewRequest(http.MethodPost, "/validate", reader)
 			req.Header.Set("Content-Type", "application/json")
 			rec := &reusedRecorder{header: http.Header{}}
 			b.ReportAllocs()
-			b.SetBytes(int64(len(body)))
+			b.SetBytes(int64(len(bodies[0])))
+			i := 0
 			for b.Loop() {
-				reader.Reset(body)
+				reader.Reset(bodies[i%len(bodies)])
+				i++
 				rec.reset()
 				h.ServeHTTP(rec, req)
 				allowed := bytes.Contains(rec.body.Bytes(), []byte(`"allowed":true`))
@@ -66,6 +79,36 @@ func BenchmarkValidateRequest(b *testing.B) {
 			}
 		})
 	}
+}
+
+// replicaReviews wraps the object of a manifest in n AdmissionReviews for a CREATE, as the
+// API server sends them for the Pods a ReplicaSet creates: each with a name of its own and a
+// uid; one, as written, when n is 1.
+func replicaReviews(b *testing.B, manifest string, n int) [][]byte {
+	b.Helper()
+	if n == 1 {
+		return [][]byte{reviewOf(b, manifest)}
+	}
+	src, err := os.ReadFile(manifest)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var obj map[string]any
+	if err := yaml.Unmarshal(src, &obj); err != nil {
+		b.Fatal(err)
+	}
+	meta := obj["metadata"].(map[string]any)
+	out := make([][]byte, n)
+	for i := range out {
+		meta["name"] = fmt.Sprintf("web-server-7c9d6b5f4-%05d", i)
+		meta["uid"] = fmt.Sprintf("0f3c2a91-5d7e-4c8b-9a61-%012d", i)
+		object, err := json.Marshal(obj)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out[i] = createReview(b, object, "shop")
+	}
+	return out
 }
 
 // reusedRecorder is a ResponseWriter whose header and body are reset, not reallocated, for
