@@ -28,15 +28,18 @@ const (
 	burstWorkers   = 4
 	burstEventsQPS = 5
 	burstEventsMax = 25
+	burstRounds    = 3
 )
 
 // TestEventBurstIsBoundedAndKeepsAdmissionsPace: a burst of 1,000 warned Pod creates writes a
 // bounded number of Events (at most --events-burst plus --events-qps for each second of the
 // burst), every one of the 1,000 either written or counted as dropped, and admission's p99
-// during the burst stays within 1.2× of the same burst with Events off, in the same run:
+// during the bursts stays within 1.2× of the same bursts with Events off, in the same run:
 // the API server calls two podpolicy processes for every request, one with Events on and
 // one with Events off, so that both judge the same requests at the same moments and the
-// machine's noise (two cores, other tests) falls on both.
+// machine's noise (two cores, other tests) falls on both. There are burstRounds bursts, each
+// bounded on its own, and the p99 is over all of them: on this machine the p99 of a single
+// burst of sub-millisecond requests moves by a third from run to run, either way.
 func TestEventBurstIsBoundedAndKeepsAdmissionsPace(t *testing.T) {
 	ctx := context.Background()
 	start := func(args ...string) *harness.Webhook {
@@ -69,35 +72,40 @@ func TestEventBurstIsBoundedAndKeepsAdmissionsPace(t *testing.T) {
 	if n := len(validations(t, off, warmup)); n == 0 {
 		t.Fatal("the API server did not call the process with Events off during the warm-up")
 	}
-	before := waitDrained(t, on)
-	ns := suite.Namespace(t, nil)
-	started := time.Now()
-	client := createPods(t, ns, burstCreates)
-	elapsed := time.Since(started)
-	loud, quiet := allValidations(t, on, ns), allValidations(t, off, ns)
-	after := waitDrained(t, on)
+	var loud, quiet, client []time.Duration
+	for round := 1; round <= burstRounds; round++ {
+		before := waitDrained(t, on)
+		ns := suite.Namespace(t, nil)
+		started := time.Now()
+		client = append(client, createPods(t, ns, burstCreates)...)
+		elapsed := time.Since(started)
+		roundOn, roundOff := allValidations(t, on, ns), allValidations(t, off, ns)
+		loud, quiet = append(loud, roundOn...), append(quiet, roundOff...)
+		after := waitDrained(t, on)
 
-	written := after.written - before.written
-	handled := written + after.dropped - before.dropped
-	bound := burstEventsMax + int(math.Ceil(burstEventsQPS*elapsed.Seconds()))
-	stored := 0
-	for _, e := range fromPodpolicy(t, ns) {
-		if e.Reason == "PolicyWarning" {
-			stored++
+		written := after.written - before.written
+		handled := written + after.dropped - before.dropped
+		bound := burstEventsMax + int(math.Ceil(burstEventsQPS*elapsed.Seconds()))
+		stored := 0
+		for _, e := range fromPodpolicy(t, ns) {
+			if e.Reason == "PolicyWarning" {
+				stored++
+			}
 		}
-	}
-	t.Logf("Events on: %d written for %d warned creates in %v (bound %d), %d stored in the namespace, %d dropped",
-		int(written), burstCreates, elapsed.Round(time.Millisecond), bound, stored, int(after.dropped-before.dropped))
-	if int(written) > bound || written < 1 || stored != int(written) {
-		t.Errorf("%v Events written, %d stored; want between 1 and %d, all stored", written, stored, bound)
-	}
-	if int(handled) != burstCreates {
-		t.Errorf("written plus dropped is %v, want every one of the %d warned creates", handled, burstCreates)
+		t.Logf("burst %d: %d Events written for %d warned creates in %v (bound %d), %d stored in the namespace, %d dropped; validation p99 %v with Events, %v without",
+			round, int(written), burstCreates, elapsed.Round(time.Millisecond), bound, stored, int(after.dropped-before.dropped),
+			percentile(roundOn, 0.99), percentile(roundOff, 0.99))
+		if int(written) > bound || written < 1 || stored != int(written) {
+			t.Errorf("burst %d: %v Events written, %d stored; want between 1 and %d, all stored", round, written, stored, bound)
+		}
+		if int(handled) != burstCreates {
+			t.Errorf("burst %d: written plus dropped is %v, want every one of the %d warned creates", round, handled, burstCreates)
+		}
 	}
 	p99On, p99Off := percentile(loud, 0.99), percentile(quiet, 0.99)
 	ratio := float64(p99On) / float64(p99Off)
 	t.Logf("validation p99 of the same %d creates: %v with Events, %v without: %.2f× (median %v and %v; the creates' p99 through the API server %v)",
-		burstCreates, p99On, p99Off, ratio, percentile(loud, 0.5), percentile(quiet, 0.5), percentile(client, 0.99))
+		len(loud), p99On, p99Off, ratio, percentile(loud, 0.5), percentile(quiet, 0.5), percentile(client, 0.99))
 	if ratio > 1.2 {
 		t.Errorf("the validation p99 with Events is %.2f× the p99 without, want at most 1.2×", ratio)
 	}
