@@ -102,7 +102,11 @@ func compiledPreparer(cache *decisionStats) prepareFunc {
 		if err != nil {
 			return nil, fmt.Errorf("config as data: %w", err)
 		}
-		program, err := vm.Load(plan, value, vm.Watch(watchedPaths...))
+		var opts []vm.Option
+		if cache != nil {
+			opts = append(opts, vm.Watch(watchedPaths...))
+		}
+		program, err := vm.Load(plan, value, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("the compiled evaluator refuses the policies: %w", err)
 		}

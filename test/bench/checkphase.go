@@ -97,7 +97,7 @@ func runConftest(ctx context.Context, root string, in checkInput) (checkRun, err
 }
 
 // checkPhase writes the inputs and runs both tools over each, side by side.
-func checkPhase(ctx context.Context, w io.Writer, root, binary, dir string) error {
+func checkPhase(ctx context.Context, w io.Writer, root, binary, dir string, fig *figures) error {
 	fmt.Fprintf(os.Stderr, "bench: podpolicy check and conftest over generated manifests...\n")
 	specs := []struct {
 		name            string
@@ -167,6 +167,7 @@ func checkPhase(ctx context.Context, w io.Writer, root, binary, dir string) erro
 		fmt.Fprintf(w, "| %s | | **ratio podpolicy/conftest** | **%.2f×** | %.2f× | %.2f× | |\n", in.Name,
 			pp.objectsPerSecond()/cf.objectsPerSecond(), pp.cpuPer1000()/cf.cpuPer1000(), pp.rssMiB/cf.rssMiB)
 	}
+	fig.checkRate = main10k.objectsPerSecond()
 	fmt.Fprintf(w, "\nTargets on 10,000 YAML objects in one file (same run): %.0f objects/s wall (target ≥ 5,000: %s); peak RSS %.1f MiB (≤ 100 MiB: %s), %.1f MiB on 1,000 objects (%.2f× for 10× the input); "+
 		"%.2f× conftest's throughput (≥ 5×: %s) at %.2f× its peak RSS (≤ 0.25×: %s); the same objects as JSON cost %.2f× the YAML's CPU.\n",
 		main10k.objectsPerSecond(), met(main10k.objectsPerSecond() >= 5000), main10k.rssMiB, met(main10k.rssMiB <= 100), one1k.rssMiB, main10k.rssMiB/one1k.rssMiB,

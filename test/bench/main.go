@@ -23,6 +23,9 @@ import (
 	"github.com/podpolicy/podpolicy/test/harness"
 )
 
+// burstReplicas is -burst-replicas.
+var burstReplicas *int
+
 func main() {
 	// The load generator shares the two cores with the server it measures and charges every
 	// delay of its own to that server's latency; collecting its garbage less often keeps its
@@ -32,14 +35,28 @@ func main() {
 	rates := flag.String("rates", "500,1000,2000", "fixed arrival rates (req/s) of the open-loop phases")
 	workers := flag.Int("workers", 32, "requests in flight in the saturation phase")
 	pods := flag.Int("pods", 300, "Pod creates measured through the API server per phase")
+	burstReplicas = flag.Int("burst-replicas", 300, "replicas of the Deployment the burst phase scales up from 0")
 	out := flag.String("out", "", "also write the table to this file")
 	scaleOnly := flag.Bool("scale-only", false, "run only phase 5, the background audit of a 5,000-Pod cluster")
 	checkOnly := flag.Bool("check-only", false, "run only phase 6, podpolicy check side by side with conftest")
+	createsOnly := flag.Bool("creates-only", false, "run only phases 4 and 7, Pod creates and replica bursts through the API server")
 	nullDir := flag.String(serveNullFlag, "", "serve as the null webhook server with the certificate in this directory (the loopback phase starts it)")
+	nullPatch := flag.String(serveNullPatchFlag, "", "with -"+serveNullFlag+", the JSON Patch /mutate answers with")
 	flag.Parse()
 	if *nullDir != "" {
-		if err := serveNull(*nullDir); err != nil {
+		var patch []byte
+		if *nullPatch != "" {
+			patch = []byte(*nullPatch)
+		}
+		if err := serveNull(*nullDir, patch); err != nil {
 			fmt.Fprintf(os.Stderr, "bench: null webhook server: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *createsOnly {
+		if err := runCreates(context.Background(), *pods, *out); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 			os.Exit(1)
 		}
 		return
@@ -64,9 +81,9 @@ func run(ctx context.Context, duration time.Duration, rateList string, workers, 
 	w := io.MultiWriter(os.Stdout, &table)
 	fmt.Fprintf(w, "# podpolicy benchmarks\n\n%s, %d CPUs, %s; %s per load phase\n", runtime.Version(), runtime.NumCPU(), time.Now().UTC().Format(time.DateOnly), duration)
 
-	var decision time.Duration
+	fig := &figures{}
 	if !scaleOnly && !checkOnly {
-		if decision, err = goBenchSection(ctx, w, root); err != nil {
+		if err := goBenchSection(ctx, w, root, fig); err != nil {
 			return err
 		}
 	}
@@ -76,9 +93,10 @@ func run(ctx context.Context, duration time.Duration, rateList string, workers, 
 		return err
 	}
 	if checkOnly {
-		if err := checkPhase(ctx, w, root, binary, filepath.Join(dir, "check")); err != nil {
+		if err := checkPhase(ctx, w, root, binary, filepath.Join(dir, "check"), fig); err != nil {
 			return err
 		}
+		writeTargets(w, fig)
 		return writeTable(outPath, table.String())
 	}
 	ca, err := certs.NewCA("bench CA", 24*time.Hour, time.Now())
@@ -99,7 +117,7 @@ func run(ctx context.Context, duration time.Duration, rateList string, workers, 
 	}
 
 	if !scaleOnly {
-		if err := serverSections(ctx, w, root, binary, dir, ca, bodies, rates, workers, pods, duration, decision); err != nil {
+		if err := serverSections(ctx, w, root, binary, dir, ca, bodies, rates, workers, pods, duration, fig); err != nil {
 			return err
 		}
 	}
@@ -108,12 +126,96 @@ func run(ctx context.Context, duration time.Duration, rateList string, workers, 
 	if err != nil {
 		return err
 	}
-	writeScale(w, scale)
+	writeScale(w, scale, fig)
 	if !scaleOnly {
-		if err := checkPhase(ctx, w, root, binary, filepath.Join(dir, "check")); err != nil {
+		if err := checkPhase(ctx, w, root, binary, filepath.Join(dir, "check"), fig); err != nil {
 			return err
 		}
+		fmt.Fprintf(os.Stderr, "bench: replica bursts through the API server...\n")
+		bursts, err := replicaBursts(ctx, binary, filepath.Join(dir, "bursts"), ca, *burstReplicas)
+		if err != nil {
+			return err
+		}
+		writeBursts(w, bursts, fig)
 	}
+	writeTargets(w, fig)
+	return writeTable(outPath, table.String())
+}
+
+// createsSection measures Pod creates through the API server (section 4): with no webhook, the
+// null webhooks and podpolicy, and where a webhook call's time goes.
+func createsSection(ctx context.Context, w io.Writer, binary, dir string, ca *certs.CA, pods int, fig *figures) error {
+	fmt.Fprintf(os.Stderr, "bench: Pod creates through the API server...\n")
+	creates, err := apiServerLatency(ctx, binary, filepath.Join(dir, "apiserver"), ca, pods)
+	if err != nil {
+		return err
+	}
+	row := func(name string, l []time.Duration) {
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", name, ms(percentile(l, 0.5)), ms(percentile(l, 0.99)), ms(percentile(l, 0.5)-percentile(creates.baseline, 0.5)))
+	}
+	fmt.Fprintf(w, "\n## 4. Pod creates through the real API server (%d sequential creates per configuration, in %d rounds in which the configurations take turns, same control plane)\n\n",
+		len(creates.baseline), apiServerRounds)
+	fmt.Fprintf(w, "| | median | p99 | median added over no webhook |\n|---|---|---|---|\n")
+	row("no webhook", creates.baseline)
+	row("null webhook (validating + mutating, admits unseen)", creates.nullWebhook)
+	row("null webhook answering /mutate with podpolicy's patch", creates.patchingWebhook)
+	row("the same null webhook in a process of its own", creates.ownProcess)
+	row("podpolicy (validating + mutating)", creates.podpolicy)
+	ownShare := percentile(creates.podpolicy, 0.5) - percentile(creates.patchingWebhook, 0.5)
+	ownShareOwnProcess := percentile(creates.podpolicy, 0.5) - percentile(creates.ownProcess, 0.5)
+	fig.ownShare, fig.ownShareOwnProcess = ownShare, ownShareOwnProcess
+	fmt.Fprintf(w, "| **podpolicy's own share (podpolicy − null webhook with the same patch)** | **%s** | | |\n", ms(ownShare))
+	fmt.Fprintf(w, "| **podpolicy's own share (podpolicy − that null webhook in its own process)** | **%s** | | |\n", ms(ownShareOwnProcess))
+	fmt.Fprintf(w, "\nThe API server made %d calls to the null webhook over %d connection(s).\n", creates.nullCalls, creates.nullConns)
+	fmt.Fprintf(w, "\nWhere a webhook call's time goes, per call (the API server's `apiserver_admission_webhook_admission_duration_seconds`, podpolicy's own `podpolicy_admission_duration_seconds`), and the connections the API server holds open to each:\n\n")
+	fmt.Fprintf(w, "| webhook process | calls | API server's call | the webhook's handler | the rest (transport, TLS, encoding, scheduling) | connections |\n|---|---|---|---|---|---|\n")
+	for _, c := range []struct {
+		name string
+		t    *callTimes
+	}{{"the null webhook (own process)", creates.calls["own-process"]}, {"podpolicy", creates.calls["with-podpolicy"]}} {
+		api := perCall(c.t.apiServer, c.t.apiServerCalls)
+		own := "—"
+		rest := "—"
+		if c.t.ownCalls > 0 {
+			handler := perCall(c.t.own, c.t.ownCalls)
+			own, rest = ms(handler), ms(api-handler)
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %s | %s | %s | %d |\n", c.name, c.t.apiServerCalls, ms(api), own, rest, c.t.connections)
+	}
+
+	return nil
+}
+
+// runCreates runs only the phases through the API server: Pod creates (section 4) and
+// replica bursts (section 7), and their targets.
+func runCreates(ctx context.Context, pods int, outPath string) error {
+	dir, err := os.MkdirTemp("", "podpolicy-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	var table strings.Builder
+	w := io.MultiWriter(os.Stdout, &table)
+	fmt.Fprintf(w, "# podpolicy benchmarks: Pod creates and replica bursts\n\n%s, %d CPUs, %s\n", runtime.Version(), runtime.NumCPU(), time.Now().UTC().Format(time.DateOnly))
+	binary, err := harness.BuildPodpolicy(ctx, dir)
+	if err != nil {
+		return err
+	}
+	ca, err := certs.NewCA("bench CA", 24*time.Hour, time.Now())
+	if err != nil {
+		return err
+	}
+	fig := &figures{}
+	if err := createsSection(ctx, w, binary, dir, ca, pods, fig); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "bench: replica bursts through the API server...\n")
+	bursts, err := replicaBursts(ctx, binary, filepath.Join(dir, "bursts"), ca, *burstReplicas)
+	if err != nil {
+		return err
+	}
+	writeBursts(w, bursts, fig)
+	writeTargets(w, fig)
 	return writeTable(outPath, table.String())
 }
 
@@ -193,7 +295,7 @@ func ratio(a, b time.Duration) float64 {
 
 // serverSections loads podpolicy serve and the plain OPA server over HTTPS (section 3) and
 // measures Pod creates through the API server (section 4).
-func serverSections(ctx context.Context, w io.Writer, root, binary, dir string, ca *certs.CA, bodies [][]byte, rates []int, workers, pods int, duration time.Duration, decision time.Duration) error {
+func serverSections(ctx context.Context, w io.Writer, root, binary, dir string, ca *certs.CA, bodies [][]byte, rates []int, workers, pods int, duration time.Duration, fig *figures) error {
 	fmt.Fprintf(os.Stderr, "bench: HTTPS on loopback, podpolicy serve...\n")
 	pp, ppTarget, err := startPodpolicy(ctx, binary, filepath.Join(dir, "serve"), ca)
 	if err != nil {
@@ -202,7 +304,7 @@ func serverSections(ctx context.Context, w io.Writer, root, binary, dir string, 
 	ppResults, ppRSS := loadAndStop(ctx, ppTarget, func() { _ = pp.Stop() }, bodies, rates, workers, duration)
 
 	fmt.Fprintf(os.Stderr, "bench: HTTPS on loopback, the null webhook server...\n")
-	null, nullTarget, err := startNullServer(ctx, filepath.Join(dir, "null"), ca)
+	null, nullTarget, err := startNullServer(ctx, filepath.Join(dir, "null"), ca, nil)
 	if err != nil {
 		return err
 	}
@@ -238,29 +340,15 @@ func serverSections(ctx context.Context, w io.Writer, root, binary, dir string, 
 	}
 	fmt.Fprintf(w, "\nPeak RSS under load: podpolicy %.1f MiB, null webhook server %.1f MiB, OPA %.1f MiB.\n", ppRSS, nullRSS, opaRSS)
 
-	fmt.Fprintf(os.Stderr, "bench: Pod creates through the API server...\n")
-	creates, err := apiServerLatency(ctx, binary, filepath.Join(dir, "apiserver"), pods)
-	if err != nil {
+	if err := createsSection(ctx, w, binary, dir, ca, pods, fig); err != nil {
 		return err
 	}
-	row := func(name string, l []time.Duration) {
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", name, ms(percentile(l, 0.5)), ms(percentile(l, 0.99)), ms(percentile(l, 0.5)-percentile(creates.baseline, 0.5)))
-	}
-	fmt.Fprintf(w, "\n## 4. Pod creates through the real API server (%d sequential creates per configuration, in %d rounds in which the configurations take turns, same control plane)\n\n",
-		len(creates.baseline), apiServerRounds)
-	fmt.Fprintf(w, "| | median | p99 | median added over no webhook |\n|---|---|---|---|\n")
-	row("no webhook", creates.baseline)
-	row("null webhook (validating + mutating, admits unseen)", creates.nullWebhook)
-	row("null webhook answering /mutate with podpolicy's patch", creates.patchingWebhook)
-	row("podpolicy (validating + mutating)", creates.podpolicy)
-	ownShare := percentile(creates.podpolicy, 0.5) - percentile(creates.patchingWebhook, 0.5)
-	fmt.Fprintf(w, "| **podpolicy's own share (podpolicy − null webhook with the same patch)** | **%s** | | |\n", ms(ownShare))
-	fmt.Fprintf(w, "\nThe API server made %d calls to the null webhook over %d connection(s).\n", creates.nullCalls, creates.nullConns)
+	ownShare := fig.ownShare
 
 	// The serve targets, each a ratio or bound measured in this run.
 	sat := len(ppResults) - 1
 	fmt.Fprintf(w, "\n### Serve targets (this run)\n\n| target | measured | |\n|---|---|---|\n")
-	fmt.Fprintf(w, "| in-process decision ≤ 75 µs median under serve's GC settings | %s | %s |\n", micros(strconv.FormatInt(decision.Nanoseconds(), 10)), met(decision > 0 && decision <= 75*time.Microsecond))
+	fmt.Fprintf(w, "| in-process decision ≤ 75 µs median under serve's GC settings | %s | %s |\n", micros(strconv.FormatInt(fig.decision.Nanoseconds(), 10)), met(fig.decision > 0 && fig.decision <= 75*time.Microsecond))
 	fmt.Fprintf(w, "| podpolicy's own share of a Pod create ≤ 0.5 ms median | %s | %s |\n", ms(ownShare), met(ownShare <= 500*time.Microsecond))
 	for i, rate := range rates {
 		if rate == 1000 {
@@ -270,6 +358,7 @@ func serverSections(ctx context.Context, w io.Writer, root, binary, dir string, 
 		}
 	}
 	satNull := ppResults[sat].throughput() / nullResults[sat].throughput()
+	fig.saturation = satNull
 	satOPA := ppResults[sat].throughput() / opaResults[sat].throughput()
 	fmt.Fprintf(w, "| saturation ≥ 0.6× the null webhook's | %.2f× (%.0f vs %.0f req/s) | %s |\n", satNull, ppResults[sat].throughput(), nullResults[sat].throughput(), met(satNull >= 0.6))
 	fmt.Fprintf(w, "| saturation ≥ 5× `opa run --server` | %.2f× | %s |\n", satOPA, met(satOPA >= 5))
@@ -285,26 +374,29 @@ func loadAndStop(ctx context.Context, t *target, stop func(), bodies [][]byte, r
 }
 
 // goBenchSection runs the engine and in-process request benchmarks (sections 1-2).
-// It returns the median of the in-process decision on the typical Pod under serve's GC.
-func goBenchSection(ctx context.Context, w io.Writer, root string) (time.Duration, error) {
+// It records the medians of the in-process decision on the typical Pod under serve's GC,
+// evaluated and as a replica the decision cache holds.
+func goBenchSection(ctx context.Context, w io.Writer, root string, fig *figures) error {
 	fmt.Fprintf(os.Stderr, "bench: engine and in-process request (go test -bench)...\n")
 	engine, err := runGoBenchmarks(ctx, root, "./policies", "BenchmarkEvaluate", serveGC)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	request, err := runGoBenchmarks(ctx, root, "./webhook", "BenchmarkValidateRequest", serveGC)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	requestDefaultGC, err := runGoBenchmarks(ctx, root, "./webhook", "BenchmarkValidateRequest", nil)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	var decision time.Duration
 	for _, b := range request {
-		if strings.HasSuffix(b.name, "/TypicalPod") {
-			ns, _ := strconv.ParseFloat(b.nsPerOp, 64)
-			decision = time.Duration(ns)
+		ns, _ := strconv.ParseFloat(b.nsPerOp, 64)
+		switch {
+		case strings.HasSuffix(b.name, "/TypicalPod"):
+			fig.decision = time.Duration(ns)
+		case strings.HasSuffix(b.name, "/TypicalPodReplicas"):
+			fig.replicaDecision = time.Duration(ns)
 		}
 	}
 	fmt.Fprintf(w, "\n## 1-2. Engine alone, and one request in process (no HTTP)\n\nMedian of %d runs, under serve's garbage collector settings (%s) unless marked.\n\n| benchmark | time/op | B/op | allocs/op |\n|---|---|---|---|\n",
@@ -315,5 +407,5 @@ func goBenchSection(ctx context.Context, w io.Writer, root string) (time.Duratio
 	for _, b := range requestDefaultGC {
 		fmt.Fprintf(w, "| %s (Go's default GC) | %s | %s | %s |\n", b.name, micros(b.nsPerOp), b.bytes, b.allocs)
 	}
-	return decision, nil
+	return nil
 }

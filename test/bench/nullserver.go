@@ -22,8 +22,12 @@ import (
 // evaluating it. Beside podpolicy in the same run it is this machine's ceiling.
 const serveNullFlag = "serve-null"
 
-// serveNull serves with the certificate in dir on a free loopback port, printing the address.
-func serveNull(dir string) error {
+// serveNullPatchFlag gives the null webhook server a JSON Patch to answer /mutate with.
+const serveNullPatchFlag = "serve-null-patch"
+
+// serveNull serves with the certificate in dir on a free loopback port, printing the address;
+// /mutate answers with patch when it is set.
+func serveNull(dir string, patch []byte) error {
 	debug.SetGCPercent(400)
 	debug.SetMemoryLimit(96 << 20)
 	pair, err := tls.LoadX509KeyPair(filepath.Join(dir, certs.CertFile), filepath.Join(dir, certs.KeyFile))
@@ -35,13 +39,13 @@ func serveNull(dir string) error {
 		return err
 	}
 	fmt.Println(ln.Addr().String())
-	w := &nullWebhook{}
+	w := &nullWebhook{patch: patch}
 	return w.newServer(pair).ServeTLS(ln, "", "")
 }
 
 // startNullServer starts the bench binary as the null webhook server with a certificate of
-// ca, the same kind podpolicy serves.
-func startNullServer(ctx context.Context, dir string, ca *certs.CA) (*serverProcess, *target, error) {
+// ca, the same kind podpolicy serves, answering /mutate with patch when it is set.
+func startNullServer(ctx context.Context, dir string, ca *certs.CA, patch []byte) (*serverProcess, *target, error) {
 	bundle, err := ca.Issue([]string{"localhost"}, []net.IP{net.IPv4(127, 0, 0, 1)}, 12*time.Hour, time.Now())
 	if err != nil {
 		return nil, nil, err
@@ -53,7 +57,7 @@ func startNullServer(ctx context.Context, dir string, ca *certs.CA) (*serverProc
 	if err != nil {
 		return nil, nil, err
 	}
-	cmd := exec.CommandContext(ctx, self, "-"+serveNullFlag, dir)
+	cmd := exec.CommandContext(ctx, self, "-"+serveNullFlag, dir, "-"+serveNullPatchFlag, string(patch))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, nil, err

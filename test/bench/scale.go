@@ -274,7 +274,7 @@ func largestReport(ctx context.Context, cp *harness.ControlPlane) (int, string, 
 }
 
 // writeScale prints section 5 with each target and whether it is met.
-func writeScale(w io.Writer, s *scaleResult) {
+func writeScale(w io.Writer, s *scaleResult, fig *figures) {
 	met := func(ok bool) string {
 		if ok {
 			return "met"
@@ -299,6 +299,7 @@ func writeScale(w io.Writer, s *scaleResult) {
 	fmt.Fprintf(w, "| serve peak RSS (audits and load) | %.1f MiB | ≤ 192 MiB | %s |\n", s.peakRSS, met(s.peakRSS <= 192))
 	fmt.Fprintf(w, "| admission p99 at %d req/s, no audit running (%d requests) | %s | | |\n", scaleLoadRate, len(s.quiet), ms(quiet))
 	fmt.Fprintf(w, "| admission p99 at %d req/s, an audit running (%d requests) | %s | | |\n", scaleLoadRate, len(s.duringAudit), ms(during))
+	fig.auditRatio = ratio(during, quiet)
 	fmt.Fprintf(w, "| **ratio p99 during / without audit** | **%.2f×** | ≤ 1.5× | %s |\n", ratio(during, quiet), met(len(s.duringAudit) > 0 && ratio(during, quiet) <= 1.5))
 	fmt.Fprintf(w, "\nAdmission requests failed during the load: %d.\n", s.loadErrors)
 }
