@@ -50,12 +50,7 @@ func TestAuditTellsOnceWhenAnOwnerTurnsToFail(t *testing.T) {
 		}
 	}
 	time.Sleep(10 * time.Second)
-	var turns []corev1.Event
-	for _, e := range argoEvents(t, ns, dep.Name, dep.UID) {
-		if e.Reason == "PolicyViolation" {
-			turns = append(turns, e)
-		}
-	}
+	turns := withReason(argoEvents(t, ns, dep.Name, dep.UID), "PolicyViolation")
 	if len(turns) != 1 || turns[0].Count != 1 {
 		t.Errorf("after three more audits: %d PolicyViolation Events, want one, counted once: %+v", len(turns), turns)
 	}
@@ -102,12 +97,7 @@ func TestSquattedReportIsAnEventOnItsOwner(t *testing.T) {
 		t.Errorf("the conflict's Event: %s %q\nwant Warning %q", e.Type, e.Message, want)
 	}
 	time.Sleep(7 * time.Second)
-	var conflicts []corev1.Event
-	for _, e := range argoEvents(t, ns, dep.Name, dep.UID) {
-		if e.Reason == "ReportConflict" {
-			conflicts = append(conflicts, e)
-		}
-	}
+	conflicts := withReason(argoEvents(t, ns, dep.Name, dep.UID), "ReportConflict")
 	if len(conflicts) != 1 || conflicts[0].Count != 1 {
 		t.Errorf("after three more audits: %d ReportConflict Events, want one, counted once: %+v", len(conflicts), conflicts)
 	}

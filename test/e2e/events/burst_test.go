@@ -86,12 +86,7 @@ func TestEventBurstIsBoundedAndKeepsAdmissionsPace(t *testing.T) {
 		written := after.written - before.written
 		handled := written + after.dropped - before.dropped
 		bound := burstEventsMax + int(math.Ceil(burstEventsQPS*elapsed.Seconds()))
-		stored := 0
-		for _, e := range fromPodpolicy(t, ns) {
-			if e.Reason == "PolicyWarning" {
-				stored++
-			}
-		}
+		stored := len(withReason(fromPodpolicy(t, ns), "PolicyWarning"))
 		t.Logf("burst %d: %d Events written for %d warned creates in %v (bound %d), %d stored in the namespace, %d dropped; validation p99 %v with Events, %v without",
 			round, int(written), burstCreates, elapsed.Round(time.Millisecond), bound, stored, int(after.dropped-before.dropped),
 			percentile(roundOn, 0.99), percentile(roundOff, 0.99))

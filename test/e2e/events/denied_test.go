@@ -62,12 +62,10 @@ func TestRefusedPodIsAnEventOnItsDeployment(t *testing.T) {
 	}
 	// The controller retries; each refusal repeats the Event, which is counted, not written again.
 	time.Sleep(5 * time.Second)
-	var denied []string
+	denied := withReason(argoEvents(t, ns, dep.Name, dep.UID), "PolicyDenied")
 	count := int32(0)
-	for _, e := range argoEvents(t, ns, dep.Name, dep.UID) {
-		if e.Reason == "PolicyDenied" {
-			denied, count = append(denied, e.Name), count+e.Count
-		}
+	for _, e := range denied {
+		count += e.Count
 	}
 	if len(denied) != 1 || count < 2 {
 		t.Errorf("%d PolicyDenied Events on the Deployment counting %d refusals, want one Event counting the controller's retries", len(denied), count)

@@ -71,6 +71,17 @@ func argoEvents(t *testing.T, ns, name string, uid types.UID) []corev1.Event {
 	return list.Items
 }
 
+// withReason are the events of a reason.
+func withReason(events []corev1.Event, reason string) []corev1.Event {
+	var out []corev1.Event
+	for _, e := range events {
+		if e.Reason == reason {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // waitEvent waits for an Event of reason on a resource, read as Argo CD reads them.
 func waitEvent(t *testing.T, ns, name string, uid types.UID, reason string, timeout time.Duration) corev1.Event {
 	t.Helper()
