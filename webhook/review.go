@@ -62,12 +62,16 @@ type userInfo struct {
 	Groups   []string
 }
 
-// decodeReview reads and checks an AdmissionReview request.
 // readBody reads a request body of at most maxReviewBytes, into a buffer of the announced
 // length when there is one, instead of growing it as it fills.
 func readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength > maxReviewBytes {
+		// Refused before reading: buffering the first 7 MiB of a body that cannot be answered
+		// would only raise the process's peak memory.
+		return nil, &http.MaxBytesError{Limit: maxReviewBytes}
+	}
 	limited := http.MaxBytesReader(nil, r.Body, maxReviewBytes)
-	if r.ContentLength <= 0 || r.ContentLength > maxReviewBytes {
+	if r.ContentLength <= 0 {
 		return io.ReadAll(limited)
 	}
 	// net/http ends the body at the announced length; a shorter one is an unexpected EOF.
@@ -78,6 +82,7 @@ func readBody(r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
+// decodeReview reads and checks an AdmissionReview request.
 func decodeReview(r *http.Request) (*admissionReview, error) {
 	if r.Method != http.MethodPost {
 		return nil, &requestError{status: http.StatusMethodNotAllowed, msg: fmt.Sprintf("method %s is not allowed; send a POST", r.Method)}

@@ -44,3 +44,50 @@ func TestBodyAndContentTypeAreReadAsSent(t *testing.T) {
 		})
 	}
 }
+
+// countingReader counts the bytes read from it.
+type countingReader struct {
+	r    *bytes.Reader
+	read int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.read += n
+	return n, err
+}
+
+// TestOversizedBodiesAreRefused: a body over the limit gets 413 whether it announces its
+// length or not, and one that announces it is refused before a byte of it is read (buffering
+// it would only raise the process's peak memory).
+func TestOversizedBodiesAreRefused(t *testing.T) {
+	oversized := bytes.Repeat([]byte(" "), maxReviewBytes+1)
+	for _, tc := range []struct {
+		name          string
+		contentLength int64
+		maxRead       int
+	}{
+		{"announced length", int64(len(oversized)), 0},
+		{"unknown length", -1, maxReviewBytes + 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			engine := &fakeEngine{}
+			h := NewValidatingHandler(engine, Cluster{}, nil, logr.Discard())
+			body := &countingReader{r: bytes.NewReader(oversized)}
+			req := httptest.NewRequest(http.MethodPost, "/validate", body)
+			req.Header.Set("Content-Type", "application/json")
+			req.ContentLength = tc.contentLength
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusRequestEntityTooLarge || !bytes.Contains(rec.Body.Bytes(), []byte("larger than")) {
+				t.Errorf("answered %d %s; want 413", rec.Code, rec.Body)
+			}
+			if body.read > tc.maxRead {
+				t.Errorf("read %d bytes of the body; want at most %d", body.read, tc.maxRead)
+			}
+			if engine.calls > 0 {
+				t.Error("evaluated an oversized body")
+			}
+		})
+	}
+}
