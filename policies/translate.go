@@ -17,7 +17,16 @@ import (
 // config, paths made relative to the object, exceptions applied, sorted. A violation of the
 // wrong shape, which the load-time check could not see, fails the evaluation.
 func (s *policySet) violations(found map[string]any, in *normalize.Input, now time.Time) ([]Violation, []Excepted, error) {
+	total := 0
+	for _, raw := range found {
+		total += len(asList(raw))
+	}
+	// Sized once: a Pod of 1,000 violating containers has tens of thousands of violations,
+	// and growing the slice by doubling would allocate twice what it keeps.
 	var out []Violation
+	if total > 0 {
+		out = make([]Violation, 0, total)
+	}
 	var excepted []Excepted
 	for pkg, raw := range found {
 		rule := s.catalog.ByPackage(pkg)
@@ -51,6 +60,9 @@ func (s *policySet) violations(found map[string]any, in *normalize.Input, now ti
 			}
 			out = append(out, v)
 		}
+	}
+	if len(out) == 0 {
+		out = nil // every one excepted: no violations, as when none was found
 	}
 	sortViolations(out)
 	slices.SortStableFunc(excepted, func(a, b Excepted) int { return compareViolations(&a.Violation, &b.Violation) })
