@@ -25,12 +25,23 @@ func CPUSeconds(pid int) float64 {
 
 // PeakRSS returns the peak resident set size of a process, in MiB (VmHWM).
 func PeakRSS(pid int) float64 {
+	return statusMiB(pid, "VmHWM")
+}
+
+// FileRSS returns the resident memory of a process that is mapped from files, in MiB
+// (RssFile): for a Go binary, the pages of its own executable it has touched.
+func FileRSS(pid int) float64 {
+	return statusMiB(pid, "RssFile")
+}
+
+// statusMiB returns a field of /proc/<pid>/status given in kB, in MiB; 0 when unreadable.
+func statusMiB(pid int, field string) float64 {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
 			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
 			return kb / 1024
 		}

@@ -16,7 +16,7 @@ import (
 )
 
 // TestHostileRequests sends podpolicy what no API server would: each gets a 4xx or a clear
-// denial within the evaluation deadline, memory stays bounded, and the server keeps serving.
+// denial within the evaluation deadline, memory stays under serve's soft limit, and the server keeps serving.
 func TestHostileRequests(t *testing.T) {
 	w := webhook
 	post := func(contentType string, body []byte) (int, string, time.Duration) {
@@ -69,9 +69,15 @@ func TestHostileRequests(t *testing.T) {
 	if status != http.StatusOK || w.Healthy() != nil {
 		t.Errorf("after the hostile requests: status %d, healthy: %v", status, w.Healthy())
 	}
-	rss := harness.PeakRSS(w.PID())
-	t.Logf("peak RSS after the hostile requests: %.1f MiB", rss)
-	if rss > 128 {
-		t.Errorf("peak RSS %.1f MiB is over 128 MiB", rss)
+	// The binary's own pages (~45 MiB of text and tables, growing with every feature) are
+	// resident beside what the process allocates; the Go runtime holds the latter under serve's
+	// soft memory limit (cmd/podpolicy/gc.go), and that is what hostile input could inflate.
+	// The few MiB allowed over the limit are what the runtime does not count: the C library's
+	// heap and the OS threads' stacks.
+	const softLimitMiB, uncountedMiB = 96, 8
+	peak, file := harness.PeakRSS(w.PID()), harness.FileRSS(w.PID())
+	t.Logf("peak RSS after the hostile requests: %.1f MiB, %.1f MiB of it the binary's pages", peak, file)
+	if allocated := peak - file; allocated > softLimitMiB+uncountedMiB {
+		t.Errorf("peak RSS less the binary's pages is %.1f MiB, over serve's soft limit of %d MiB", allocated, softLimitMiB)
 	}
 }
