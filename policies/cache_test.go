@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/podpolicy/podpolicy/policies/normalize"
 	"github.com/podpolicy/podpolicy/test/fixture"
 )
 
@@ -99,7 +102,7 @@ func TestEveryInputTheVerdictDependsOnMisses(t *testing.T) {
 	labels := func(l map[string]string) func() map[string]string { return func() map[string]string { return l } }
 	baseContext := Context{Namespace: "shop", Phases: Validate | Mutate, NamespaceLabels: labels(map[string]string{"team": "a"})}
 	cacheDelta(t, e, reference, base, baseContext)
-	for name, tc := range map[string]struct {
+	cases := map[string]struct {
 		edit func(obj map[string]any)
 		c    Context
 	}{
@@ -119,7 +122,22 @@ func TestEveryInputTheVerdictDependsOnMisses(t *testing.T) {
 			}
 			fixture.At(obj, "spec", "template", "spec")["restartPolicy"] = "Never"
 		}, baseContext},
-	} {
+	}
+	// Every member of the input document is changed by a case (the watched name by
+	// TestAResultThatReadTheNameIsNotShared), so a member added to it later fails here until a
+	// case shows that changing it misses.
+	covered := map[string]bool{"name": true}
+	for name := range cases {
+		for _, member := range strings.Split(name, " and ") {
+			covered[strings.Split(strings.TrimPrefix(member, "input."), ".")[0]] = true
+		}
+	}
+	for _, key := range inputValue(&normalize.Input{Pod: ast.NewObject()}).(ast.Object).Keys() {
+		if member, _ := key.Value.(ast.String); !covered[string(member)] {
+			t.Errorf("no case changes input.%s", string(member))
+		}
+	}
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			obj := fixture.DeepCopy(base).(map[string]any)
 			tc.edit(obj)
