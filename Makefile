@@ -60,9 +60,11 @@ unit:
 ## conformance: OPA's own conformance suite (the pinned module's Rego v1 cases) on the compiled
 ## evaluator, printing agree / refused / total and why each refused case is refused, and Pod
 ## Security Admission's own fixtures judged by podpolicy check at their level, printing the
-## agreement and any check left unmapped (both also run, silently, in unit)
+## agreement and any check left unmapped (both also run, silently, in unit), and the fixed-seed
+## evaluator differential on all its 2,000 objects (unit, under the race detector, runs 250)
 conformance:
 	$(GO) test -count=1 -run '^TestConformance$$' -v ./policies/vm | grep -E '^(---|ok|FAIL)|conformance:|refused|built-ins|conformance_test.go'
+	$(GO) test -count=1 -run '^TestEvaluatorsAgreeOnRandomObjects$$' -v ./policies | grep -E '^(---|ok|FAIL)|differential_test.go'
 	$(GO) test -count=1 -run '^TestPodSecurityAdmissionFixtures$$' -v ./policies/check | grep -E '^(---|ok|FAIL)|psa_test.go'
 
 ## rego-test: the Rego unit tests of the library with coverage, through `podpolicy test`: on the
