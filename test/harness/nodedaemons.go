@@ -57,7 +57,9 @@ const cniConfig = `{
 // kubeletConfig: this machine is cgroup v1 (failCgroupV1: false) without swap accounting
 // and with little to spare, so no node allocatable enforcement and low eviction thresholds;
 // image GC off, since the images cannot be pulled again. Anonymous read of the kubelet API
-// (only the API server reaches the node's address) serves kubectl logs and exec.
+// (only the API server reaches the node's address) serves kubectl logs and exec. A Pod is
+// synced every 10 s instead of every minute, so an updated ConfigMap reaches its volume (and
+// podpolicy's hot reload) within seconds: the README walkthrough waits for it twice.
 const kubeletConfig = `apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 failCgroupV1: false
@@ -81,6 +83,7 @@ imageGCLowThresholdPercent: 99
 serializeImagePulls: false
 shutdownGracePeriod: 0s
 nodeStatusUpdateFrequency: 5s
+syncFrequency: 10s
 `
 
 func (c *Cluster) expand(template, bin string) string {
