@@ -24,6 +24,8 @@ type reloader struct {
 	interval   time.Duration
 	metrics    *Metrics
 	log        logr.Logger
+	// reloaded are called after each successful reload.
+	reloaded []func()
 }
 
 func (r *reloader) run(ctx context.Context) {
@@ -57,6 +59,9 @@ func (r *reloader) reload(ctx context.Context) {
 	r.metrics.Reloads.WithLabelValues("success").Inc()
 	r.metrics.ReloadFailing.Set(0)
 	r.metrics.policiesLoaded(r.engine, r.log, "policies reloaded")
+	for _, f := range r.reloaded {
+		f()
+	}
 }
 
 // fingerprint hashes the config file and every .rego file of the policy directories (names

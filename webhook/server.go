@@ -127,6 +127,7 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 	if opts.HealthAddr != "0" {
 		start("health server", healthServer(opts.HealthAddr, server.StartedChecker(), &shuttingDown))
 	}
+	r := &reloader{engine: engine, configFile: opts.ConfigFile, policyDirs: opts.PolicyDirs, interval: opts.ReloadInterval, metrics: metrics, log: log.WithName("reload")}
 	if opts.Audit.Interval > 0 {
 		if cfg == nil {
 			return errors.New("--audit-interval needs the Kubernetes API (--kubeconfig, or in a cluster)")
@@ -139,9 +140,9 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		if err != nil {
 			return err
 		}
+		r.reloaded = append(r.reloaded, a.PoliciesChanged)
 		start("audit", a.Run)
 	}
-	r := &reloader{engine: engine, configFile: opts.ConfigFile, policyDirs: opts.PolicyDirs, interval: opts.ReloadInterval, metrics: metrics, log: log.WithName("reload")}
 	start("reloader", func(ctx context.Context) error { r.run(ctx); return nil })
 
 	var runErr error

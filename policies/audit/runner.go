@@ -47,6 +47,9 @@ type Runner struct {
 	// the Report names held by someone else then: what the next run compares with.
 	verdicts  map[types.UID]string
 	conflicts map[string]bool
+	// changed wakes the loop when the policies in force change, so that the Reports follow a
+	// new config at once rather than an interval later.
+	changed chan struct{}
 }
 
 // NewRunner returns the runner of the background audit over the cluster cfg reaches; events
@@ -67,9 +70,20 @@ func NewRunner(engine *policies.Engine, cfg *rest.Config, opts RunnerOptions, me
 	metrics.Interval.Set(opts.Interval.Seconds())
 	return &Runner{
 		engine: engine, cfg: cfg, opts: opts, metrics: metrics, log: log, events: events,
-		lister: RESTLister{Client: clientset.CoreV1().RESTClient()},
-		writer: &Writer{Client: reports, DeleteClean: opts.DeleteClean, Log: log},
+		lister:  RESTLister{Client: clientset.CoreV1().RESTClient()},
+		writer:  &Writer{Client: reports, DeleteClean: opts.DeleteClean, Log: log},
+		changed: make(chan struct{}, 1),
 	}, nil
+}
+
+// PoliciesChanged tells the runner that the policies or config in force changed (a reload):
+// the replica holding the lease audits again at once, the others when they next lead. It
+// never blocks; changes while an audit runs make one more audit after it.
+func (a *Runner) PoliciesChanged() {
+	select {
+	case a.changed <- struct{}{}:
+	default:
+	}
 }
 
 // Run campaigns for the Lease until ctx ends, auditing while it holds it.
@@ -99,15 +113,23 @@ func (a *Runner) Run(ctx context.Context) error {
 	return nil
 }
 
-// loop audits at once, then every interval, until the lease is lost or ctx ends.
+// loop audits at once, then every interval and whenever the policies change, until the lease
+// is lost or ctx ends.
 func (a *Runner) loop(ctx context.Context) {
 	a.log.Info("audit lease acquired: this replica audits", "lease", a.opts.LeaseName, "interval", a.opts.Interval)
+	// A change before the lease was acquired is in force already for the first audit.
+	select {
+	case <-a.changed:
+	default:
+	}
 	for {
 		a.onceAtLowPriority(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(a.opts.Interval):
+		case <-a.changed:
+			a.log.Info("policies changed: auditing again")
 		}
 	}
 }
