@@ -37,8 +37,9 @@ type Options struct {
 	// Now returns the current time, for dated enforcement and exception expiry; time.Now when
 	// nil. A Context's At overrides it for one object.
 	Now func() time.Time
-	// NoDecisionCache turns off the compiled evaluator's memory of results (cachedQuery), for
-	// measuring what it saves.
+	// NoDecisionCache turns off the compiled evaluator's memory of results (cachedQuery): for
+	// the commands that judge each object once (check, post-render, a one-shot audit), where
+	// it would only keep 128 inputs alive for the collector to scan, and for measuring it.
 	NoDecisionCache bool
 
 	// decisions counts the decision caches' work across every policy set of the engine; nil
