@@ -5,7 +5,6 @@ package audit
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -70,22 +69,7 @@ func apply(t *testing.T, objects ...map[string]any) harness.Result {
 	return r
 }
 
-func writeJSON(t *testing.T, obj any) string {
-	t.Helper()
-	data, err := json.Marshal(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.CreateTemp(t.TempDir(), "*.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	return f.Name()
-}
+func writeJSON(t *testing.T, obj any) string { return harness.WriteJSON(t, obj) }
 
 // reports returns the Reports of a namespace, by name, read with kubectl.
 func reports(t *testing.T, ns string) map[string]reportsv1alpha1.Report {

@@ -4,7 +4,6 @@ package events
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -147,15 +146,7 @@ func deployment(t *testing.T, ns, name, image string, replicas int32) *appsv1.De
 // kubectl's result.
 func apply(t *testing.T, obj any) harness.Result {
 	t.Helper()
-	data, err := json.Marshal(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "object.json")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return suite.Kubectl(t, "apply", "-f", path)
+	return suite.Kubectl(t, "apply", "-f", harness.WriteJSON(t, obj))
 }
 
 // metric returns the value of one sample of w's metrics, 0 when absent.
