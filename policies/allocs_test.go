@@ -20,7 +20,7 @@ const maxAllocsPerEvaluation = 480
 const maxAllocsPerEvaluationRace = 540
 
 func TestEvaluationAllocationsStayBounded(t *testing.T) {
-	e := newTestEngine(t, Options{NoDecisionCache: true})
+	e := newTestEngine(t, Options{})
 	raw, err := json.Marshal(fixture.Object(0, fixture.PodSpec(t)))
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +45,7 @@ const (
 )
 
 func TestReplicaAllocationsStayBounded(t *testing.T) {
-	e := newTestEngine(t, Options{})
+	e := newTestEngine(t, Options{DecisionCache: true})
 	var raws [][]byte
 	for i := range 16 {
 		pod := fixture.Object(0, fixture.PodSpec(t))

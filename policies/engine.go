@@ -37,10 +37,11 @@ type Options struct {
 	// Now returns the current time, for dated enforcement and exception expiry; time.Now when
 	// nil. A Context's At overrides it for one object.
 	Now func() time.Time
-	// NoDecisionCache turns off the compiled evaluator's memory of results (cachedQuery): for
-	// the commands that judge each object once (check, post-render, a one-shot audit), where
-	// it would only keep 128 inputs alive for the collector to scan, and for measuring it.
-	NoDecisionCache bool
+	// DecisionCache keeps the compiled evaluator's memory of results (cachedQuery), for a
+	// server that judges the many Pods a controller makes from one template. Off for the
+	// commands that judge each object once (check, post-render, a one-shot audit), where it
+	// would only keep 128 inputs alive for the collector to scan.
+	DecisionCache bool
 
 	// decisions counts the decision caches' work across every policy set of the engine; nil
 	// without a cache.
@@ -71,7 +72,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if !opts.NoDecisionCache {
+	if opts.DecisionCache {
 		opts.decisions = &decisionStats{}
 	}
 	e := &Engine{opts: opts}

@@ -23,10 +23,7 @@ func (s *policySet) violations(found map[string]any, in *normalize.Input, now ti
 	}
 	// Sized once: a Pod of 1,000 violating containers has tens of thousands of violations,
 	// and growing the slice by doubling would allocate twice what it keeps.
-	var out []Violation
-	if total > 0 {
-		out = make([]Violation, 0, total)
-	}
+	out := make([]Violation, 0, total)
 	var excepted []Excepted
 	for pkg, raw := range found {
 		rule := s.catalog.ByPackage(pkg)

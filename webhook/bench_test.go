@@ -35,11 +35,11 @@ func reviewOf(b *testing.B, manifest string) []byte {
 // decision cache is off, so every iteration evaluates; TypicalPodReplicas measures it on, over
 // Pods a ReplicaSet creates from one template (alike but for their name and uid).
 func BenchmarkValidateRequest(b *testing.B) {
-	evaluating, err := policies.New(context.Background(), policies.Options{NoDecisionCache: true})
+	evaluating, err := policies.New(context.Background(), policies.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	cached, err := policies.New(context.Background(), policies.Options{})
+	cached, err := policies.New(context.Background(), policies.Options{DecisionCache: true})
 	if err != nil {
 		b.Fatal(err)
 	}

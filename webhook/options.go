@@ -39,8 +39,9 @@ type Options struct {
 	EnablePprof bool
 	// Evaluator selects how the policies run; policies.Auto when empty.
 	Evaluator policies.Evaluator
-	// NoDecisionCache turns off the compiled evaluator's decision cache (for measuring it).
-	NoDecisionCache bool
+	// DecisionCache keeps the compiled evaluator's results for inputs alike but for what no
+	// rule read (the Pods of one template); serve's --decision-cache.
+	DecisionCache bool
 	// TLS, when non-nil, makes podpolicy manage its own CA and serving certificate.
 	TLS *SelfManagedTLS
 	// Audit configures the background audit.

@@ -45,7 +45,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return exitUsage
 	}
 	tuneGC(logr.Discard(), checkMemoryLimit(*jobs, *output))
-	engine, err := policies.New(ctx, policies.Options{PolicyDirs: policyDirs, ConfigFile: *configFile, Evaluator: policies.Evaluator(*evaluator), Now: now, NoDecisionCache: true})
+	engine, err := policies.New(ctx, policies.Options{PolicyDirs: policyDirs, ConfigFile: *configFile, Evaluator: policies.Evaluator(*evaluator), Now: now})
 	if err != nil {
 		fmt.Fprintf(stderr, "podpolicy check: %v\n", err)
 		return check.ExitError

@@ -34,7 +34,7 @@ func runPostRender(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		fmt.Fprintf(stderr, "podpolicy post-render: read the rendered manifests: %v\n", err)
 		return check.ExitError
 	}
-	engine, err := policies.New(ctx, policies.Options{PolicyDirs: policyDirs, ConfigFile: *configFile, Evaluator: policies.Evaluator(*evaluator), NoDecisionCache: true})
+	engine, err := policies.New(ctx, policies.Options{PolicyDirs: policyDirs, ConfigFile: *configFile, Evaluator: policies.Evaluator(*evaluator)})
 	if err != nil {
 		fmt.Fprintf(stderr, "podpolicy post-render: %v\n", err)
 		return check.ExitError

@@ -79,7 +79,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 		return exitUsage
 	}
 	opts.PolicyDirs = policyDirs
-	opts.NoDecisionCache = !*decisionCache
+	opts.DecisionCache = *decisionCache
 	if err := opts.Events.SetKinds(eventKinds); err != nil {
 		fmt.Fprintf(stderr, "podpolicy serve: %v\n", err)
 		return exitUsage
