@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -158,4 +160,15 @@ func burst(ctx context.Context, cp *harness.ControlPlane, namespace string, repl
 		}
 	}
 	return 0, fmt.Errorf("%d Pods of namespace %s did not exist within 5 minutes", replicas, namespace)
+}
+
+// burstsSection measures replica bursts through the API server (section 7) and writes them.
+func burstsSection(ctx context.Context, w io.Writer, binary, dir string, ca *certs.CA, fig *figures) error {
+	fmt.Fprintf(os.Stderr, "bench: replica bursts through the API server...\n")
+	bursts, err := replicaBursts(ctx, binary, filepath.Join(dir, "bursts"), ca, *burstReplicas)
+	if err != nil {
+		return err
+	}
+	writeBursts(w, bursts, fig)
+	return nil
 }

@@ -131,12 +131,9 @@ func run(ctx context.Context, duration time.Duration, rateList string, workers, 
 		if err := checkPhase(ctx, w, root, binary, filepath.Join(dir, "check"), fig); err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "bench: replica bursts through the API server...\n")
-		bursts, err := replicaBursts(ctx, binary, filepath.Join(dir, "bursts"), ca, *burstReplicas)
-		if err != nil {
+		if err := burstsSection(ctx, w, binary, dir, ca, fig); err != nil {
 			return err
 		}
-		writeBursts(w, bursts, fig)
 	}
 	writeTargets(w, fig)
 	return writeTable(outPath, table.String())
@@ -209,12 +206,9 @@ func runCreates(ctx context.Context, pods int, outPath string) error {
 	if err := createsSection(ctx, w, binary, dir, ca, pods, fig); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "bench: replica bursts through the API server...\n")
-	bursts, err := replicaBursts(ctx, binary, filepath.Join(dir, "bursts"), ca, *burstReplicas)
-	if err != nil {
+	if err := burstsSection(ctx, w, binary, dir, ca, fig); err != nil {
 		return err
 	}
-	writeBursts(w, bursts, fig)
 	writeTargets(w, fig)
 	return writeTable(outPath, table.String())
 }
