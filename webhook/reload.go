@@ -24,8 +24,8 @@ type reloader struct {
 	interval   time.Duration
 	metrics    *Metrics
 	log        logr.Logger
-	// reloaded are called after each successful reload.
-	reloaded []func()
+	// reloaded, when set, is called after each successful reload (the audit's wake).
+	reloaded func()
 }
 
 func (r *reloader) run(ctx context.Context) {
@@ -59,8 +59,8 @@ func (r *reloader) reload(ctx context.Context) {
 	r.metrics.Reloads.WithLabelValues("success").Inc()
 	r.metrics.ReloadFailing.Set(0)
 	r.metrics.policiesLoaded(r.engine, r.log, "policies reloaded")
-	for _, f := range r.reloaded {
-		f()
+	if r.reloaded != nil {
+		r.reloaded()
 	}
 }
 

@@ -140,7 +140,7 @@ func Run(ctx context.Context, opts Options, log logr.Logger) error {
 		if err != nil {
 			return err
 		}
-		r.reloaded = append(r.reloaded, a.PoliciesChanged)
+		r.reloaded = a.PoliciesChanged
 		start("audit", a.Run)
 	}
 	start("reloader", func(ctx context.Context) error { r.run(ctx); return nil })
