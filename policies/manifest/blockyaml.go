@@ -25,7 +25,7 @@ func parseBlockYAML(data []byte) (*yaml.Node, bool) {
 	if !printable(data) {
 		return nil, false
 	}
-	p := &blockParser{}
+	p := &blockParser{lines: make([]sourceLine, 0, bytes.Count(data, []byte{'\n'}))}
 	for len(data) > 0 {
 		text := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {

@@ -23,8 +23,12 @@ const (
 // resolved as YAML 1.1 (resolve.go), aliases and merge keys (<<) expanded, keys turned into
 // strings. It reports keys JSON cannot hold, numbers it cannot represent, recursive aliases
 // and documents past the size limits, with their line.
-func toJSON(n *yaml.Node) ([]byte, error) {
-	e := &encoder{budget: maxNodes}
+func toJSON(n *yaml.Node) ([]byte, error) { return toJSONSized(n, 0) }
+
+// toJSONSized is toJSON writing into a buffer of size bytes to begin with: a document is about
+// as long in JSON as in block YAML, so most are written without growing the buffer.
+func toJSONSized(n *yaml.Node, size int) ([]byte, error) {
+	e := &encoder{buf: make([]byte, 0, size), budget: maxNodes}
 	if err := e.value(n, 0); err != nil {
 		return nil, err
 	}
