@@ -20,7 +20,7 @@ import (
 // Bounds of podpolicy check that `make test` holds without a timed test: the peak memory of a
 // run over 10× the input is at most checkMemoryGrowth times that over 1× (the input is
 // streamed; what grows is only the summary), and below checkPeakRSSMiB at check's own GC
-// settings (GOGC=400 under a soft limit of 24 MiB + 4 MiB per worker); the allocations per
+// settings (GOGC=400 under a soft limit of 32 MiB + 4 MiB per worker); the allocations per
 // object read, judged and reported stay below maxAllocsPerCheckedObject. Measured on
 // 2026-12-03: 53.0 and 54.7 MiB at GOGC=100 (1.03×), 54.9 MiB at check's GC settings (the
 // target is 100 MiB; 83 MiB before the per-worker limit); 851 allocations per object without
@@ -28,10 +28,13 @@ import (
 // (1.06×) and 72.9 MiB: the binary's resident pages and the engine's live heap grew with the
 // fourth round, and the limit rose from 16 to 24 MiB + 4 per worker, under which the collector
 // ran back to back (2.4 s against 1.5 s for 10,000 objects), so the bound rose from 75 to
-// 85 MiB. Raise a bound only with a reason in the commit message.
+// 85 MiB. On 2026-12-07 (fifth round) the limit rose to 32 MiB + 4 per worker for 20-25% more
+// objects a second, and the peak to 75.4-80 MiB, 44 MiB of it the binary's file-backed pages;
+// the bound rose to 92 MiB, still under the 100 MiB target. Raise a bound only with a reason
+// in the commit message.
 const (
 	checkMemoryGrowth         = 1.3
-	checkPeakRSSMiB           = 85
+	checkPeakRSSMiB           = 92
 	maxAllocsPerCheckedObject = 1000
 )
 
