@@ -86,6 +86,10 @@ type decoder struct {
 	// no slice of its own while it is read.
 	members  [][2]*ast.Term
 	elements []*ast.Term
+	// each, when set, is handed the text of each element of the top-level object's member
+	// named streamed, which is not kept (EachElement).
+	each     func([]byte) error
+	streamed string
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -284,6 +288,9 @@ func (d *decoder) member(m *members) error {
 		_, err := d.value()
 		d.discarding--
 		return err
+	}
+	if d.each != nil && d.depth == 1 && string(key.Value.(ast.String)) == d.streamed {
+		return d.streamElements(d.each)
 	}
 	value, err := d.value()
 	if err != nil {
