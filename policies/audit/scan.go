@@ -143,24 +143,31 @@ func (s *scan) list(ctx context.Context, r Resource, each func(ctx context.Conte
 		if err != nil {
 			return err
 		}
-		list, err := normalize.Decode(data)
+		// Items are decoded one at a time: a page of 500 Pods as values all at once, and
+		// the page's text held by every string a finding keeps, were most of serve's heap
+		// during an audit.
+		var failed error
+		list, err := astjson.EachElement(data, normalize.DecodeOptions, "items", func(item []byte) error {
+			obj, err := normalize.Decode(item)
+			if err != nil {
+				// The API server lists objects; anything else is left out, as before.
+				return nil
+			}
+			obj.Insert(astjson.Key("apiVersion"), ast.StringTerm(r.APIVersion))
+			obj.Insert(astjson.Key("kind"), ast.StringTerm(r.Kind))
+			if failed = each(ctx, obj); failed != nil {
+				return failed
+			}
+			s.pacer.step()
+			return nil
+		})
+		if failed != nil {
+			return failed
+		}
 		if err != nil {
 			return fmt.Errorf("list %s: %w", r.Plural, err)
 		}
 		var reader normalize.Reader
-		items, _ := normalize.Value(list, "items").(*ast.Array)
-		for i := range lengthOf(items) {
-			obj, ok := items.Elem(i).Value.(ast.Object)
-			if !ok {
-				continue
-			}
-			obj.Insert(astjson.Key("apiVersion"), ast.StringTerm(r.APIVersion))
-			obj.Insert(astjson.Key("kind"), ast.StringTerm(r.Kind))
-			if err := each(ctx, obj); err != nil {
-				return err
-			}
-			s.pacer.step()
-		}
 		cont = reader.String(reader.Object(list, "metadata", ""), "continue", "metadata")
 		if cont == "" {
 			return nil
@@ -197,10 +204,12 @@ func (s *scan) listNamespaces(ctx context.Context) error {
 func meta(obj ast.Object) (Ref, *owners.Ref, error) {
 	var r normalize.Reader
 	m := r.Object(obj, "metadata", "")
+	// The audit keeps every object's Ref until its Reports are written; copies of the
+	// strings, rather than slices of the text the object was decoded from, let that text go.
 	ref := Ref{
-		APIVersion: r.String(obj, "apiVersion", ""), Kind: r.String(obj, "kind", ""),
-		Namespace: r.String(m, "namespace", "metadata"), Name: r.String(m, "name", "metadata"),
-		UID: types.UID(r.String(m, "uid", "metadata")),
+		APIVersion: strings.Clone(r.String(obj, "apiVersion", "")), Kind: strings.Clone(r.String(obj, "kind", "")),
+		Namespace: strings.Clone(r.String(m, "namespace", "metadata")), Name: strings.Clone(r.String(m, "name", "metadata")),
+		UID: types.UID(strings.Clone(r.String(m, "uid", "metadata"))),
 	}
 	refs, err := normalize.OwnerReferences(m)
 	if err != nil {
