@@ -127,9 +127,18 @@ type outcome struct {
 // judge decodes one document as the webhook decodes an AdmissionReview's object, and judges
 // it in the context `kubectl apply` of the manifest would create it in.
 func judge(ctx context.Context, engine *policies.Engine, doc *manifest.Document, c Context) outcome {
-	obj, err := normalize.Decode(doc.JSON)
-	if err != nil {
-		return outcome{err: &manifest.InputError{File: doc.File, Line: doc.Line, Err: err}}
+	// Judging defaults fields of the object in place: the reader's object is judged once, and
+	// a second judgement of the document decodes its JSON afresh.
+	obj := doc.Object
+	doc.Object = nil
+	if obj == nil {
+		data, err := doc.KubectlJSON()
+		if err == nil {
+			obj, err = normalize.Decode(data)
+		}
+		if err != nil {
+			return outcome{err: &manifest.InputError{File: doc.File, Line: doc.Line, Err: err}}
+		}
 	}
 	identity := skippedOf(doc, obj)
 	verdict, err := engine.Judge(ctx, obj, c.of(obj))

@@ -227,8 +227,7 @@ func (e *encoder) scalar(n *yaml.Node) error {
 		if math.IsInf(s.f, 0) || math.IsNaN(s.f) {
 			return lineErrorf(n.Line, "%s is not a number JSON can hold", n.Value)
 		}
-		// encoding/json's form of a float, as kubectl sends it.
-		text, err := json.Marshal(s.f)
+		text, err := floatJSON(s.f)
 		if err != nil {
 			return lineErrorf(n.Line, "%v", err)
 		}
@@ -268,3 +267,6 @@ func appendString(buf []byte, s string) []byte {
 	}
 	return append(buf, '"')
 }
+
+// floatJSON is encoding/json's form of a float, as kubectl sends it.
+func floatJSON(f float64) ([]byte, error) { return json.Marshal(f) }

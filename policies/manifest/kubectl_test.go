@@ -21,6 +21,7 @@ import (
 	yamlutil "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/podpolicy/podpolicy/policies/astjson"
+	"github.com/podpolicy/podpolicy/policies/normalize"
 )
 
 // kubectlCreates is what `kubectl apply -f` (and helm) make of a stream, by Kubernetes' own
@@ -94,6 +95,23 @@ func semantic(raw []byte) ast.Value {
 	return v
 }
 
+// judged is the object a document gives podpolicy to judge, as its JSON decoded; a document the
+// block-YAML reader built the object of (objectOf) gives it only when that object is the one
+// normalize.Decode makes of the JSON, and an error saying so otherwise.
+func judged(d *Document) ast.Value {
+	raw, err := d.KubectlJSON()
+	if err != nil {
+		return ast.String("unwritable: " + err.Error())
+	}
+	if d.Object != nil {
+		want, err := normalize.Decode(raw)
+		if err != nil || ast.Compare(want, d.Object) != 0 {
+			return ast.String(fmt.Sprintf("built object %v is not the decoded JSON %s (%v)", d.Object, raw, err))
+		}
+	}
+	return semantic(raw)
+}
+
 // readerCreates is what a reader of ours judges of a stream before its first error, and
 // whether it reported one: the objects kubectl would send, to be judged the same.
 func readerCreates(data []byte, parallel bool) (objects []ast.Value, stopped bool) {
@@ -102,7 +120,7 @@ func readerCreates(data []byte, parallel bool) (objects []ast.Value, stopped boo
 			stopped = true
 			return false
 		}
-		objects = append(objects, semantic(d.JSON))
+		objects = append(objects, judged(d))
 		return true
 	}
 	if parallel {
@@ -122,7 +140,7 @@ func outline(data []byte, parallel bool) string {
 			fmt.Fprintf(&b, "error %v\n", err)
 			return true
 		}
-		fmt.Fprintf(&b, "doc %s %s:%d %v\n", d.Source, d.File, d.Line, semantic(d.JSON))
+		fmt.Fprintf(&b, "doc %s %s:%d %v\n", d.Source, d.File, d.Line, judged(d))
 		var lines func(n *yaml.Node)
 		lines = func(n *yaml.Node) {
 			if n == nil {

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -28,10 +30,24 @@ type Document struct {
 	File string
 	// Line is the line the object starts on.
 	Line int
-	// JSON is the object as kubectl would send it to the API server.
+	// JSON is the object as kubectl would send it to the API server; empty when the block-YAML
+	// reader built Object instead (KubectlJSON writes it then).
 	JSON []byte
+	// Object is the object as normalize.Decode decodes JSON, when the block-YAML reader built
+	// it without writing the JSON; nil otherwise, and once judged (judging defaults fields in
+	// place).
+	Object ast.Object
 
 	node *yaml.Node
+}
+
+// KubectlJSON is the object as kubectl would send it to the API server: JSON, or the JSON
+// written from the YAML of an object the block-YAML reader built directly.
+func (d *Document) KubectlJSON() ([]byte, error) {
+	if d.JSON != nil || d.node == nil {
+		return d.JSON, nil
+	}
+	return toJSON(d.node)
 }
 
 // InputError is a problem reading one input: the file (and line, when known) and what is wrong.

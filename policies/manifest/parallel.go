@@ -109,6 +109,12 @@ func (c *chunk) parse() parsed {
 			return p
 		}
 		root := doc.Content[0]
+		if plainObject(root) {
+			if obj, ok := objectOf(root); ok {
+				collect(&Document{Source: c.source, File: c.file, Line: root.Line, Object: obj, node: root}, nil)
+				return p
+			}
+		}
 		if data, err := toJSONSized(root, len(c.data)); err == nil {
 			if plainObject(root) {
 				collect(&Document{Source: c.source, File: c.file, Line: root.Line, JSON: data, node: root}, nil)
