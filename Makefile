@@ -94,7 +94,8 @@ alerts:
 ## fuzz: a short coverage-guided run of each fuzz target (FUZZTIME each): AdmissionReview
 ## handling, manifest reading, JSON decoding, manifests against kubectl's YAML conversion,
 ## whole streams read by both readers against Kubernetes' own stream decoder (the objects
-## kubectl would send), the splitter against yaml.YAMLReader, the block-YAML reader against
+## kubectl would send, and each object the block-YAML reader builds without JSON against
+## normalize.Decode of that JSON), the splitter against yaml.YAMLReader, the block-YAML reader against
 ## yaml.v3, random objects judged by both
 ## evaluators, and random configs of exceptions (empty lists, globs, expiry edges) that must
 ## be refused or waive exactly what the exceptions' definition says; a crash or a
