@@ -12,10 +12,17 @@ import (
 )
 
 // watchedPaths are the input values that differ between Pods a controller creates from one
-// template (the name the API server generates, and the uid and creation time it sets before
-// the validating webhooks are called), which the compiled evaluator watches: an evaluation
-// that read none of them gives the same result for every replica.
-var watchedPaths = [][]string{{"name"}, {"pod", "metadata", "name"}, {"pod", "metadata", "uid"}, {"pod", "metadata", "creationTimestamp"}}
+// template, which the compiled evaluator watches: an evaluation that read none of them gives
+// the same result for every replica. At admission they are the name the API server generates,
+// and the uid and creation time it sets before the validating webhooks are called; in the
+// background audit, which judges stored Pods, also the version the API server stored each at.
+// (Not the node the scheduler put each on: the library looks members of the pod spec up by
+// computed keys, which the watch cannot tell from a read of spec.nodeName, so every
+// evaluation would count as having read it.)
+var watchedPaths = [][]string{
+	{"name"}, {"pod", "metadata", "name"}, {"pod", "metadata", "uid"}, {"pod", "metadata", "creationTimestamp"},
+	{"pod", "metadata", "resourceVersion"},
+}
 
 // decisionCacheSize bounds the results a query remembers (each with its input): a burst of
 // replicas needs one, many workloads rolled out at once a few dozen.

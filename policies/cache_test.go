@@ -188,3 +188,48 @@ func TestTimeIsJudgedAfterTheCache(t *testing.T) {
 		t.Errorf("after enforceFrom: %d reused, denied for %v; want the result reused and denied", hits, got)
 	}
 }
+
+// TestListedReplicasShareADecision: the background audit lists stored Pods, which differ
+// between replicas also in the version the API server stored each at; when no rule read it,
+// the replicas share one evaluation.
+func TestListedReplicasShareADecision(t *testing.T) {
+	e, reference := newTestEngine(t, Options{DecisionCache: true}), newTestEngine(t, Options{})
+	c := Context{Operation: "CREATE", Namespace: "shop"}
+	stored := func(name, uid, version, created string) map[string]any {
+		pod := replica(t, name, unchanged)
+		meta := fixture.At(pod, "metadata")
+		meta["uid"], meta["resourceVersion"], meta["creationTimestamp"] = uid, version, created
+		return pod
+	}
+	cacheDelta(t, e, reference, stored("web-7c9d6b5f4-x2k4q", "uid-1", "4711", "2026-12-07T10:00:01Z"), c)
+	if hits, misses, _ := cacheDelta(t, e, reference, stored("web-7c9d6b5f4-p8m2z", "uid-2", "4712", "2026-12-07T10:00:02Z"), c); hits != 1 || misses != 0 {
+		t.Errorf("the second stored replica: %d reused, %d evaluated; want it reused", hits, misses)
+	}
+}
+
+// TestAResultThatReadTheVersionIsNotShared: a rule of the user's own that reads the version a
+// Pod was stored at makes each replica's result its own, and names its own version.
+func TestAResultThatReadTheVersionIsNotShared(t *testing.T) {
+	dir := t.TempDir()
+	writeShapeRule(t, dir, `violation contains {"path": "metadata.resourceVersion", "message": sprintf("stored at version %s", [input.pod.metadata.resourceVersion])} if {
+	input.pod.metadata.resourceVersion
+}
+`)
+	e, reference := newTestEngine(t, Options{PolicyDirs: []string{dir}, DecisionCache: true}), newTestEngine(t, Options{PolicyDirs: []string{dir}})
+	c := Context{Operation: "CREATE", Namespace: "shop"}
+	for i, version := range []string{"4711", "4712"} {
+		pod := replica(t, "web-7c9d6b5f4-x2k4q", unchanged)
+		fixture.At(pod, "metadata")["resourceVersion"] = version
+		hits, _, v := cacheDelta(t, e, reference, pod, c)
+		if i == 1 && hits != 0 {
+			t.Errorf("the replica at version %s: %d reused; want it evaluated", version, hits)
+		}
+		found := false
+		for _, vi := range v.Violations {
+			found = found || (vi.Rule == "shape" && strings.Contains(vi.Message, "stored at version "+version))
+		}
+		if !found {
+			t.Errorf("the replica at version %s: no violation naming it: %+v", version, v.Violations)
+		}
+	}
+}
