@@ -131,10 +131,7 @@ func (d *decoder) value() (*ast.Term, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s == "" {
-			return ast.InternedEmptyString, nil
-		}
-		return d.terms.New(ast.String(s)), nil
+		return d.terms.String(s), nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		return d.number()
 	case c == 't':
@@ -394,17 +391,12 @@ func (d *decoder) number() (*ast.Term, error) {
 	if d.discarding > 0 && !bytes.ContainsAny(d.data[start:d.pos], "eE") {
 		return discarded, nil
 	}
-	text := d.text[start:d.pos]
-	if t := ast.InternedIntNumberTermFromString(text); t != nil {
-		return t, nil
-	}
-	// OPA refuses numbers beyond its range (huge exponents), as InterfaceToValue does.
-	n, err := ast.NumberChecked(text)
+	t, err := d.terms.Number(d.text[start:d.pos])
 	if err != nil {
 		d.pos = start
 		return nil, d.errorf("%v", err)
 	}
-	return d.terms.New(n), nil
+	return t, nil
 }
 
 func (d *decoder) digits() bool {

@@ -20,3 +20,24 @@ func (t *Terms) New(v ast.Value) *ast.Term {
 	term.Value = v
 	return term
 }
+
+// String is the term of a string as Decode makes it: the empty string is interned.
+func (t *Terms) String(s string) *ast.Term {
+	if s == "" {
+		return ast.InternedEmptyString
+	}
+	return t.New(ast.String(s))
+}
+
+// Number is the term of a JSON number's text as Decode makes it: a small integer is interned,
+// and a number beyond OPA's range (a huge exponent) refused, as InterfaceToValue refuses it.
+func (t *Terms) Number(text string) (*ast.Term, error) {
+	if n := ast.InternedIntNumberTermFromString(text); n != nil {
+		return n, nil
+	}
+	n, err := ast.NumberChecked(text)
+	if err != nil {
+		return nil, err
+	}
+	return t.New(n), nil
+}
