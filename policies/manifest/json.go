@@ -103,22 +103,64 @@ func (e *encoder) value(n *yaml.Node, depth int) error {
 // conversion instead.
 var errRepeatedKey = errors.New("a key is repeated in a mapping")
 
+// mappingKeys are the keys of one JSON object written so far, kept on a stack shared with the
+// objects nested in it (names[start:] are its own), to find a repeated key; from indexFrom keys
+// on they are indexed too, so that a hostile mapping costs linear time.
+type mappingKeys struct {
+	names *[]string
+	start int
+	index map[string]struct{}
+}
+
+// indexFrom is how many keys a mapping has before they are indexed: a few string comparisons
+// cost less than a map.
+const indexFrom = 16
+
+func newMappingKeys(stack *[]string) mappingKeys {
+	return mappingKeys{names: stack, start: len(*stack)}
+}
+
+// add records name; false when the object has it already.
+func (m *mappingKeys) add(name string) bool {
+	own := (*m.names)[m.start:]
+	switch {
+	case m.index != nil:
+		if _, ok := m.index[name]; ok {
+			return false
+		}
+		m.index[name] = struct{}{}
+	case slices.Contains(own, name):
+		return false
+	case len(own)+1 >= indexFrom:
+		m.index = make(map[string]struct{}, 2*indexFrom)
+		for _, k := range own {
+			m.index[k] = struct{}{}
+		}
+		m.index[name] = struct{}{}
+	}
+	*m.names = append(*m.names, name)
+	return true
+}
+
+// close takes the object's keys off the stack.
+func (m *mappingKeys) close() { *m.names = (*m.names)[:m.start] }
+
 // members writes the members of a mapping. A merge key (<<) lays the members of the mapping,
 // or mappings, it names over the ones before it, and the members after it over those, as
 // go-yaml v2 does (JSON keeps the last member of a repeated key, as Kubernetes decoding does).
 func (e *encoder) members(n *yaml.Node, depth int, first *bool) error {
-	start := len(e.keys)
-	defer func() { e.keys = e.keys[:start] }()
-	return e.membersInto(n, depth, first, start)
+	keys := newMappingKeys(&e.keys)
+	defer keys.close()
+	return e.membersInto(n, depth, first, &keys)
 }
 
-// membersInto writes the members of a mapping into the object whose names are e.keys[start:]
-// so far: its own, or the one a merge key lays it into.
-func (e *encoder) membersInto(n *yaml.Node, depth int, first *bool, start int) error {
+// membersInto writes the members of a mapping into the object whose keys are keys so far: its
+// own, or the one a merge key lays it into.
+func (e *encoder) membersInto(n *yaml.Node, depth int, first *bool, keys *mappingKeys) error {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, value := n.Content[i], n.Content[i+1]
 		if isMergeKey(key) {
-			if err := e.merge(value, depth+1, first, start); err != nil {
+			if err := e.merge(value, depth+1, first, keys); err != nil {
 				return err
 			}
 			continue
@@ -127,10 +169,9 @@ func (e *encoder) membersInto(n *yaml.Node, depth int, first *bool, start int) e
 		if err != nil {
 			return err
 		}
-		if slices.Contains(e.keys[start:], name) {
+		if !keys.add(name) {
 			return errRepeatedKey
 		}
-		e.keys = append(e.keys, name)
 		if !*first {
 			e.buf = append(e.buf, ',')
 		}
@@ -150,7 +191,7 @@ func isMergeKey(key *yaml.Node) bool {
 
 // merge writes the members a merge key names: a mapping, or a list of mappings of which the
 // first takes precedence.
-func (e *encoder) merge(n *yaml.Node, depth int, first *bool, start int) error {
+func (e *encoder) merge(n *yaml.Node, depth int, first *bool, keys *mappingKeys) error {
 	e.budget--
 	if e.budget < 0 {
 		return lineErrorf(n.Line, "the document expands to more than %d nodes", maxNodes)
@@ -163,7 +204,7 @@ func (e *encoder) merge(n *yaml.Node, depth int, first *bool, start int) error {
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
-		return e.membersInto(n, depth, first, start)
+		return e.membersInto(n, depth, first, keys)
 	case yaml.SequenceNode:
 		for i := len(n.Content) - 1; i >= 0; i-- {
 			item := n.Content[i]
@@ -173,7 +214,7 @@ func (e *encoder) merge(n *yaml.Node, depth int, first *bool, start int) error {
 			if item.Kind != yaml.MappingNode {
 				return lineErrorf(item.Line, "a merge key (<<) must name mappings")
 			}
-			if err := e.membersInto(item, depth+1, first, start); err != nil {
+			if err := e.membersInto(item, depth+1, first, keys); err != nil {
 				return err
 			}
 		}
@@ -219,23 +260,36 @@ func (e *encoder) scalar(n *yaml.Node) error {
 		e.buf = append(e.buf, "null"...)
 	case scalarBool:
 		e.buf = strconv.AppendBool(e.buf, s.b)
-	case scalarInt:
-		e.buf = strconv.AppendInt(e.buf, s.i, 10)
-	case scalarUint:
-		e.buf = strconv.AppendUint(e.buf, s.u, 10)
-	case scalarFloat:
-		if math.IsInf(s.f, 0) || math.IsNaN(s.f) {
-			return lineErrorf(n.Line, "%s is not a number JSON can hold", n.Value)
-		}
-		text, err := floatJSON(s.f)
+	case scalarInt, scalarUint, scalarFloat:
+		buf, err := appendNumber(e.buf, n, s)
 		if err != nil {
-			return lineErrorf(n.Line, "%v", err)
+			return err
 		}
-		e.buf = append(e.buf, text...)
+		e.buf = buf
 	default:
 		e.buf = appendString(e.buf, s.str)
 	}
 	return nil
+}
+
+// appendNumber appends the JSON text kubectl sends for s, a number resolved from n; a float
+// JSON cannot hold (an infinity, NaN) is an error at n's line.
+func appendNumber(buf []byte, n *yaml.Node, s scalar) ([]byte, error) {
+	switch s.kind {
+	case scalarInt:
+		return strconv.AppendInt(buf, s.i, 10), nil
+	case scalarUint:
+		return strconv.AppendUint(buf, s.u, 10), nil
+	}
+	if math.IsInf(s.f, 0) || math.IsNaN(s.f) {
+		return nil, lineErrorf(n.Line, "%s is not a number JSON can hold", n.Value)
+	}
+	// encoding/json's form of a float, as kubectl sends it.
+	text, err := json.Marshal(s.f)
+	if err != nil {
+		return nil, lineErrorf(n.Line, "%v", err)
+	}
+	return append(buf, text...), nil
 }
 
 // appendString appends s as a JSON string; invalid UTF-8 becomes U+FFFD, as encoding/json
@@ -267,6 +321,3 @@ func appendString(buf []byte, s string) []byte {
 	}
 	return append(buf, '"')
 }
-
-// floatJSON is encoding/json's form of a float, as kubectl sends it.
-func floatJSON(f float64) ([]byte, error) { return json.Marshal(f) }

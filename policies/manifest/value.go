@@ -1,9 +1,7 @@
 package manifest
 
 import (
-	"math"
 	"slices"
-	"strconv"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"go.yaml.in/yaml/v3"
@@ -33,33 +31,10 @@ func objectOf(root *yaml.Node) (ast.Object, bool) {
 type valueBuilder struct {
 	terms  astjson.Terms
 	budget int
-	// members is scratch space shared by every level of nesting, as in astjson's decoder.
+	// members and keys are scratch stacks shared by every level of nesting, as in astjson's
+	// decoder and toJSON's encoder: the items and keys of the mapping being read are on top.
 	members [][2]*ast.Term
-}
-
-// repeated reports whether name is the key of one of members, the members of a mapping read
-// so far; from 16 of them on they are indexed in seen, so that a hostile mapping costs linear
-// time.
-func repeated(members [][2]*ast.Term, seen *map[string]bool, name string) bool {
-	if len(members) < 16 {
-		for _, m := range members {
-			if string(m[0].Value.(ast.String)) == name {
-				return true
-			}
-		}
-		return false
-	}
-	if *seen == nil {
-		*seen = make(map[string]bool, 2*len(members))
-		for _, m := range members {
-			(*seen)[string(m[0].Value.(ast.String))] = true
-		}
-	}
-	if (*seen)[name] {
-		return true
-	}
-	(*seen)[name] = true
-	return false
+	keys    []string
 }
 
 func (b *valueBuilder) value(n *yaml.Node, depth int) (*ast.Term, bool) {
@@ -88,18 +63,18 @@ func (b *valueBuilder) value(n *yaml.Node, depth int) (*ast.Term, bool) {
 
 func (b *valueBuilder) mapping(n *yaml.Node, depth int) (*ast.Term, bool) {
 	base := len(b.members)
-	defer func() { b.members = b.members[:base] }()
-	var seen map[string]bool
+	keys := newMappingKeys(&b.keys)
+	defer func() {
+		b.members = b.members[:base]
+		keys.close()
+	}()
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, value := n.Content[i], n.Content[i+1]
 		if key.Kind != yaml.ScalarNode || isMergeKey(key) {
 			return nil, false
 		}
 		name, err := keyString(key)
-		if err != nil || slices.Contains(normalize.DecodeOptions.SkipFields, name) {
-			return nil, false
-		}
-		if repeated(b.members[base:], &seen, name) {
+		if err != nil || slices.Contains(normalize.DecodeOptions.SkipFields, name) || !keys.add(name) {
 			return nil, false
 		}
 		t, ok := b.value(value, depth+1)
@@ -107,55 +82,28 @@ func (b *valueBuilder) mapping(n *yaml.Node, depth int) (*ast.Term, bool) {
 			return nil, false
 		}
 		if _, null := t.Value.(ast.Null); null && normalize.DecodeOptions.DropNullFields {
-			// Kept as a key, so that a repeat of it is still found.
-			t = nil
+			continue
 		}
 		b.members = append(b.members, [2]*ast.Term{astjson.Key(name), t})
 	}
-	items := make([][2]*ast.Term, 0, len(b.members)-base)
-	for _, m := range b.members[base:] {
-		if m[1] != nil {
-			items = append(items, m)
-		}
-	}
-	return b.terms.New(ast.NewObject(items...)), true
+	// ast.NewObject copies the items, so the scratch space is free again once it returns.
+	return b.terms.New(ast.NewObject(b.members[base:]...)), true
 }
 
 func (b *valueBuilder) scalar(n *yaml.Node) (*ast.Term, bool) {
-	s := resolveScalar(n)
-	switch s.kind {
+	switch s := resolveScalar(n); s.kind {
 	case scalarNull:
 		return ast.InternedNullTerm, true
 	case scalarBool:
 		return ast.InternedTerm(s.b), true
-	case scalarInt:
-		return b.number(strconv.FormatInt(s.i, 10))
-	case scalarUint:
-		return b.number(strconv.FormatUint(s.u, 10))
-	case scalarFloat:
-		if math.IsInf(s.f, 0) || math.IsNaN(s.f) {
-			return nil, false
-		}
-		text, err := floatJSON(s.f)
+	case scalarInt, scalarUint, scalarFloat:
+		text, err := appendNumber(nil, n, s)
 		if err != nil {
 			return nil, false
 		}
-		return b.number(string(text))
+		t, err := b.terms.Number(string(text))
+		return t, err == nil
+	default:
+		return b.terms.String(s.str), true
 	}
-	if s.str == "" {
-		return ast.InternedEmptyString, true
-	}
-	return b.terms.New(ast.String(s.str)), true
-}
-
-// number is a number's term as astjson's decoder makes it of its JSON text.
-func (b *valueBuilder) number(text string) (*ast.Term, bool) {
-	if t := ast.InternedIntNumberTermFromString(text); t != nil {
-		return t, true
-	}
-	n, err := ast.NumberChecked(text)
-	if err != nil {
-		return nil, false
-	}
-	return b.terms.New(n), true
 }

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,6 +70,7 @@ func TestObjectOfLeavesTheUnusualToJSON(t *testing.T) {
 		{"managedFields", "kind: Pod\napiVersion: v1\nmetadata:\n  name: a\n  managedFields:\n  - manager: kubectl\nspec: {}\n", false},
 		{"repeated key", "kind: Pod\napiVersion: v1\nmetadata:\n  name: a\nspec:\n  hostPID: true\n  hostPID: false\n", false},
 		{"keys one in JSON", "kind: Pod\napiVersion: v1\nmetadata:\n  name: a\n  labels:\n    1: a\n    \"1\": b\n", true},
+		{"a key repeated after many", "kind: Pod\napiVersion: v1\nmetadata:\n  name: a\n  labels:\n" + manyLabels(20) + "    label-3: again\n", false},
 		{"not a JSON number", "kind: Pod\napiVersion: v1\nmetadata:\n  name: a\nspec:\n  priority: .nan\n", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,4 +103,13 @@ func TestObjectOfLeavesTheUnusualToJSON(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyLabels is n block-style labels, label-0 to label-n-1, at a metadata's labels' indent.
+func manyLabels(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "    label-%d: v\n", i)
+	}
+	return b.String()
 }
