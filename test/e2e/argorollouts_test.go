@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/podpolicy/podpolicy/policies/owners"
+	"github.com/podpolicy/podpolicy/test/harness"
 )
 
 // TestRolloutWithWorkloadRefSaysWhoseTemplateItRuns: an Argo Rollout that takes its template
@@ -21,14 +22,14 @@ func TestRolloutWithWorkloadRefSaysWhoseTemplateItRuns(t *testing.T) {
 	deployment := map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": name},
 		"spec": map[string]any{"replicas": 0, "selector": selector(name),
 			"template": map[string]any{"metadata": map[string]any{"labels": map[string]any{"app": name}}, "spec": hostNetworkSpec("")}}}
-	if r := kubectl(t, "apply", "-n", ns, "-f", writeJSON(t, deployment)); r.ExitCode != 0 {
+	if r := kubectl(t, "apply", "-n", ns, "-f", harness.WriteJSON(t, deployment)); r.ExitCode != 0 {
 		t.Fatalf("the Deployment excepted by name was denied: %s", r.Output())
 	}
 	rollout := map[string]any{"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": map[string]any{"name": name},
 		"spec": map[string]any{"replicas": 1, "selector": selector(name),
 			"workloadRef": map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
 			"strategy":    map[string]any{"canary": map[string]any{"steps": []any{map[string]any{"setWeight": 50}}}}}}
-	applied := kubectl(t, "apply", "-n", ns, "-f", writeJSON(t, rollout))
+	applied := kubectl(t, "apply", "-n", ns, "-f", harness.WriteJSON(t, rollout))
 	if applied.ExitCode != 0 {
 		t.Fatalf("the Rollout was denied: %s", applied.Output())
 	}

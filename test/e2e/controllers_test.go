@@ -155,11 +155,11 @@ func checkTemplateVerdict(t *testing.T, ns string, kind workloadKind, tc templat
 	name := strings.ToLower(kind.kind) + "-" + tc.name
 	template := map[string]any{"metadata": map[string]any{"labels": map[string]any{"app": name}}, "spec": tc.spec(kind.restartPolicy)}
 	object := map[string]any{"apiVersion": kind.apiVersion, "kind": kind.kind, "metadata": map[string]any{"name": name}, "spec": kind.wrap(name, template)}
-	applied := kubectl(t, "apply", "-n", ns, "-f", writeJSON(t, object))
+	applied := kubectl(t, "apply", "-n", ns, "-f", harness.WriteJSON(t, object))
 
 	// What a Pod of this template gets, created as a user would (a server-side dry run).
 	pod := map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"generateName": name + "-probe-", "labels": map[string]any{"app": name + "-probe"}}, "spec": tc.spec(kind.restartPolicy)}
-	probe := kubectl(t, "create", "--dry-run=server", "-n", ns, "-f", writeJSON(t, pod))
+	probe := kubectl(t, "create", "--dry-run=server", "-n", ns, "-f", harness.WriteJSON(t, pod))
 
 	if len(tc.denyRules) > 0 {
 		if applied.ExitCode == 0 {
@@ -222,7 +222,7 @@ func createdAgain(t *testing.T, ns string, p corev1.Pod) harness.Result {
 	obj := map[string]any{"apiVersion": "v1", "kind": "Pod",
 		"metadata": map[string]any{"generateName": p.GenerateName + "again-", "labels": p.Labels, "annotations": annotations},
 		"spec":     p.Spec}
-	return kubectl(t, "create", "--dry-run=server", "-n", ns, "-f", writeJSON(t, obj))
+	return kubectl(t, "create", "--dry-run=server", "-n", ns, "-f", harness.WriteJSON(t, obj))
 }
 
 // waitForPods waits until the controllers have created want Pods matching a label selector.
@@ -296,5 +296,3 @@ func relativeWarnings(warnings []string) []string {
 	sort.Strings(out)
 	return out
 }
-
-func writeJSON(t *testing.T, obj any) string { return harness.WriteJSON(t, obj) }

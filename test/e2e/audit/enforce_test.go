@@ -30,7 +30,7 @@ func TestEnforceFromDeniesFromItsDate(t *testing.T) {
 		return map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": name, "namespace": ns},
 			"spec": podSpec("", container("legacy", "registry.example.com/shop/legacy:3.0.1", false))}
 	}
-	manifest := writeJSON(t, pod("legacy-before"))
+	manifest := harness.WriteJSON(t, pod("legacy-before"))
 
 	before := kubectl(t, "apply", "-f", manifest)
 	if time.Now().After(enforceFrom) {
@@ -51,7 +51,7 @@ func TestEnforceFromDeniesFromItsDate(t *testing.T) {
 	}
 
 	time.Sleep(time.Until(enforceFrom) + 500*time.Millisecond)
-	after := kubectl(t, "apply", "-f", writeJSON(t, pod("legacy-after")))
+	after := kubectl(t, "apply", "-f", harness.WriteJSON(t, pod("legacy-after")))
 	if after.ExitCode == 0 || !strings.Contains(after.Stderr, "denied the request") || !strings.Contains(after.Stderr, wantWarning) ||
 		strings.Contains(after.Stderr, "will be denied from") {
 		t.Fatalf("from %s: kubectl apply must be denied by %s, with no restart:\n%s", date, rule, after.Output())

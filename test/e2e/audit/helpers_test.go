@@ -62,14 +62,12 @@ func apply(t *testing.T, objects ...map[string]any) harness.Result {
 	for i, o := range objects {
 		items[i] = o
 	}
-	r := kubectl(t, "apply", "-f", writeJSON(t, map[string]any{"apiVersion": "v1", "kind": "List", "items": items}))
+	r := kubectl(t, "apply", "-f", harness.WriteJSON(t, map[string]any{"apiVersion": "v1", "kind": "List", "items": items}))
 	if r.ExitCode != 0 {
 		t.Fatalf("kubectl apply: %s", r.Output())
 	}
 	return r
 }
-
-func writeJSON(t *testing.T, obj any) string { return harness.WriteJSON(t, obj) }
 
 // reports returns the Reports of a namespace, by name, read with kubectl.
 func reports(t *testing.T, ns string) map[string]reportsv1alpha1.Report {
