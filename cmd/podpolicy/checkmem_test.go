@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,22 +20,28 @@ import (
 
 // Bounds of podpolicy check that `make test` holds without a timed test: the peak memory of a
 // run over 10× the input is at most checkMemoryGrowth times that over 1× (the input is
-// streamed; what grows is only the summary), and below checkPeakRSSMiB at check's own GC
-// settings (GOGC=400 under a soft limit of 32 MiB + 4 MiB per worker); the allocations per
-// object read, judged and reported stay below maxAllocsPerCheckedObject. Measured on
-// 2026-12-03: 53.0 and 54.7 MiB at GOGC=100 (1.03×), 54.9 MiB at check's GC settings (the
-// target is 100 MiB; 83 MiB before the per-worker limit); 851 allocations per object without
-// the race detector (1,046 before the block-YAML reader). On 2026-12-07, 65.4 and 69.0 MiB
-// (1.06×) and 72.9 MiB: the binary's resident pages and the engine's live heap grew with the
-// fourth round, and the limit rose from 16 to 24 MiB + 4 per worker, under which the collector
-// ran back to back (2.4 s against 1.5 s for 10,000 objects), so the bound rose from 75 to
-// 85 MiB. On 2026-12-07 (fifth round) the limit rose to 32 MiB + 4 per worker for 20-25% more
-// objects a second, and the peak to 75.4-80 MiB, 44 MiB of it the binary's file-backed pages;
-// the bound rose to 92 MiB, still under the 100 MiB target. Raise a bound only with a reason
-// in the commit message.
+// streamed; what grows is only the summary); at check's own GC settings (GOGC=400 under a soft
+// limit of 32 MiB + 4 MiB per worker) the peak RSS is within the target, checkPeakRSSMiB, and
+// the anonymous memory, which is what the program allocates, within checkAnonOverLimitMiB of
+// the soft limit; the allocations per object read, judged and reported stay below
+// maxAllocsPerCheckedObject.
+//
+// History: on 2026-12-03, 53.0 and 54.7 MiB at GOGC=100 (1.03×) and 54.9 MiB at check's GC
+// settings; 851 allocations per object without the race detector (1,046 before the block-YAML
+// reader). On 2026-12-07 the fourth round's engine and a limit of 24 MiB + 4 per worker took
+// the peak to 72.9 MiB (bound 85), and the fifth round's 32 MiB + 4 per worker (20-25% more
+// objects a second) to 75-86 MiB (bound 92). CI then measured 95.1 MiB, and the part that moved
+// is not the program's: the executable's resident pages (RssFile, with no input) are 38 MiB when the
+// file was written 4 or 32 KiB at a time, 46 MiB at 128 KiB, 47 MiB as the Go linker wrote it
+// and 60 MiB at 1 MiB, on this kernel, whose page cache holds a file in folios as large as its
+// writes and maps a fault's whole folio. So the gate runs a copy written as an
+// installer writes it, bounds the total at the target itself, and bounds the anonymous memory,
+// which the soft limit governs (36-37 MiB measured at a 40 MiB limit), on its own. Raise a
+// bound only with a reason in the commit message.
 const (
 	checkMemoryGrowth         = 1.3
-	checkPeakRSSMiB           = 92
+	checkPeakRSSMiB           = 100
+	checkAnonOverLimitMiB     = 10
 	maxAllocsPerCheckedObject = 1000
 )
 
@@ -70,14 +77,16 @@ func writeManifests(t *testing.T, path string, n int) {
 
 func TestCheckMemoryDoesNotGrowWithTheInput(t *testing.T) {
 	dir := t.TempDir()
-	binary := filepath.Join(dir, "podpolicy")
+	built := filepath.Join(dir, "podpolicy-built")
 	// Built without the race detector, whose shadow memory would swamp the figures.
-	build := exec.Command("go", "build", "-o", binary, ".")
+	build := exec.Command("go", "build", "-o", built, ".")
 	build.Env = append(os.Environ(), "GOFLAGS=")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	peak := map[string]float64{}
+	binary := filepath.Join(dir, "podpolicy")
+	copyExecutable(t, built, binary)
+	peak := map[string]harness.Usage{}
 	for _, run := range []struct {
 		n int
 		// gc is the collector's setting: the growth is measured at Go's default, where the
@@ -104,15 +113,43 @@ func TestCheckMemoryDoesNotGrowWithTheInput(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Fatalf("podpolicy check over %d objects: no %q in its summary:\n%s", n, want, out[max(0, len(out)-300):])
 		}
-		peak[fmt.Sprint(n, run.gc)] = usage.PeakMiB()
+		peak[fmt.Sprint(n, run.gc)] = usage
 	}
-	small, large, tuned := peak["1000GOGC=100"], peak["10000GOGC=100"], peak["10000"]
-	t.Logf("peak RSS at GOGC=100: %.1f MiB over 1,000 objects, %.1f MiB over 10,000 (%.2f×); %.1f MiB over 10,000 at check's GC settings", small, large, large/small, tuned)
+	small, large, tuned := peak["1000GOGC=100"].PeakMiB(), peak["10000GOGC=100"].PeakMiB(), peak["10000"]
+	t.Logf("peak RSS at GOGC=100: %.1f MiB over 1,000 objects, %.1f MiB over 10,000 (%.2f×); %.1f MiB over 10,000 at check's GC settings, sampled peaks %.1f MiB anonymous and %.1f MiB file-backed",
+		small, large, large/small, tuned.PeakMiB(), float64(tuned.PeakAnonKiB)/1024, float64(tuned.PeakFileKiB)/1024)
 	if large > checkMemoryGrowth*small {
 		t.Errorf("peak RSS grew from %.1f to %.1f MiB for 10× the input; podpolicy check must stream", small, large)
 	}
-	if tuned > checkPeakRSSMiB {
-		t.Errorf("peak RSS %.1f MiB over 10,000 objects, above %d MiB", tuned, checkPeakRSSMiB)
+	if tuned.PeakMiB() > checkPeakRSSMiB {
+		t.Errorf("peak RSS %.1f MiB over 10,000 objects, above the target of %d MiB", tuned.PeakMiB(), checkPeakRSSMiB)
+	}
+	limitMiB := checkMemoryLimit(runtime.GOMAXPROCS(0), "text") >> 20
+	if anon := float64(tuned.PeakAnonKiB) / 1024; anon > float64(limitMiB+checkAnonOverLimitMiB) {
+		t.Errorf("anonymous memory peaked at %.1f MiB over 10,000 objects, more than %d MiB over check's soft limit of %d MiB", anon, checkAnonOverLimitMiB, limitMiB)
+	}
+}
+
+// copyExecutable writes the executable at from to a new file at to through a 32 KiB buffer, as
+// containerd writes a file when it unpacks an image layer, so that the page cache holds it as
+// it holds the podpolicy the chart runs rather than as the linker left it.
+func copyExecutable(t *testing.T, from, to string) {
+	t.Helper()
+	src, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// io.CopyBuffer would hand the copy to copy_file_range, which shares the source's folios.
+	if _, err := io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, make([]byte, 32<<10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -19,8 +19,13 @@ type Usage struct {
 	User   float64 `json:"user"`
 	System float64 `json:"system"`
 	// MaxRSSKiB is the command's own peak resident set.
-	MaxRSSKiB int64         `json:"maxrssKiB"`
-	Wall      time.Duration `json:"-"`
+	MaxRSSKiB int64 `json:"maxrssKiB"`
+	// PeakAnonKiB and PeakFileKiB are the largest anonymous and file-backed resident memory
+	// sampled every 10 ms: what the program allocated, and the pages of its executable and
+	// other files it mapped.
+	PeakAnonKiB int64         `json:"peakAnonKiB"`
+	PeakFileKiB int64         `json:"peakFileKiB"`
+	Wall        time.Duration `json:"-"`
 	// Stderr is what the command wrote to standard error.
 	Stderr string `json:"-"`
 }
