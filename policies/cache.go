@@ -15,13 +15,13 @@ import (
 // template, which the compiled evaluator watches: an evaluation that read none of them gives
 // the same result for every replica. At admission they are the name the API server generates,
 // and the uid and creation time it sets before the validating webhooks are called; in the
-// background audit, which judges stored Pods, also the version the API server stored each at.
-// (Not the node the scheduler put each on: the library looks members of the pod spec up by
-// computed keys, which the watch cannot tell from a read of spec.nodeName, so every
-// evaluation would count as having read it.)
+// background audit, which judges stored Pods, also the version the API server stored each at
+// and the node the scheduler put each on. (The library looks members of the pod spec up by
+// keys it computes, pod.spec[f] with f a containers field; such a lookup counts as a read of
+// spec.nodeName only when its key is "nodeName" as it runs.)
 var watchedPaths = [][]string{
 	{"name"}, {"pod", "metadata", "name"}, {"pod", "metadata", "uid"}, {"pod", "metadata", "creationTimestamp"},
-	{"pod", "metadata", "resourceVersion"},
+	{"pod", "metadata", "resourceVersion"}, {"pod", "spec", "nodeName"},
 }
 
 // decisionCacheSize bounds the results a query remembers (each with its input): a burst of

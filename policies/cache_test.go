@@ -195,14 +195,14 @@ func TestTimeIsJudgedAfterTheCache(t *testing.T) {
 func TestListedReplicasShareADecision(t *testing.T) {
 	e, reference := newTestEngine(t, Options{DecisionCache: true}), newTestEngine(t, Options{})
 	c := Context{Operation: "CREATE", Namespace: "shop"}
-	stored := func(name, uid, version, created string) map[string]any {
-		pod := replica(t, name, unchanged)
+	stored := func(name, uid, version, created, node string) map[string]any {
+		pod := replica(t, name, func(spec map[string]any) { spec["nodeName"] = node })
 		meta := fixture.At(pod, "metadata")
 		meta["uid"], meta["resourceVersion"], meta["creationTimestamp"] = uid, version, created
 		return pod
 	}
-	cacheDelta(t, e, reference, stored("web-7c9d6b5f4-x2k4q", "uid-1", "4711", "2026-12-07T10:00:01Z"), c)
-	if hits, misses, _ := cacheDelta(t, e, reference, stored("web-7c9d6b5f4-p8m2z", "uid-2", "4712", "2026-12-07T10:00:02Z"), c); hits != 1 || misses != 0 {
+	cacheDelta(t, e, reference, stored("web-7c9d6b5f4-x2k4q", "uid-1", "4711", "2026-12-07T10:00:01Z", "node-a"), c)
+	if hits, misses, _ := cacheDelta(t, e, reference, stored("web-7c9d6b5f4-p8m2z", "uid-2", "4712", "2026-12-07T10:00:02Z", "node-b"), c); hits != 1 || misses != 0 {
 		t.Errorf("the second stored replica: %d reused, %d evaluated; want it reused", hits, misses)
 	}
 }
@@ -210,26 +210,43 @@ func TestListedReplicasShareADecision(t *testing.T) {
 // TestAResultThatReadTheVersionIsNotShared: a rule of the user's own that reads the version a
 // Pod was stored at makes each replica's result its own, and names its own version.
 func TestAResultThatReadTheVersionIsNotShared(t *testing.T) {
-	dir := t.TempDir()
-	writeShapeRule(t, dir, `violation contains {"path": "metadata.resourceVersion", "message": sprintf("stored at version %s", [input.pod.metadata.resourceVersion])} if {
+	testAResultThatReadAStoredValueIsNotShared(t, `violation contains {"path": "metadata.resourceVersion", "message": sprintf("stored at %s", [input.pod.metadata.resourceVersion])} if {
 	input.pod.metadata.resourceVersion
 }
-`)
+`, func(pod map[string]any, value string) { fixture.At(pod, "metadata")["resourceVersion"] = value }, "4711", "4712")
+}
+
+// TestAResultThatReadTheNodeIsNotShared: the node is read by a key the rule computes, as the
+// library reads the containers fields, and the result is still each replica's own.
+func TestAResultThatReadTheNodeIsNotShared(t *testing.T) {
+	testAResultThatReadAStoredValueIsNotShared(t, `violation contains {"path": "spec.nodeName", "message": sprintf("stored at %s", [node])} if {
+	some field in ["nodeName"]
+	node := input.pod.spec[field]
+}
+`, func(pod map[string]any, value string) { fixture.At(pod, "spec")["nodeName"] = value }, "node-a", "node-b")
+}
+
+// testAResultThatReadAStoredValueIsNotShared judges two replicas that differ only in a watched
+// value the API server stores, set by set to first and second, with a rule that names it: the
+// second is evaluated, not answered from the first, and each verdict names its own value.
+func testAResultThatReadAStoredValueIsNotShared(t *testing.T, rule string, set func(pod map[string]any, value string), first, second string) {
+	dir := t.TempDir()
+	writeShapeRule(t, dir, rule)
 	e, reference := newTestEngine(t, Options{PolicyDirs: []string{dir}, DecisionCache: true}), newTestEngine(t, Options{PolicyDirs: []string{dir}})
 	c := Context{Operation: "CREATE", Namespace: "shop"}
-	for i, version := range []string{"4711", "4712"} {
+	for i, value := range []string{first, second} {
 		pod := replica(t, "web-7c9d6b5f4-x2k4q", unchanged)
-		fixture.At(pod, "metadata")["resourceVersion"] = version
+		set(pod, value)
 		hits, _, v := cacheDelta(t, e, reference, pod, c)
 		if i == 1 && hits != 0 {
-			t.Errorf("the replica at version %s: %d reused; want it evaluated", version, hits)
+			t.Errorf("the replica stored at %s: %d reused; want it evaluated", value, hits)
 		}
 		found := false
 		for _, vi := range v.Violations {
-			found = found || (vi.Rule == "shape" && strings.Contains(vi.Message, "stored at version "+version))
+			found = found || (vi.Rule == "shape" && strings.Contains(vi.Message, "stored at "+value))
 		}
 		if !found {
-			t.Errorf("the replica at version %s: no violation naming it: %+v", version, v.Violations)
+			t.Errorf("the replica stored at %s: no violation naming it: %+v", value, v.Violations)
 		}
 	}
 }

@@ -333,8 +333,8 @@ func enginesForDifferential(t testing.TB) differentialEngines {
 // compareEvaluators evaluates one generated object on both evaluators and fails the test
 // unless they give identical violations and patches (or both fail). It then does the same for
 // a replica of the object, alike but for the values the API server gives each Pod a
-// controller creates (name, uid, creation time) and the version it is stored at (which the
-// audit sees), which the compiled evaluator answers from its
+// controller creates (name, uid, creation time) and the version it is stored at and the node
+// it runs on (which the audit sees), which the compiled evaluator answers from its
 // decision cache when the first evaluation read none of them: the reused verdict must be the
 // replica's own. It reports whether the object was judged at all (normalisation may refuse
 // it, the same for both).
@@ -357,11 +357,26 @@ func compareEvaluators(t *testing.T, engines differentialEngines, c *chooser) (j
 	}
 	meta["name"], meta["uid"], meta["creationTimestamp"] = "replica-x7k2p", "0f3c2a91-5d7e-4c8b-9a61-2b4e8f0d3c17", "2026-12-07T10:00:00Z"
 	meta["resourceVersion"] = "48213"
+	if spec := podSpecIn(obj); spec != nil {
+		spec["nodeName"] = "node-replica-7"
+	}
 	if raw, err = json.Marshal(obj); err != nil {
 		t.Fatal(err)
 	}
 	judgeOnBoth(t, engines, raw, config, operation)
 	return judged, failed
+}
+
+// podSpecIn is the pod spec of a generated object: its spec, or its template's.
+func podSpecIn(obj map[string]any) map[string]any {
+	spec, _ := obj["spec"].(map[string]any)
+	if job, ok := spec["jobTemplate"].(map[string]any); ok {
+		spec, _ = job["spec"].(map[string]any)
+	}
+	if template, ok := spec["template"].(map[string]any); ok {
+		spec, _ = template["spec"].(map[string]any)
+	}
+	return spec
 }
 
 // judgeOnBoth judges raw on both evaluators under config and fails the test unless they agree.

@@ -35,7 +35,7 @@ type compiler struct {
 	// baseRefs are its locals that refer into the base data document.
 	baseRefs map[ir.Local]bool
 	// observing are the statements that may observe a watched input value (Watch).
-	observing map[ir.Stmt]bool
+	observing *observations
 	err       error
 }
 
@@ -81,11 +81,23 @@ func (c *compiler) compileBlock(b *ir.Block) []op {
 	ops := make([]op, len(b.Stmts))
 	for i, stmt := range b.Stmts {
 		ops[i] = c.compileStmt(stmt)
-		if c.observing[stmt] {
-			ops[i] = noting(ops[i])
-		}
+		ops[i] = c.noteObserving(stmt, ops[i])
 	}
 	return ops
+}
+
+// noteObserving wraps the op of a statement that may observe a watched input value so that it
+// notes it (Watch).
+func (c *compiler) noteObserving(stmt ir.Stmt, compiled op) op {
+	switch {
+	case c.observing == nil:
+		return compiled
+	case c.observing.always[stmt]:
+		return noting(compiled)
+	case c.observing.byKey[stmt] != nil:
+		return notingKeys(compiled, c.operand(stmt.(*ir.DotStmt).Key), c.observing.byKey[stmt])
+	}
+	return compiled
 }
 
 func (c *compiler) compileStmt(stmt ir.Stmt) op {

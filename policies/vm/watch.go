@@ -86,8 +86,8 @@ func union(a, b map[*watchNode]bool) map[*watchNode]bool {
 // watchAnalysis follows, through one function's statements, the locals that may hold the
 // input or a step towards a watched value, and marks the statements that may observe one.
 type watchAnalysis struct {
-	p         *Program
-	observing map[ir.Stmt]bool
+	p   *Program
+	obs *observations
 	// returns are what each function may return; returned what this one may.
 	returns  map[*function]map[*watchNode]bool
 	returned map[*watchNode]bool
@@ -104,8 +104,8 @@ type watchAnalysis struct {
 // in the order the blocks run (the planner reuses a local in each body of a rule), with what
 // a nested block may change added to what it may leave unchanged, so the answer errs only
 // towards observing. It returns the steps the function may return, and whether observing grew.
-func (p *Program) watchedStmts(input ir.Local, blocks []*ir.Block, observing map[ir.Stmt]bool, returns map[*function]map[*watchNode]bool) (map[*watchNode]bool, bool) {
-	a := &watchAnalysis{p: p, observing: observing, returns: returns, returned: map[*watchNode]bool{}, compared: comparedOnce(blocks)}
+func (p *Program) watchedStmts(input ir.Local, blocks []*ir.Block, obs *observations, returns map[*function]map[*watchNode]bool) (map[*watchNode]bool, bool) {
+	a := &watchAnalysis{p: p, obs: obs, returns: returns, returned: map[*watchNode]bool{}, compared: comparedOnce(blocks)}
 	a.blocks(blocks, tags{input: {p.watch: true}})
 	return a.returned, a.grew
 }
@@ -132,10 +132,25 @@ func (a *watchAnalysis) block(b *ir.Block, in tags) tags {
 }
 
 func (a *watchAnalysis) observe(stmt ir.Stmt) {
-	if !a.observing[stmt] {
-		a.observing[stmt] = true
+	if !a.obs.always[stmt] {
+		a.obs.always[stmt] = true
 		a.grew = true
 	}
+}
+
+// observeKey marks a lookup by a computed key as observing a watched value when, as it runs,
+// its key is name.
+func (a *watchAnalysis) observeKey(stmt ir.Stmt, name string) {
+	keys := a.obs.byKey[stmt]
+	if keys[name] {
+		return
+	}
+	if keys == nil {
+		keys = map[string]bool{}
+		a.obs.byKey[stmt] = keys
+	}
+	keys[name] = true
+	a.grew = true
 }
 
 // stmt applies one statement to cur.
@@ -158,7 +173,18 @@ func (a *watchAnalysis) stmt(stmt ir.Stmt, cur tags) {
 		reads = []ir.Operand{s.Key}
 		key, constant := a.p.constantKey(s.Key)
 		if !constant {
-			a.observe(stmt)
+			// A key computed as the plan runs (pod.spec[f], f from a list of field names) may
+			// be any member: the lookup observes a watched value only when, as it runs, its
+			// key is a watched one's, and what it finds may be any step towards one.
+			for n := range from {
+				for name, child := range n.children {
+					if child.leaf {
+						a.observeKey(stmt, name)
+					} else {
+						result = union(result, map[*watchNode]bool{child: true})
+					}
+				}
+			}
 			break
 		}
 		for n := range from {
@@ -289,15 +315,22 @@ func (p *Program) constantKey(o ir.Operand) (string, bool) {
 	return "", false
 }
 
+// observations are the statements that may observe a watched value: always, whenever they run,
+// or, for a lookup by a computed key, only when the key is one of the watched members' names.
+type observations struct {
+	always map[ir.Stmt]bool
+	byKey  map[ir.Stmt]map[string]bool
+}
+
 // watching finds the statements of every function and of the plan that may observe a watched
 // value; nil when nothing is watched. A function that returns the input or a step towards a
 // watched value (a rule metadata := input.pod.metadata) hands it to its callers, whose own
 // lookups then decide, so the functions are analysed again until nothing changes.
-func (p *Program) watching() map[ir.Stmt]bool {
+func (p *Program) watching() *observations {
 	if p.watch == nil {
 		return nil
 	}
-	observing := map[ir.Stmt]bool{}
+	observing := &observations{always: map[ir.Stmt]bool{}, byKey: map[ir.Stmt]map[string]bool{}}
 	returns := map[*function]map[*watchNode]bool{}
 	for changed := true; changed; {
 		changed = false
@@ -317,6 +350,19 @@ func (p *Program) watching() map[ir.Stmt]bool {
 func noting(inner op) op {
 	return func(e *evaluation, l []*ast.Term) int {
 		e.watched = true
+		return inner(e, l)
+	}
+}
+
+// notingKeys wraps a lookup by a computed key: it notes a watched value observed when the key
+// it runs with is one of names.
+func notingKeys(inner op, key operand, names map[string]bool) op {
+	return func(e *evaluation, l []*ast.Term) int {
+		if k := key.get(l); k != nil {
+			if s, ok := k.Value.(ast.String); ok && names[string(s)] {
+				e.watched = true
+			}
+		}
 		return inner(e, l)
 	}
 }

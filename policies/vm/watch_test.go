@@ -10,8 +10,9 @@ import (
 // TestWatchNotesEveryWayAWatchedValueCanBeRead: with input.name and input.pod.metadata.name
 // watched, an evaluation notes a read of either when a statement that may observe it runs (a
 // lookup, a comparison of the object holding it, a built-in given that object, a scan over it,
-// a rule returning it, a with replacing it), and notes nothing when it reads only other
-// fields, even beside a rule that would read the name had it run.
+// a rule returning it, a with replacing it, a lookup whose computed key is its name as it
+// runs), and notes nothing when it reads only other fields, even beside a rule that would read
+// the name had it run or by a computed key that is another field's name.
 func TestWatchNotesEveryWayAWatchedValueCanBeRead(t *testing.T) {
 	input := ast.MustParseTerm(`{"name": "web-7c9d-x2k4q", "kind": "Pod", "x": 1, "pod": {"metadata": {"name": "web-7c9d-x2k4q", "labels": {"app": "web"}}, "spec": {"containers": [{"name": "web"}]}}}`).Value
 	for _, tc := range []struct {
@@ -28,6 +29,12 @@ func TestWatchNotesEveryWayAWatchedValueCanBeRead(t *testing.T) {
 		{"the name in a message that runs", "p := msg if { input.x == 1; msg := sprintf(\"%s\", [input.name]) }", true},
 		{"the metadata given to a built-in", `p if count(input.pod.metadata) > 0`, true},
 		{"the metadata by a key it computes", `p if { k := concat("", ["na", "me"]); input.pod.metadata[k] }`, true},
+		{"the metadata's labels by a key from a list", `p if { some k in ["labels"]; input.pod.metadata[k].app == "web" }`, false},
+		{"the name by a key from a list", `p if { some k in ["labels", "name"]; input.pod.metadata[k] }`, true},
+		{"the metadata by a computed key, then a label", `p if { k := concat("", ["meta", "data"]); input.pod[k].labels.app == "web" }`, false},
+		{"the metadata by a computed key, then the name", `p if { k := concat("", ["meta", "data"]); input.pod[k].name != "" }`, true},
+		{"a label by a function's parameter", "m(k) := input.pod.metadata[k]\np if m(\"labels\").app == \"web\"", false},
+		{"the name by a function's parameter", "m(k) := input.pod.metadata[k]\np if m(\"name\") != \"\"", true},
 		{"a scan over the input", `p if { some k, v in input; k == "x"; v == 1 }`, true},
 		{"the input compared", `p if input == {}`, true},
 		{"a label through a rule returning the metadata", "meta := input.pod.metadata\np if meta.labels.app == \"web\"", false},
