@@ -36,13 +36,15 @@ import (
 // and 60 MiB at 1 MiB, on this kernel, whose page cache holds a file in folios as large as its
 // writes and maps a fault's whole folio. So the gate runs a copy written as an
 // installer writes it, bounds the total at the target itself, and bounds the anonymous memory,
-// which the soft limit governs (36-37 MiB measured at a 40 MiB limit), on its own. Raise a
-// bound only with a reason in the commit message.
+// which the soft limit governs (36-37 MiB measured at a 40 MiB limit), on its own. The
+// allocations per object fell from 877 (946 under the race detector) to 779 (851) when check
+// began reusing the block-YAML reader's nodes from document to document, and the bound from
+// 1,000 to 900. Raise a bound only with a reason in the commit message.
 const (
 	checkMemoryGrowth         = 1.3
 	checkPeakRSSMiB           = 100
 	checkAnonOverLimitMiB     = 10
-	maxAllocsPerCheckedObject = 1000
+	maxAllocsPerCheckedObject = 900
 )
 
 // writeManifests writes n objects, the examples' compliant Deployment and the article's Pod in

@@ -90,7 +90,9 @@ func stream(ctx context.Context, engine *policies.Engine, read func(jobs int, yi
 		go func() {
 			defer wg.Done()
 			for it := range work {
-				it.out <- judge(ctx, engine, it.doc, Context{Namespace: opts.Namespace})
+				o := judge(ctx, engine, it.doc, Context{Namespace: opts.Namespace})
+				it.doc.Release()
+				it.out <- o
 			}
 		}()
 	}

@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/podpolicy/podpolicy/policies"
+	"github.com/podpolicy/podpolicy/policies/manifest"
 )
 
 // streamInputs mix every kind of outcome: judged objects with violations and patches, a List,
@@ -112,5 +115,54 @@ func TestStreamStopsAtAnOutputError(t *testing.T) {
 	})
 	if !errors.Is(err, broken) || calls != 1 {
 		t.Errorf("Stream returned %v after %d calls, want the output's error after 1", err, calls)
+	}
+}
+
+// TestStreamReusesParsedNodesSafely: Stream hands each document's parsed nodes on to the next
+// document once the first is judged. Over documents of every shape, each repeated so that
+// their nodes are reused many times over on two workers, its report (text, with each
+// violation's line, and JSON) is byte for byte that of Run over the same documents read by the
+// serial reader, which reuses nothing.
+func TestStreamReusesParsedNodesSafely(t *testing.T) {
+	engine, err := policies.New(context.Background(), policies.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stream bytes.Buffer
+	for range 5 {
+		for _, path := range []string{"../../examples/deployment.yaml", "../../examples/web-server-pod.yaml", "testdata/mixed.yaml", "../../examples/cronjob.yaml"} {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&stream, "---\n%s\n", data)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "stream.yaml")
+	if err := os.WriteFile(path, stream.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	streamedReport, err := Stream(context.Background(), engine, []string{path}, nil, StreamOptions{Jobs: 2, Keep: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, readErrs := manifest.Read([]string{path}, nil)
+	if len(readErrs) != 0 || len(docs) < 20 {
+		t.Fatalf("the serial reader read %d documents and %v", len(docs), readErrs)
+	}
+	serialReport := Run(context.Background(), engine, docs, readErrs)
+	for _, format := range []string{"text", "json"} {
+		var got, want bytes.Buffer
+		if format == "json" {
+			err = errors.Join(streamedReport.WriteJSON(&got), serialReport.WriteJSON(&want))
+		} else {
+			err = errors.Join(streamedReport.WriteText(&got), serialReport.WriteText(&want))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("the streamed %s report differs from the serial one:\n--- streamed\n%s\n--- serial\n%s", format, got.String(), want.String())
+		}
 	}
 }

@@ -21,11 +21,14 @@ import (
 // A plain scalar's Tag is left empty, for ShortTag to resolve as yaml.v3 would have: the
 // reader resolves scalars itself (resolve.go), and resolving each as yaml.v3 does cost a
 // quarter of the parse.
-func parseBlockYAML(data []byte) (*yaml.Node, bool) {
+//
+// The nodes come from nodes (from the heap when it is nil), which the caller releases when
+// nothing holds them any more.
+func parseBlockYAML(data []byte, nodes *nodeSlab) (*yaml.Node, bool) {
 	if !printable(data) {
 		return nil, false
 	}
-	p := &blockParser{lines: make([]sourceLine, 0, bytes.Count(data, []byte{'\n'}))}
+	p := &blockParser{lines: make([]sourceLine, 0, bytes.Count(data, []byte{'\n'})), nodes: nodes}
 	for len(data) > 0 {
 		text := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -139,6 +142,7 @@ func isCommentOrBlank(rest []byte) bool {
 type blockParser struct {
 	lines     []sourceLine
 	line, off int
+	nodes     *nodeSlab
 }
 
 // skipBlank moves to the next line with content and reports whether there is one.
@@ -160,7 +164,14 @@ func (p *blockParser) rest() []byte { return p.lines[p.line].text[p.off:] }
 
 // nodeAtCursor is a node that starts at the cursor.
 func (p *blockParser) nodeAtCursor(kind yaml.Kind, tag string) *yaml.Node {
-	return &yaml.Node{Kind: kind, Tag: tag, Line: p.line + 1, Column: p.column(p.off)}
+	return p.node(kind, tag, p.line+1, p.column(p.off))
+}
+
+// node is a new node of the document.
+func (p *blockParser) node(kind yaml.Kind, tag string, line, column int) *yaml.Node {
+	n := p.nodes.newNode()
+	n.Kind, n.Tag, n.Line, n.Column = kind, tag, line, column
+	return n
 }
 
 func (p *blockParser) skipSpaces() {
@@ -208,7 +219,7 @@ func (p *blockParser) mapping(indent int) (*yaml.Node, bool) {
 // sequence reads a block sequence whose entries stand at column indent, the first on the
 // cursor's line.
 func (p *blockParser) sequence(indent int) (*yaml.Node, bool) {
-	s := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: p.line + 1, Column: indent + 1}
+	s := p.node(yaml.SequenceNode, "!!seq", p.line+1, indent+1)
 	for {
 		p.off = indent + 1
 		afterDash := p.rest()
@@ -305,7 +316,7 @@ func (p *blockParser) value(indent int, afterKey bool) (*yaml.Node, bool) {
 	// yaml.v3 places an empty value just after its colon or dash.
 	line, column := p.line+1, p.column(p.off)
 	if !p.nextLine() {
-		return emptyScalar(line, column), true
+		return p.node(yaml.ScalarNode, "!!null", line, column), true
 	}
 	l := p.lines[p.line]
 	switch {
@@ -317,11 +328,7 @@ func (p *blockParser) value(indent int, afterKey bool) (*yaml.Node, bool) {
 	case l.indent == indent && l.isSequenceEntry() && afterKey:
 		return p.sequence(l.indent)
 	}
-	return emptyScalar(line, column), true
-}
-
-func emptyScalar(line, column int) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: line, Column: column}
+	return p.node(yaml.ScalarNode, "!!null", line, column), true
 }
 
 // inline reads a scalar or a one-line flow collection that starts at the cursor and is the

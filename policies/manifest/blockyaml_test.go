@@ -156,16 +156,26 @@ var blockYAMLCorners = []string{
 }
 
 // FuzzBlockYAMLIsYAMLv3 holds parseBlockYAML to yaml.v3: whatever it reads, yaml.v3 reads as
-// one document with the same tree (kinds, tags, values, styles, lines and columns).
+// one document with the same tree (kinds, tags, values, styles, lines and columns). It parses
+// into nodes that held the largest example's document before, as check's reader reuses them.
 func FuzzBlockYAMLIsYAMLv3(f *testing.F) {
 	for _, c := range slices.Concat(blockYAMLRead, jsonRead, blockYAMLCorners) {
 		f.Add([]byte(c))
 	}
+	var largest []byte
 	for _, doc := range exampleDocuments(f) {
 		f.Add(doc)
+		if len(doc) > len(largest) {
+			largest = doc
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, ok := parseBlockYAML(data)
+		nodes := &nodeSlab{}
+		if _, ok := parseBlockYAML(largest, nodes); !ok {
+			t.Fatalf("the largest example fell back to yaml.v3:\n%s", largest)
+		}
+		nodes.reset()
+		got, ok := parseBlockYAML(data, nodes)
 		if !ok {
 			return
 		}
@@ -187,7 +197,7 @@ func TestBlockYAMLReadsHelmShapedDocuments(t *testing.T) {
 		docs = append(docs, []byte(c))
 	}
 	for _, doc := range docs {
-		if _, ok := parseBlockYAML(doc); !ok {
+		if _, ok := parseBlockYAML(doc, nil); !ok {
 			t.Errorf("%q: fell back to yaml.v3", doc)
 		}
 	}

@@ -39,6 +39,20 @@ type Document struct {
 	Object ast.Object
 
 	node *yaml.Node
+	// nodes holds node's tree when the document alone does, for Release.
+	nodes *nodeSlab
+}
+
+// Release gives the nodes the block-YAML reader parsed the document into back for the next
+// document's parse, once the document has been judged: nothing may use the document after it.
+// A document never released leaves them to the collector.
+func (d *Document) Release() {
+	if d.nodes == nil {
+		return
+	}
+	nodes := d.nodes
+	d.node, d.nodes = nil, nil
+	nodes.release()
 }
 
 // KubectlJSON is the object as kubectl would send it to the API server: JSON, or the JSON

@@ -103,27 +103,31 @@ func (c *chunk) parse() parsed {
 		}
 		return true
 	}
-	if doc, ok := parseBlockYAML(c.data); ok {
+	nodes := nodeSlabs.Get().(*nodeSlab)
+	if doc, ok := parseBlockYAML(c.data, nodes); ok {
 		shiftLines(doc, c.line-1)
 		if len(doc.Content) == 0 {
+			nodes.release()
 			return p
 		}
 		root := doc.Content[0]
 		if plainObject(root) {
 			if obj, ok := objectOf(root); ok {
-				collect(&Document{Source: c.source, File: c.file, Line: root.Line, Object: obj, node: root}, nil)
+				collect(&Document{Source: c.source, File: c.file, Line: root.Line, Object: obj, node: root, nodes: nodes}, nil)
 				return p
 			}
 		}
 		if data, err := toJSONSized(root, len(c.data)); err == nil {
 			if plainObject(root) {
-				collect(&Document{Source: c.source, File: c.file, Line: root.Line, JSON: data, node: root}, nil)
+				collect(&Document{Source: c.source, File: c.file, Line: root.Line, JSON: data, node: root, nodes: nodes}, nil)
 			} else {
+				// The items of a List share the nodes; the collector takes them back.
 				yieldObjects(c.file, c.source, c.line, data, root, collect)
 			}
 			return p
 		}
 	}
+	nodes.release()
 	yieldDocument(c.file, c.source, c.line, c.data, collect)
 	return p
 }
