@@ -45,6 +45,7 @@ func decodeJSON(t *testing.T, data []byte) any {
 var yaml11Documents = []string{
 	"kind: Pod\nspec:\n  hostNetwork: yes\n  hostPID: on\n  hostIPC: off\n  shareProcessNamespace: y\n",
 	"kind: Pod\nspec:\n  containers:\n  - name: a\n    ports:\n    - containerPort: 0x1F90\n    - containerPort: 0o17\n    - containerPort: 017\n    - containerPort: 1_000\n    - containerPort: 0b101\n",
+	"kind: Pod\nspec:\n  values:\n    a: 128Mi\n    b: 100m\n    c: 1.25.3\n    d: 0x1p-2\n    e: 1e3x\n    f: 0xFFg\n    g: 1:20\n    h: -0x1F\n    i: +0o17\n    j: 1_0.5\n    k: 0B11\n",
 	"kind: Pod\nspec:\n  values:\n    a: 2024-01-02\n    b: 2024-01-02T10:00:00Z\n    c: '2024'\n    d: \"on\"\n    e: 1.0\n    f: 1e3\n    g: .5\n    h: -0b11\n    i: 12345678901234567890\n    j: ~\n    k: Null\n    l: 1.5e-7\n",
 	"kind: Pod\nmetadata:\n  labels:\n    80: http\n    true: t\n    on: x\n    1.5: f\n",
 	"kind: Deployment\nbase: &base\n  replicas: 2\n  paused: no\nspec:\n  <<: *base\n  replicas: 3\n",
