@@ -28,7 +28,11 @@ func parseBlockYAML(data []byte, nodes *nodeSlab) (*yaml.Node, bool) {
 	if !printable(data) {
 		return nil, false
 	}
-	p := &blockParser{lines: make([]sourceLine, 0, bytes.Count(data, []byte{'\n'})), nodes: nodes}
+	p := &blockParser{lines: nodes.lineBuffer(bytes.Count(data, []byte{'\n'})), open: nodes.openBuffer(), nodes: nodes}
+	if nodes != nil {
+		// The stack grows as the parse needs; the next parse starts from what this one grew.
+		defer func() { nodes.open = p.open }()
+	}
 	for len(data) > 0 {
 		text := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -143,6 +147,16 @@ type blockParser struct {
 	lines     []sourceLine
 	line, off int
 	nodes     *nodeSlab
+	// open are the children of the collections being read, innermost last; each collection
+	// takes its own when it ends (closeCollection).
+	open []*yaml.Node
+}
+
+// closeCollection gives n the children read since the stack held base of them.
+func (p *blockParser) closeCollection(n *yaml.Node, base int) *yaml.Node {
+	n.Content = p.nodes.contentOf(p.open[base:])
+	p.open = p.open[:base]
+	return n
 }
 
 // skipBlank moves to the next line with content and reports whether there is one.
@@ -191,7 +205,7 @@ func (p *blockParser) column(off int) int {
 
 // mapping reads a block mapping whose keys stand at column indent, the first at the cursor.
 func (p *blockParser) mapping(indent int) (*yaml.Node, bool) {
-	m := p.nodeAtCursor(yaml.MappingNode, "!!map")
+	m, base := p.nodeAtCursor(yaml.MappingNode, "!!map"), len(p.open)
 	for {
 		key, ok := p.key()
 		if !ok {
@@ -201,14 +215,14 @@ func (p *blockParser) mapping(indent int) (*yaml.Node, bool) {
 		if !ok {
 			return nil, false
 		}
-		m.Content = append(m.Content, key, value)
+		p.open = append(p.open, key, value)
 		if p.line >= len(p.lines) {
-			return m, true
+			return p.closeCollection(m, base), true
 		}
 		l := p.lines[p.line]
 		switch {
 		case l.indent < indent:
-			return m, true
+			return p.closeCollection(m, base), true
 		case l.indent > indent, l.isSequenceEntry():
 			return nil, false
 		}
@@ -219,7 +233,7 @@ func (p *blockParser) mapping(indent int) (*yaml.Node, bool) {
 // sequence reads a block sequence whose entries stand at column indent, the first on the
 // cursor's line.
 func (p *blockParser) sequence(indent int) (*yaml.Node, bool) {
-	s := p.node(yaml.SequenceNode, "!!seq", p.line+1, indent+1)
+	s, base := p.node(yaml.SequenceNode, "!!seq", p.line+1, indent+1), len(p.open)
 	for {
 		p.off = indent + 1
 		afterDash := p.rest()
@@ -240,14 +254,14 @@ func (p *blockParser) sequence(indent int) (*yaml.Node, bool) {
 		if !ok {
 			return nil, false
 		}
-		s.Content = append(s.Content, item)
+		p.open = append(p.open, item)
 		if p.line >= len(p.lines) {
-			return s, true
+			return p.closeCollection(s, base), true
 		}
 		l := p.lines[p.line]
 		switch {
 		case l.indent < indent, l.indent == indent && !l.isSequenceEntry():
-			return s, true
+			return p.closeCollection(s, base), true
 		case l.indent > indent:
 			return nil, false
 		}

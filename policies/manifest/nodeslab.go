@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"slices"
 	"sync"
 
 	"go.yaml.in/yaml/v3"
@@ -15,12 +16,61 @@ const nodeChunk = 128
 // document. The nodes were most of the bytes podpolicy check allocated (37 % over the bench's
 // 10,000 objects), and the bytes allocated set the collector's pace.
 type nodeSlab struct {
-	chunks [][]yaml.Node
-	// chunk is the chunk new takes from, used how many of its nodes it has handed out.
+	// lines is the parse's line index and open the children of the collections it is
+	// reading, innermost last: both needed only while it parses.
+	lines []sourceLine
+	open  []*yaml.Node
+	// chunks are the nodes; chunk is the one newNode takes from, used how many of its nodes
+	// it has handed out.
+	chunks      [][]yaml.Node
 	chunk, used int
+	// contents are the collections' children, handed out by contentOf as nodes are.
+	contents                  [][]*yaml.Node
+	contentChunk, contentUsed int
 }
 
+// contentChunk is how many children a slab allocates at a time.
+const contentChunkSize = 512
+
 var nodeSlabs = sync.Pool{New: func() any { return &nodeSlab{} }}
+
+// lineBuffer is an empty line index with room for n lines.
+func (s *nodeSlab) lineBuffer(n int) []sourceLine {
+	if s == nil {
+		return make([]sourceLine, 0, n)
+	}
+	if cap(s.lines) < n {
+		s.lines = make([]sourceLine, 0, n)
+	}
+	return s.lines[:0]
+}
+
+// contentOf is a collection's children: a copy of children, from s (from the heap when s is
+// nil or there are many). Appending to it copies it.
+func (s *nodeSlab) contentOf(children []*yaml.Node) []*yaml.Node {
+	n := len(children)
+	if s == nil || n > contentChunkSize {
+		return slices.Clone(children)
+	}
+	if s.contentChunk < len(s.contents) && s.contentUsed+n > contentChunkSize {
+		s.contentChunk, s.contentUsed = s.contentChunk+1, 0
+	}
+	if s.contentChunk == len(s.contents) {
+		s.contents = append(s.contents, make([]*yaml.Node, contentChunkSize))
+	}
+	out := s.contents[s.contentChunk][s.contentUsed : s.contentUsed+n : s.contentUsed+n]
+	copy(out, children)
+	s.contentUsed += n
+	return out
+}
+
+// openBuffer is an empty stack for the children of the collections a parse reads.
+func (s *nodeSlab) openBuffer() []*yaml.Node {
+	if s == nil {
+		return nil
+	}
+	return s.open[:0]
+}
 
 // newNode is a zero node from s; from the heap when s is nil.
 func (s *nodeSlab) newNode() *yaml.Node {
@@ -47,6 +97,12 @@ func (s *nodeSlab) release() {
 // reset zeroes the nodes s handed out, so that they hold nothing of their document, and makes
 // them the next ones newNode hands out.
 func (s *nodeSlab) reset() {
+	clear(s.lines[:cap(s.lines)])
+	clear(s.open[:cap(s.open)])
+	for _, c := range s.contents[:min(s.contentChunk+1, len(s.contents))] {
+		clear(c)
+	}
+	s.contentChunk, s.contentUsed = 0, 0
 	for _, c := range s.chunks[:s.chunk] {
 		clear(c)
 	}
