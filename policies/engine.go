@@ -124,7 +124,7 @@ func build(ctx context.Context, opts Options) (*policySet, error) {
 
 // compileLibrary loads and compiles the library with dirs laid over it.
 func compileLibrary(dirs []string) (*compiledLibrary, error) {
-	lib, err := library.Load(dirs)
+	lib, err := library.LoadPolicies(dirs)
 	if err != nil {
 		return nil, err
 	}

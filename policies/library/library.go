@@ -40,8 +40,20 @@ func newLibrary() *Library {
 // package is also a built-in package replaces the built-in modules of that package, so a
 // policy author can override one rule without copying the library.
 func Load(dirs []string) (*Library, error) {
+	return loadLibrary(dirs, true)
+}
+
+// LoadPolicies is Load without the embedded library's tests, which only `podpolicy test` and
+// lint read: the engine compiles the policy modules alone, and the tests were more than half
+// of the text it parsed at every start (of `podpolicy check` too). The tests of dirs are read
+// as Load reads them, so one that does not parse is refused as before.
+func LoadPolicies(dirs []string) (*Library, error) {
+	return loadLibrary(dirs, false)
+}
+
+func loadLibrary(dirs []string, builtinTests bool) (*Library, error) {
 	lib := newLibrary()
-	if err := lib.addFS(rego.FS, builtinPrefix); err != nil {
+	if err := lib.addFS(rego.FS, builtinPrefix, builtinTests); err != nil {
 		return nil, err
 	}
 	for _, dir := range dirs {
@@ -54,7 +66,7 @@ func Load(dirs []string) (*Library, error) {
 		if !info.IsDir() {
 			return nil, fmt.Errorf("policy directory %s: not a directory", dir)
 		}
-		if err := overlay.addFS(os.DirFS(dir), dir+string(filepath.Separator)); err != nil {
+		if err := overlay.addFS(os.DirFS(dir), dir+string(filepath.Separator), true); err != nil {
 			return nil, err
 		}
 		lib.overlay(overlay)
@@ -62,11 +74,14 @@ func Load(dirs []string) (*Library, error) {
 	return lib, nil
 }
 
-// addFS parses every .rego file of fsys; prefix turns a path into the file name
-// that errors and coverage reports show.
-func (l *Library) addFS(fsys fs.FS, prefix string) error {
+// addFS parses every .rego file of fsys, the tests only when tests is set; prefix turns a path
+// into the file name that errors and coverage reports show.
+func (l *Library) addFS(fsys fs.FS, prefix string, tests bool) error {
 	var errs ast.Errors
 	err := WalkFiles(fsys, ".rego", func(path string) error {
+		if !tests && strings.HasSuffix(path, TestFileSuffix) {
+			return nil
+		}
 		src, err := fs.ReadFile(fsys, path)
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@ package library
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -71,5 +72,41 @@ func TestADirectoryReplacesARuleWithItsTests(t *testing.T) {
 	}
 	if n := packages["data.podpolicy.rules.host_ports_test"]; n != 1 {
 		t.Errorf("with the library as a directory, host_ports_test is loaded %d times, want once", n)
+	}
+}
+
+// TestLoadPoliciesReadsTheDirectoriesTestsOnly: the engine's load has the library's policy
+// modules without its tests, still reads a directory's tests, and refuses one that does not
+// parse, naming its file.
+func TestLoadPoliciesReadsTheDirectoriesTestsOnly(t *testing.T) {
+	full, err := Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policies, err := LoadPolicies(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Tests) == 0 || len(policies.Tests) != 0 {
+		t.Errorf("Load read %d tests and LoadPolicies %d; want the library's tests and none", len(full.Tests), len(policies.Tests))
+	}
+	if !slices.Equal(full.FileNames(), policies.FileNames()) {
+		t.Errorf("LoadPolicies has the modules %v, Load %v", policies.FileNames(), full.FileNames())
+	}
+	withTest, err := LoadPolicies([]string{"../rego"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(withTest.Tests) == 0 {
+		t.Error("LoadPolicies left out the policy directory's tests")
+	}
+	dir := t.TempDir()
+	writeRule(t, dir, "violation contains {\"path\": \"spec\", \"message\": \"m\"} if false\n")
+	broken := filepath.Join(dir, "shape", "shape_test.rego")
+	if err := os.WriteFile(broken, []byte("package podpolicy.rules.shape_test\n\ntest_x if {\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadPolicies([]string{dir}); err == nil || !strings.Contains(err.Error(), broken) {
+		t.Errorf("a test that does not parse: %v, want an error naming %s", err, broken)
 	}
 }
