@@ -52,6 +52,8 @@ type scaleResult struct {
 	peakRSS            float64
 	quiet, duringAudit []time.Duration
 	loadErrors         int
+	// cpu is what each process used during the load, an audit running or not.
+	cpu cpuShares
 }
 
 // auditRun is one audit of serve, measured from outside: its wall time from serve's log, the
@@ -124,13 +126,18 @@ func scalePhase(ctx context.Context, binary, dir string, ca *certs.CA, bodies []
 	t := &target{name: "podpolicy serve", url: w.URL("/validate"), pid: w.PID(), client: newClient(ca.Cert, 64)}
 	closedLoop(ctx, t, bodies, 8, time.Second)
 	loadStart := time.Now()
+	stopSampling := make(chan struct{})
+	sampled := sampleCPU(stopSampling)
 	sent, latencies, errs := timedOpenLoop(ctx, t, bodies, scaleLoadRate, scaleLoad)
+	close(stopSampling)
+	samples := <-sampled
 	res.loadErrors = errs
 	// The audit that may still run when the load ends must be in the log to classify its requests.
 	if _, err := waitForAudit(ctx, w, len(auditsOf(w))+1, 3*time.Minute); err != nil {
 		return nil, err
 	}
 	windows := auditsOf(w)
+	res.cpu = sharesOf(samples, windows)
 	for i, at := range sent {
 		if !at.After(loadStart) {
 			continue
@@ -301,5 +308,6 @@ func writeScale(w io.Writer, s *scaleResult, fig *figures) {
 	fmt.Fprintf(w, "| admission p99 at %d req/s, an audit running (%d requests) | %s | | |\n", scaleLoadRate, len(s.duringAudit), ms(during))
 	fig.auditRatio = ratio(during, quiet)
 	fmt.Fprintf(w, "| **ratio p99 during / without audit** | **%.2f×** | ≤ 1.5× | %s |\n", ratio(during, quiet), met(len(s.duringAudit) > 0 && ratio(during, quiet) <= 1.5))
+	s.cpu.write(w)
 	fmt.Fprintf(w, "\nAdmission requests failed during the load: %d.\n", s.loadErrors)
 }
