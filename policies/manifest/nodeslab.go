@@ -29,7 +29,7 @@ type nodeSlab struct {
 	contentChunk, contentUsed int
 }
 
-// contentChunk is how many children a slab allocates at a time.
+// contentChunkSize is how many children a slab allocates at a time.
 const contentChunkSize = 512
 
 var nodeSlabs = sync.Pool{New: func() any { return &nodeSlab{} }}
