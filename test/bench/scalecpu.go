@@ -57,20 +57,12 @@ func clusterProcesses() map[string]int {
 // descendsFrom reports whether pid is a descendant of ancestor.
 func descendsFrom(pid, ancestor int) bool {
 	for range 32 {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			return false
-		}
-		s := string(data)
-		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-		ppid, _ := strconv.Atoi(fields[1])
-		if ppid == ancestor {
+		switch pid = harness.ParentPID(pid); {
+		case pid == ancestor:
 			return true
-		}
-		if ppid <= 1 {
+		case pid <= 1:
 			return false
 		}
-		pid = ppid
 	}
 	return false
 }

@@ -12,15 +12,35 @@ const clockTicks = 100
 
 // CPUSeconds returns the user plus system CPU time a process has used.
 func CPUSeconds(pid int) float64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
+	fields := statFields(pid)
+	if fields == nil {
 		return 0
 	}
-	// The command name (field 2) may hold spaces; the fields after its closing paren are fixed.
-	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
 	utime, _ := strconv.ParseFloat(fields[11], 64)
 	stime, _ := strconv.ParseFloat(fields[12], 64)
 	return (utime + stime) / clockTicks
+}
+
+// ParentPID returns the PID of a process's parent; 0 when the process is gone.
+func ParentPID(pid int) int {
+	fields := statFields(pid)
+	if fields == nil {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(fields[1])
+	return ppid
+}
+
+// statFields are the fields of /proc/<pid>/stat after the command name (the state first);
+// nil when unreadable. The command name may hold spaces; the fields after its closing paren
+// are fixed.
+func statFields(pid int) []string {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	s := string(data)
+	return strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
 }
 
 // PeakRSS returns the peak resident set size of a process, in MiB (VmHWM).
