@@ -167,26 +167,42 @@ func outline(data []byte, parallel bool) string {
 // stream stops, stops where kubectl goes on or goes on where kubectl stops, or when the
 // parallel reader's outline differs from the reference reader's. A stream whose objects
 // kubectl itself makes differently from one run to the next (two keys of different YAML types
-// that are one JSON key: which value it keeps follows Go's map order) is left out: it returns
-// false.
+// that are one JSON key: which value it keeps follows Go's map order) is left out when the
+// readers' objects differ from those of kubectl's first run or from each other, as they may
+// then (the unusual goes through kubectl's own conversion): it returns false.
 func compareWithKubectl(t *testing.T, data []byte) bool {
 	want, wantStopped := kubectlCreates(data)
-	for range 3 {
-		again, againStopped := kubectlCreates(data)
-		if againStopped != wantStopped || !equalValues(again, want) {
-			return false
-		}
-	}
 	for _, parallel := range []bool{false, true} {
 		got, gotStopped := readerCreates(data, parallel)
-		if gotStopped != wantStopped || !equalValues(got, want) {
-			t.Fatalf("%q (parallel %v):\nkubectl sends %v (stopped: %v)\n reader judges %v (stopped: %v)", data, parallel, want, wantStopped, got, gotStopped)
+		if gotStopped == wantStopped && equalValues(got, want) {
+			continue
 		}
+		if kubectlVaries(data, want, wantStopped) {
+			return false
+		}
+		t.Fatalf("%q (parallel %v):\nkubectl sends %v (stopped: %v)\n reader judges %v (stopped: %v)", data, parallel, want, wantStopped, got, gotStopped)
 	}
 	if ref, par := outline(data, false), outline(data, true); ref != par {
+		if kubectlVaries(data, want, wantStopped) {
+			return false
+		}
 		t.Fatalf("%q:\n--- parallel\n%s--- reference\n%s", data, par, ref)
 	}
 	return true
+}
+
+// kubectlVaries reports whether kubectl makes of data, in some run, other objects than want.
+// Go's map order puts two colliding keys either way round with a chance of at least one in
+// eight, so 200 runs miss a second outcome with a chance below 1e-11; a few agreeing runs
+// would not do (a fuzz run once met four that agreed by chance).
+func kubectlVaries(data []byte, want []ast.Value, wantStopped bool) bool {
+	for range 200 {
+		again, againStopped := kubectlCreates(data)
+		if againStopped != wantStopped || !equalValues(again, want) {
+			return true
+		}
+	}
+	return false
 }
 
 func equalValues(a, b []ast.Value) bool {
