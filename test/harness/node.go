@@ -119,16 +119,6 @@ func nodePrerequisites(bin string) error {
 	return nil
 }
 
-// freePortOn returns a TCP port on host that was free a moment ago.
-func freePortOn(host string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // waitNodeReady waits until the kubelet's Node is Ready and untainted.
 func (c *Cluster) waitNodeReady(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
