@@ -246,7 +246,8 @@ func (e *evaluation) callFunction(caller []*ast.Term, f *function, args []operan
 			break
 		}
 	}
-	clear(locals)
+	// The frame is left as it is: the next call's append zeroes what it takes, and release
+	// clears the whole stack, so clearing here too would only clear it twice.
 	e.stack = e.stack[:base]
 	if f.memoSlot >= 0 {
 		e.memo[f.memoSlot] = memoEntry{value: ret, set: true}
