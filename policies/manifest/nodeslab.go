@@ -99,8 +99,11 @@ func (s *nodeSlab) release() {
 func (s *nodeSlab) reset() {
 	clear(s.lines[:cap(s.lines)])
 	clear(s.open[:cap(s.open)])
-	for _, c := range s.contents[:min(s.contentChunk+1, len(s.contents))] {
+	for _, c := range s.contents[:min(s.contentChunk, len(s.contents))] {
 		clear(c)
+	}
+	if s.contentChunk < len(s.contents) {
+		clear(s.contents[s.contentChunk][:s.contentUsed])
 	}
 	s.contentChunk, s.contentUsed = 0, 0
 	for _, c := range s.chunks[:s.chunk] {
