@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -90,6 +91,10 @@ func parseBlockYAML(data []byte, nodes *nodeSlab) (*yaml.Node, bool) {
 // nothing outside the Basic Multilingual Plane.
 func printable(data []byte) bool {
 	for i := 0; i < len(data); {
+		if i+8 <= len(data) && plainASCIIWord(binary.LittleEndian.Uint64(data[i:])) {
+			i += 8
+			continue
+		}
 		c := data[i]
 		if c < utf8.RuneSelf {
 			if (c < 0x20 && c != '\n') || c == 0x7f {
@@ -106,6 +111,32 @@ func printable(data []byte) bool {
 		i += size
 	}
 	return true
+}
+
+// Each byte of a word: all ones, its high bit, a line feed, a DEL.
+const (
+	wordOnes     = 0x0101010101010101
+	wordHighBits = 0x8080808080808080
+	wordLF       = '\n' * wordOnes
+	wordDEL      = 0x7f * wordOnes
+)
+
+// plainASCIIWord reports whether each of the eight bytes of w is a line feed or a printable
+// ASCII character (0x20 to 0x7e), eight of printable's steps at once. Each test below flags
+// exactly the bytes it names: no subtraction borrows from a neighbouring byte.
+func plainASCIIWord(w uint64) bool {
+	if w&wordHighBits != 0 {
+		return false
+	}
+	// A byte with its high bit set loses it on subtracting 0x20 only if it was below 0x20.
+	control := ^((w | wordHighBits) - 0x20*wordOnes) & wordHighBits
+	return control&^zeroBytes(w^wordLF) == 0 && zeroBytes(w^wordDEL) == 0
+}
+
+// zeroBytes has the high bit set in each byte of w that is zero, and nowhere else.
+func zeroBytes(w uint64) uint64 {
+	const low uint64 = wordHighBits - wordOnes // 0x7f in each byte
+	return ^(((w & low) + low) | w | low)
 }
 
 // maxBlockIndent bounds the indentation parseBlockYAML reads itself, and with it the nesting
