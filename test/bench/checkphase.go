@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -77,6 +79,25 @@ func runPodpolicyCheck(ctx context.Context, binary string, in checkInput, jobs i
 	return checkRun{tool: fmt.Sprintf("podpolicy check -j %d", jobs), input: in, wall: wall, cpu: cpu, rssMiB: rss, denied: denied}, nil
 }
 
+// headlineRuns is how many times the check target's input is run: one run on this noisy
+// machine strays by ±10 %, so the target is judged on the median.
+const headlineRuns = 5
+
+// medianCheckRun runs podpolicy check over in runs times and returns the run of median wall
+// time, and the lowest and highest rates of all runs.
+func medianCheckRun(ctx context.Context, binary string, in checkInput, jobs, runs int) (median checkRun, lowest, highest float64, err error) {
+	all := make([]checkRun, 0, runs)
+	for range runs {
+		r, err := runPodpolicyCheck(ctx, binary, in, jobs)
+		if err != nil {
+			return checkRun{}, 0, 0, err
+		}
+		all = append(all, r)
+	}
+	slices.SortFunc(all, func(a, b checkRun) int { return cmp.Compare(a.wall, b.wall) })
+	return all[len(all)/2], all[len(all)-1].objectsPerSecond(), all[0].objectsPerSecond(), nil
+}
+
 // runConftest runs conftest over an input with podpolicy's library and the adapter policy.
 func runConftest(ctx context.Context, root string, in checkInput) (checkRun, error) {
 	rego := filepath.Join(root, "policies", "rego")
@@ -128,8 +149,15 @@ func checkPhase(ctx context.Context, w io.Writer, root, binary, dir string, fig 
 	}
 	var mismatch []string
 	var main10k, conftest10k, json10k, one1k checkRun
+	var headlineLowest, headlineHighest float64
 	for i, in := range inputs {
-		pp, err := runPodpolicyCheck(ctx, binary, in, 2)
+		var pp checkRun
+		var err error
+		if i == 1 {
+			pp, headlineLowest, headlineHighest, err = medianCheckRun(ctx, binary, in, 2, headlineRuns)
+		} else {
+			pp, err = runPodpolicyCheck(ctx, binary, in, 2)
+		}
 		if err != nil {
 			return err
 		}
@@ -168,9 +196,9 @@ func checkPhase(ctx context.Context, w io.Writer, root, binary, dir string, fig 
 			pp.objectsPerSecond()/cf.objectsPerSecond(), pp.cpuPer1000()/cf.cpuPer1000(), pp.rssMiB/cf.rssMiB)
 	}
 	fig.checkRate = main10k.objectsPerSecond()
-	fmt.Fprintf(w, "\nTargets on 10,000 YAML objects in one file (same run): %.0f objects/s wall (target ≥ 5,000: %s); peak RSS %.1f MiB (≤ 100 MiB: %s), %.1f MiB on 1,000 objects (%.2f× for 10× the input); "+
+	fmt.Fprintf(w, "\nTargets on 10,000 YAML objects in one file (same run): %.0f objects/s wall, the median of %d runs (%.0f to %.0f) (target ≥ 5,000: %s); peak RSS %.1f MiB (≤ 100 MiB: %s), %.1f MiB on 1,000 objects (%.2f× for 10× the input); "+
 		"%.2f× conftest's throughput (≥ 5×: %s) at %.2f× its peak RSS (≤ 0.25×: %s); the same objects as JSON cost %.2f× the YAML's CPU.\n",
-		main10k.objectsPerSecond(), met(main10k.objectsPerSecond() >= 5000), main10k.rssMiB, met(main10k.rssMiB <= 100), one1k.rssMiB, main10k.rssMiB/one1k.rssMiB,
+		main10k.objectsPerSecond(), headlineRuns, headlineLowest, headlineHighest, met(main10k.objectsPerSecond() >= 5000), main10k.rssMiB, met(main10k.rssMiB <= 100), one1k.rssMiB, main10k.rssMiB/one1k.rssMiB,
 		main10k.objectsPerSecond()/conftest10k.objectsPerSecond(), met(main10k.objectsPerSecond() >= 5*conftest10k.objectsPerSecond()),
 		main10k.rssMiB/conftest10k.rssMiB, met(main10k.rssMiB <= 0.25*conftest10k.rssMiB), json10k.cpu/main10k.cpu)
 	if len(mismatch) > 0 {

@@ -42,7 +42,7 @@ func writeTargets(w io.Writer, f *figures) {
 	row("saturation vs the null webhook server", fmt.Sprintf("%.2f×", f.saturation), "≥ 0.6×", f.saturation > 0, f.saturation >= 0.6)
 	row("podpolicy's own share of a Pod create (vs the null webhook with the same patch, in the benchmark's process)", ms(f.ownShare), "≤ 0.5 ms", f.ownShare != 0, f.ownShare <= 500*time.Microsecond)
 	row("podpolicy's own share of a Pod create (vs the same null webhook in a process of its own)", ms(f.ownShareOwnProcess), "≤ 0.5 ms", f.ownShareOwnProcess != 0, f.ownShareOwnProcess <= 500*time.Microsecond)
-	row("`podpolicy check`, 10,000 YAML objects", fmt.Sprintf("%.0f objects/s", f.checkRate), "≥ 10,000 objects/s", f.checkRate > 0, f.checkRate >= 10000)
+	row("`podpolicy check`, 10,000 YAML objects", fmt.Sprintf("%.0f objects/s (median of %d runs)", f.checkRate, headlineRuns), "≥ 10,000 objects/s", f.checkRate > 0, f.checkRate >= 10000)
 	row("admission p99 while the audit runs, vs without", fmt.Sprintf("%.2f×", f.auditRatio), "≤ 1.5×", f.auditRatio > 0, f.auditRatio <= 1.5)
 	row("a Deployment scaled 0 → 300: time to 300 Pods, vs the null webhook", fmt.Sprintf("%.2f×", f.burst), "≤ 1.1×", f.burst > 0, f.burst <= 1.1)
 }
