@@ -31,6 +31,10 @@ const (
 	scaleLoadRate = 200
 	// scaleLoad covers at least two audits and the quiet time between them.
 	scaleLoad = 45 * time.Second
+	// scaleProbeRate is the arrival rate of requests to the null webhook server in a process
+	// of its own, sent alongside the load: its p99 with and without an audit running tells
+	// what the audit does to every process on the machine from what it does to serve's.
+	scaleProbeRate = 100
 )
 
 // replicasPerDeployment gives 3 Deployments of 10 and 2 of 9 per namespace: 48 Pods.
@@ -52,6 +56,9 @@ type scaleResult struct {
 	peakRSS            float64
 	quiet, duringAudit []time.Duration
 	loadErrors         int
+	// probeQuiet and probeDuring are the null webhook server's latencies alongside the load.
+	probeQuiet, probeDuring []time.Duration
+	probeErrors             int
 	// cpu is what each process used during the load, an audit running or not.
 	cpu cpuShares
 }
@@ -125,10 +132,24 @@ func scalePhase(ctx context.Context, binary, dir string, ca *certs.CA, bodies []
 	// was running when it was sent.
 	t := &target{name: "podpolicy serve", url: w.URL("/validate"), pid: w.PID(), client: newClient(ca.Cert, 64)}
 	closedLoop(ctx, t, bodies, 8, time.Second)
+	null, probe, err := startNullServer(ctx, filepath.Join(dir, "null-probe"), ca, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer null.stop()
+	closedLoop(ctx, probe, bodies, 8, time.Second)
 	loadStart := time.Now()
 	stopSampling := make(chan struct{})
 	sampled := sampleCPU(stopSampling)
+	probed := make(chan struct{})
+	var probeSent []time.Time
+	var probeLatencies []time.Duration
+	go func() {
+		defer close(probed)
+		probeSent, probeLatencies, res.probeErrors = timedOpenLoop(ctx, probe, bodies, scaleProbeRate, scaleLoad)
+	}()
 	sent, latencies, errs := timedOpenLoop(ctx, t, bodies, scaleLoadRate, scaleLoad)
+	<-probed
 	close(stopSampling)
 	samples := <-sampled
 	res.loadErrors = errs
@@ -148,8 +169,19 @@ func scalePhase(ctx context.Context, binary, dir string, ca *certs.CA, bodies []
 			res.quiet = append(res.quiet, latencies[i])
 		}
 	}
-	slices.Sort(res.quiet)
-	slices.Sort(res.duringAudit)
+	for i, at := range probeSent {
+		if !at.After(loadStart) {
+			continue
+		}
+		if duringAny(at, windows) {
+			res.probeDuring = append(res.probeDuring, probeLatencies[i])
+		} else {
+			res.probeQuiet = append(res.probeQuiet, probeLatencies[i])
+		}
+	}
+	for _, l := range [][]time.Duration{res.quiet, res.duringAudit, res.probeQuiet, res.probeDuring} {
+		slices.Sort(l)
+	}
 	res.peakRSS = harness.PeakRSS(w.PID())
 	return res, nil
 }
@@ -308,6 +340,11 @@ func writeScale(w io.Writer, s *scaleResult, fig *figures) {
 	fmt.Fprintf(w, "| admission p99 at %d req/s, an audit running (%d requests) | %s | | |\n", scaleLoadRate, len(s.duringAudit), ms(during))
 	fig.auditRatio = ratio(during, quiet)
 	fmt.Fprintf(w, "| **ratio p99 during / without audit** | **%.2f×** | ≤ 1.5× | %s |\n", ratio(during, quiet), met(len(s.duringAudit) > 0 && ratio(during, quiet) <= 1.5))
+	probeQuiet, probeDuring := percentile(s.probeQuiet, 0.99), percentile(s.probeDuring, 0.99)
+	fmt.Fprintf(w, "| the null webhook server (a process of its own) at %d req/s alongside: p99 without / during an audit (%d / %d requests) | %s / %s: **%.2f×** | | |\n",
+		scaleProbeRate, len(s.probeQuiet), len(s.probeDuring), ms(probeQuiet), ms(probeDuring), ratio(probeDuring, probeQuiet))
 	s.cpu.write(w)
-	fmt.Fprintf(w, "\nAdmission requests failed during the load: %d.\n", s.loadErrors)
+	fmt.Fprintf(w, "\nAdmission requests failed during the load: %d (to the null webhook server: %d). "+
+		"The null webhook server's ratio is what an audit costs every process here (the API server's pages, serve's CPU, the machine's two cores); serve's ratio above it is what it costs serve's own requests.\n",
+		s.loadErrors, s.probeErrors)
 }

@@ -30,6 +30,8 @@ type cpuSample struct {
 // clusterCommands names the processes of the cluster by their command as /proc shows it.
 var clusterCommands = map[string]string{
 	"kube-apiserver": "kube-apiserver", "etcd": "etcd", "kube-controller": "kube-controller-manager", "podpolicy": "podpolicy serve",
+	// The bench's own executable, run again as the null webhook server of section 5's probe.
+	"bench": "null webhook server (probe)",
 }
 
 // clusterProcesses are the bench's own descendants that make up the cluster and podpolicy,
