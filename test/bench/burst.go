@@ -20,7 +20,7 @@ import (
 )
 
 // burstRounds is how many times each configuration scales its Deployment up, taking turns.
-const burstRounds = 3
+const burstRounds = 5
 
 // The names of the configurations the burst ratio compares.
 const (
