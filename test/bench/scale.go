@@ -159,31 +159,27 @@ func scalePhase(ctx context.Context, binary, dir string, ca *certs.CA, bodies []
 	}
 	windows := auditsOf(w)
 	res.cpu = sharesOf(samples, windows)
-	for i, at := range sent {
-		if !at.After(loadStart) {
-			continue
-		}
-		if duringAny(at, windows) {
-			res.duringAudit = append(res.duringAudit, latencies[i])
-		} else {
-			res.quiet = append(res.quiet, latencies[i])
-		}
-	}
-	for i, at := range probeSent {
-		if !at.After(loadStart) {
-			continue
-		}
-		if duringAny(at, windows) {
-			res.probeDuring = append(res.probeDuring, probeLatencies[i])
-		} else {
-			res.probeQuiet = append(res.probeQuiet, probeLatencies[i])
-		}
-	}
-	for _, l := range [][]time.Duration{res.quiet, res.duringAudit, res.probeQuiet, res.probeDuring} {
-		slices.Sort(l)
-	}
+	res.quiet, res.duringAudit = byAudit(sent, latencies, loadStart, windows)
+	res.probeQuiet, res.probeDuring = byAudit(probeSent, probeLatencies, loadStart, windows)
 	res.peakRSS = harness.PeakRSS(w.PID())
 	return res, nil
+}
+
+// byAudit files the latencies of the requests sent after start by whether an audit window
+// held their sending time, each list sorted.
+func byAudit(sent []time.Time, latencies []time.Duration, start time.Time, windows []auditWindow) (quiet, during []time.Duration) {
+	for i, at := range sent {
+		switch {
+		case !at.After(start):
+		case duringAny(at, windows):
+			during = append(during, latencies[i])
+		default:
+			quiet = append(quiet, latencies[i])
+		}
+	}
+	slices.Sort(quiet)
+	slices.Sort(during)
+	return quiet, during
 }
 
 // buildScaleCluster creates the namespaces, Deployments and bare Pods, and waits until the
