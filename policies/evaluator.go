@@ -33,6 +33,9 @@ type queries struct {
 	evaluator        Evaluator
 	// fallback says why the policies run on topdown when the compiled evaluator was wanted.
 	fallback string
+	// deterministic says both queries' results are functions of their input and the policy
+	// set alone.
+	deterministic bool
 }
 
 // entryPoints are the two queries every evaluation runs, both in the entry-point package.
@@ -53,7 +56,7 @@ func prepareQueries(ctx context.Context, compiler *ast.Compiler, data map[string
 	case Auto, "", Compiled:
 		q, err := prepareWith(ctx, compiler, data, compiledPreparer(cache))
 		if err == nil {
-			q.evaluator = Compiled
+			q.evaluator, q.deterministic = Compiled, deterministic(q.validate) && deterministic(q.mutate)
 			return q, nil
 		}
 		if evaluator == Compiled {
@@ -115,6 +118,19 @@ func compiledPreparer(cache *decisionStats) prepareFunc {
 		}
 		return compiledQuery{program}, nil
 	}
+}
+
+// deterministic reports whether q's result is a function of its input and the policy set
+// alone: a compiled plan calling no non-deterministic built-in. Topdown's queries are not
+// analysed, so they count as not.
+func deterministic(q query) bool {
+	switch q := q.(type) {
+	case compiledQuery:
+		return q.program.Deterministic()
+	case *cachedQuery:
+		return q.program.Deterministic()
+	}
+	return false
 }
 
 func (q compiledQuery) eval(ctx context.Context, input ast.Value) (map[string]any, error) {

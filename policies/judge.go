@@ -56,6 +56,8 @@ type Verdict struct {
 	// OldObjectUnjudged says why the old object of an UPDATE could not be judged (every
 	// violation then counts as new); nil when it was, or did not need to be.
 	OldObjectUnjudged error
+	// Stamp is the policy set the verdict was judged under (Engine.Reusable).
+	Stamp Stamp
 }
 
 // Judge decides the verdict of one object, decoded with normalize.Decode, in c: each of its pod
@@ -86,7 +88,7 @@ func (e *Engine) Judge(ctx context.Context, obj ast.Object, c Context) (*Verdict
 		in.Owners = c.Owners
 	}
 	in := templates[0]
-	v := &Verdict{Object: in, Templates: templates}
+	v := &Verdict{Object: in, Templates: templates, Stamp: Stamp{set}}
 	if in.NoTemplate != nil {
 		v.Templates = nil
 	}
