@@ -59,6 +59,9 @@ func NewRunner(engine *policies.Engine, cfg *rest.Config, opts RunnerOptions, me
 	cfg = rest.CopyConfig(cfg)
 	// A burst below one would make client-go's limiter refuse every request.
 	cfg.QPS, cfg.Burst = float32(opts.APIQPS), max(1, int(2*opts.APIQPS))
+	// The audit's pages are megabytes of JSON: gzip cost the API server a fifth of its CPU for
+	// them and serve more to inflate them again, on a link inside the cluster.
+	cfg.DisableCompression = true
 	clientset, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("audit client: %w", err)
