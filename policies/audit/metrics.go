@@ -9,10 +9,12 @@ import (
 // Metrics are the metrics of the background audit; the gauges describe the last complete
 // run.
 type Metrics struct {
-	Violations     *prometheus.GaugeVec
-	LastSuccess    prometheus.Gauge
-	Duration       prometheus.Gauge
-	Objects        prometheus.Gauge
+	Violations  *prometheus.GaugeVec
+	LastSuccess prometheus.Gauge
+	Duration    prometheus.Gauge
+	Objects     prometheus.Gauge
+	// Reused counts the objects of Objects whose verdict was the one of the run before.
+	Reused         prometheus.Gauge
 	Runs           *prometheus.CounterVec
 	ReportsWritten prometheus.Counter
 	// ReportConflicts counts, after the last write, the owners whose Report name is held by a
@@ -42,6 +44,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "podpolicy_audit_objects",
 			Help: "Objects (top owners and Pods) judged by the last complete audit.",
 		}),
+		Reused: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "podpolicy_audit_verdicts_reused",
+			Help: "Objects (top owners and Pods) of the last complete audit whose verdict was the one of the audit before: stored at the same resourceVersion, in a namespace with the same labels, under the same owners and policies, with no enforceFrom or expires passed since.",
+		}),
 		Runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "podpolicy_audit_runs_total",
 			Help: "Audits, by result: success, or failed (the cluster could not be read; the last complete reports stay).",
@@ -59,7 +65,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		Name: "podpolicy_audit_interval_seconds",
 		Help: "The time between two audits (--audit-interval), on every replica, whether it holds the audit Lease or not.",
 	})
-	for _, c := range []prometheus.Collector{m.Violations, m.LastSuccess, m.Duration, m.Objects, m.Runs, m.ReportsWritten, m.ReportConflicts, m.Interval} {
+	for _, c := range []prometheus.Collector{m.Violations, m.LastSuccess, m.Duration, m.Objects, m.Reused, m.Runs, m.ReportsWritten, m.ReportConflicts, m.Interval} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -84,4 +90,5 @@ func (m *Metrics) record(run *Run) {
 		}
 	}
 	m.Objects.Set(float64(run.Objects))
+	m.Reused.Set(float64(run.Reused))
 }

@@ -47,6 +47,8 @@ type Runner struct {
 	// the Report names held by someone else then: what the next run compares with.
 	verdicts  map[types.UID]string
 	conflicts map[string]bool
+	// memo keeps the Pods' verdicts from one run to the next.
+	memo *Memo
 	// changed wakes the loop when the policies in force change, so that the Reports follow a
 	// new config at once rather than an interval later.
 	changed chan struct{}
@@ -76,6 +78,7 @@ func NewRunner(engine *policies.Engine, cfg *rest.Config, opts RunnerOptions, me
 		lister:  RESTLister{Client: clientset.CoreV1().RESTClient()},
 		writer:  &Writer{Client: reports, DeleteClean: opts.DeleteClean, Log: log},
 		changed: make(chan struct{}, 1),
+		memo:    NewMemo(),
 	}, nil
 }
 
@@ -157,7 +160,7 @@ func (a *Runner) onceAtLowPriority(ctx context.Context) {
 func (a *Runner) once(ctx context.Context) {
 	run, err := Scan(ctx, Options{
 		Engine: a.engine, Lister: a.lister, PageSize: a.opts.PageSize,
-		DutyCycle: a.opts.DutyCycle, ExcludeNamespaces: a.opts.ExcludeNamespaces,
+		DutyCycle: a.opts.DutyCycle, ExcludeNamespaces: a.opts.ExcludeNamespaces, Memo: a.memo,
 	})
 	if err != nil {
 		if ctx.Err() == nil {
@@ -176,7 +179,7 @@ func (a *Runner) once(ctx context.Context) {
 	a.metrics.Runs.WithLabelValues("success").Inc()
 	a.metrics.Duration.Set(time.Since(run.Started).Seconds())
 	a.metrics.LastSuccess.Set(float64(time.Now().Unix()))
-	a.log.Info("audit done", "owners", len(run.Findings), "objects", run.Objects, "reportsWritten", written, "duration", time.Since(run.Started).Round(time.Millisecond).String())
+	a.log.Info("audit done", "owners", len(run.Findings), "objects", run.Objects, "reused", run.Reused, "reportsWritten", written, "duration", time.Since(run.Started).Round(time.Millisecond).String())
 }
 
 // write makes the Reports those of run; it returns how many it created or changed.

@@ -34,6 +34,9 @@ type Options struct {
 	// work it pauses as long as that work took times (1-DutyCycle)/DutyCycle. 1 (or 0) never
 	// pauses.
 	DutyCycle float64
+	// Memo keeps the verdicts of top owners and Pods from one scan to the next (the
+	// background audit's); nil judges every object afresh.
+	Memo *Memo
 }
 
 // Ref names an object of the cluster.
@@ -80,7 +83,9 @@ type PodError struct {
 type Run struct {
 	Findings []*Finding
 	// Objects counts the objects judged: top owners and Pods.
-	Objects  int
+	Objects int
+	// Reused counts the objects among Objects whose verdict was the one Options.Memo kept.
+	Reused   int
 	Started  time.Time
 	Duration time.Duration
 }
@@ -95,6 +100,11 @@ type scan struct {
 	owned map[types.UID]ownedBy
 	run   *Run
 	pacer pacer
+	// memo collects the verdicts for Options.Memo; nil without one.
+	memo *memoScan
+	// decode is how listed objects are decoded: with a memo, their metadata alone (an object
+	// is decoded whole when it is judged).
+	decode astjson.Options
 }
 
 type ownedBy struct {
@@ -109,6 +119,10 @@ func Scan(ctx context.Context, opts Options) (*Run, error) {
 		opts.PageSize = 500
 	}
 	s := &scan{opts: opts, labels: map[string]map[string]string{}, tops: map[types.UID]*Finding{}, owned: map[types.UID]ownedBy{}, run: &Run{Started: time.Now()}, pacer: pacer{duty: opts.DutyCycle}}
+	s.decode = normalize.DecodeOptions
+	if opts.Memo != nil {
+		s.memo, s.decode = &memoScan{memo: opts.Memo}, metadataOnly
+	}
 	if err := s.listNamespaces(ctx); err != nil {
 		return nil, err
 	}
@@ -124,6 +138,9 @@ func Scan(ctx context.Context, opts Options) (*Run, error) {
 	if err := s.list(ctx, pods, s.pod); err != nil {
 		return nil, err
 	}
+	if s.memo != nil {
+		s.memo.complete()
+	}
 	for _, f := range s.tops {
 		s.run.Findings = append(s.run.Findings, f)
 	}
@@ -134,8 +151,15 @@ func Scan(ctx context.Context, opts Options) (*Run, error) {
 	return s.run, nil
 }
 
-// list pages through a resource, handing each item, with its apiVersion and kind set, to each.
-func (s *scan) list(ctx context.Context, r Resource, each func(ctx context.Context, obj ast.Object) error) error {
+// metadataOnly decodes a listed object's identity, labels, annotations and owners, leaving out
+// its spec and status (and, as any decode for the policies, managedFields). Skipped members are
+// left out at any depth, so a label or annotation named spec or status is too; nothing read
+// from this decode is one.
+var metadataOnly = astjson.Options{DropNullFields: true, SkipFields: append(slices.Clone(normalize.IgnoredFields), "spec", "status")}
+
+// list pages through a resource, handing each item to each: decoded as s.decode says with its
+// apiVersion and kind set, and its JSON.
+func (s *scan) list(ctx context.Context, r Resource, each func(ctx context.Context, obj ast.Object, item []byte) error) error {
 	cont := ""
 	for {
 		s.pacer.start()
@@ -148,14 +172,12 @@ func (s *scan) list(ctx context.Context, r Resource, each func(ctx context.Conte
 		// during an audit.
 		var failed error
 		list, err := astjson.EachElement(data, normalize.DecodeOptions, "items", func(item []byte) error {
-			obj, err := normalize.Decode(item)
+			obj, err := decodeListed(item, r.APIVersion, r.Kind, s.decode)
 			if err != nil {
 				// The API server lists objects; anything else is left out, as before.
 				return nil
 			}
-			obj.Insert(astjson.Key("apiVersion"), ast.StringTerm(r.APIVersion))
-			obj.Insert(astjson.Key("kind"), ast.StringTerm(r.Kind))
-			if failed = each(ctx, obj); failed != nil {
+			if failed = each(ctx, obj, item); failed != nil {
 				return failed
 			}
 			s.pacer.step()
@@ -176,6 +198,22 @@ func (s *scan) list(ctx context.Context, r Resource, each func(ctx context.Conte
 }
 
 // listNamespaces reads each namespace's labels (podpolicy.io/mode among them).
+// decodeListed decodes a listed item with opts, setting its apiVersion and kind, which the API
+// server leaves out of a list's items.
+func decodeListed(item []byte, apiVersion, kind string, opts astjson.Options) (ast.Object, error) {
+	value, err := astjson.DecodeWith(item, opts)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := value.(ast.Object)
+	if !ok {
+		return nil, fmt.Errorf("expected an object, got %s", astjson.TypeName(value))
+	}
+	obj.Insert(astjson.Key("apiVersion"), ast.StringTerm(apiVersion))
+	obj.Insert(astjson.Key("kind"), ast.StringTerm(kind))
+	return obj, nil
+}
+
 func (s *scan) listNamespaces(ctx context.Context) error {
 	cont := ""
 	for {
@@ -223,7 +261,7 @@ func meta(obj ast.Object) (Ref, *owners.Ref, error) {
 
 // workload handles a listed workload: an object owned by another listed one (a ReplicaSet of
 // a Deployment) is indexed under its top owner; any other is a top owner, judged.
-func (s *scan) workload(ctx context.Context, obj ast.Object) error {
+func (s *scan) workload(ctx context.Context, obj ast.Object, item []byte) error {
 	ref, controller, err := meta(obj)
 	if s.skipped(ref.Namespace) {
 		return nil
@@ -239,20 +277,15 @@ func (s *scan) workload(ctx context.Context, obj ast.Object) error {
 	}
 	f := &Finding{Owner: ref}
 	s.tops[ref.UID] = f
-	verdict, err := s.judge(ctx, obj, ref.Namespace, nil)
-	if err != nil || verdict == nil {
+	verdict, err := s.judgeListed(ctx, obj, item, ref, nil)
+	if err != nil || !verdict.judged {
 		if err != nil {
 			f.Error = err.Error()
 		}
 		return nil
 	}
-	if verdict.Object.NoTemplate != nil {
-		f.NoTemplate = verdict.Object.NoTemplate.String()
-	}
-	for _, t := range verdict.Templates {
-		f.templates = append(f.templates, t.TemplatePath)
-	}
-	f.Violations, f.Excepted = verdict.Violations, verdict.Excepted
+	f.NoTemplate, f.templates = verdict.noTemplate, verdict.templates
+	f.Violations, f.Excepted = verdict.violations, verdict.excepted
 	return nil
 }
 
@@ -280,7 +313,7 @@ func (s *scan) topFailed(ref Ref, err error) error {
 
 // pod handles a listed Pod: judged, and grouped under its top owner, to whose findings it adds
 // only what its owner's template does not have; a Pod without a listed owner is a top owner.
-func (s *scan) pod(ctx context.Context, obj ast.Object) error {
+func (s *scan) pod(ctx context.Context, obj ast.Object, item []byte) error {
 	ref, controller, err := meta(obj)
 	if s.skipped(ref.Namespace) {
 		return nil
@@ -303,14 +336,14 @@ func (s *scan) pod(ctx context.Context, obj ast.Object) error {
 		// still reported under its owner, with what its owner's template does not have.
 		chain = nil
 	}
-	result, err := s.judge(ctx, obj, ref.Namespace, chain)
+	result, err := s.judgeListed(ctx, obj, item, ref, chain)
 	if top == nil {
 		f := &Finding{Owner: ref}
 		s.tops[ref.UID] = f
 		if err != nil {
 			f.Error = err.Error()
-		} else if result != nil {
-			f.Violations, f.Excepted = result.Violations, result.Excepted
+		} else if result.judged {
+			f.Violations, f.Excepted = result.violations, result.excepted
 		}
 		return nil
 	}
@@ -319,14 +352,14 @@ func (s *scan) pod(ctx context.Context, obj ast.Object) error {
 		top.PodErrors = append(top.PodErrors, PodError{Name: ref.Name, Error: err.Error()})
 		return nil
 	}
-	if result == nil {
+	if !result.judged {
 		return nil
 	}
 	template := map[string]bool{}
 	for _, v := range top.Violations {
 		template[relativeKey(v, top.templates)] = true
 	}
-	for _, v := range result.Violations {
+	for _, v := range result.violations {
 		if !template[relativeKey(v, nil)] {
 			top.PodViolations = append(top.PodViolations, v)
 		}
@@ -337,10 +370,65 @@ func (s *scan) pod(ctx context.Context, obj ast.Object) error {
 // judge judges an object as admission would at its CREATE, in its namespace (and its mode),
 // with the owners the scan verified; nil for an exempt namespace or a kind podpolicy does not
 // judge, an error for an object that cannot be normalised (naming the field) or evaluated.
-func (s *scan) judge(ctx context.Context, obj ast.Object, namespace string, ownerNames []string) (*policies.Verdict, error) {
+// judgeListed judges a listed object under its verified owners, or takes its verdict from the
+// memo when it holds. With a memo, obj is the object's metadata alone and item its JSON,
+// decoded whole only when it is judged.
+func (s *scan) judgeListed(ctx context.Context, obj ast.Object, item []byte, ref Ref, owners []string) (listedVerdict, error) {
+	if s.memo == nil {
+		verdict, err := s.judge(ctx, obj, ref.Namespace, owners, time.Time{})
+		return verdictOf(verdict), err
+	}
+	var r normalize.Reader
+	as := judgedAs{
+		uid: ref.UID, labels: s.labels[ref.Namespace], owners: owners,
+		resourceVersion: strings.Clone(r.String(r.Object(obj, "metadata", ""), "resourceVersion", "metadata")),
+	}
+	now := s.opts.Engine.Now()
+	if v, ok := s.memo.memo.reuse(as, s.opts.Engine, now); ok {
+		v.as = as
+		s.memo.remember(v)
+		// Only a verdict judge counted is remembered.
+		s.run.Objects++
+		s.run.Reused++
+		return v, nil
+	}
+	whole, err := decodeListed(item, ref.APIVersion, ref.Kind, normalize.DecodeOptions)
+	if err != nil {
+		return listedVerdict{}, fmt.Errorf("decode: %w", err)
+	}
+	verdict, err := s.judge(ctx, whole, ref.Namespace, owners, now)
+	if err != nil || verdict == nil {
+		// Not remembered: an error is judged again next time, and a verdict without a stamp
+		// (a kind podpolicy does not judge) cannot be reused.
+		return listedVerdict{}, err
+	}
+	v := verdictOf(verdict)
+	v.as, v.stamp, v.at = as, verdict.Stamp, now
+	s.memo.remember(v)
+	return v, nil
+}
+
+// verdictOf is what a scan keeps of a verdict; nil or exempt is an object not judged.
+func verdictOf(verdict *policies.Verdict) listedVerdict {
+	if verdict == nil || verdict.Exempt {
+		return listedVerdict{}
+	}
+	v := listedVerdict{judged: true, violations: verdict.Violations, excepted: verdict.Excepted}
+	if verdict.Object.NoTemplate != nil {
+		v.noTemplate = verdict.Object.NoTemplate.String()
+	}
+	for _, t := range verdict.Templates {
+		v.templates = append(v.templates, t.TemplatePath)
+	}
+	return v
+}
+
+// judge judges a listed object at the time at (the engine's clock when zero); nil for an object
+// of a kind podpolicy does not judge. An exempt verdict is counted as judged.
+func (s *scan) judge(ctx context.Context, obj ast.Object, namespace string, ownerNames []string, at time.Time) (*policies.Verdict, error) {
 	labels := s.labels[namespace]
 	verdict, err := s.opts.Engine.Judge(ctx, obj, policies.Context{
-		Operation: "CREATE", Namespace: namespace, Owners: ownerNames,
+		Operation: "CREATE", Namespace: namespace, Owners: ownerNames, At: at,
 		NamespaceLabels: func() map[string]string { return labels },
 	})
 	if errors.Is(err, normalize.ErrUnsupportedKind) {
@@ -353,9 +441,6 @@ func (s *scan) judge(ctx context.Context, obj ast.Object, namespace string, owne
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
 	s.run.Objects++
-	if verdict.Exempt {
-		return nil, nil
-	}
 	return verdict, nil
 }
 
