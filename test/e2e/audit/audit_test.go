@@ -136,6 +136,13 @@ func TestBackgroundAuditReportsPerTopOwner(t *testing.T) {
 	if again := metric(t, w, "podpolicy_audit_reports_written_total"); again != written {
 		t.Errorf("audits of an unchanged cluster wrote %v Reports", again-written)
 	}
+	// The last of them kept the verdicts of the one before: every Pod's at least, since without
+	// a kubelet nothing writes a Pod after its creation (a workload's status may still move).
+	if v := metric(t, w, "podpolicy_audit_verdicts_reused"); v < 9 || v > 13 {
+		t.Errorf("podpolicy_audit_verdicts_reused = %v after audits of an unchanged cluster, want the 9 Pods' and at most the 13 objects'", v)
+	} else {
+		t.Logf("an audit of the unchanged cluster kept %v of the 13 verdicts", v)
+	}
 	after := reports(t, ns)
 	for name, rep := range got {
 		if after[name].ResourceVersion != rep.ResourceVersion {
