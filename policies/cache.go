@@ -85,14 +85,20 @@ func (q *cachedQuery) eval(ctx context.Context, input ast.Value) (map[string]any
 	return found, nil
 }
 
-// lookup finds the result remembered for an input like input.
+// lookup finds the result remembered for an input like input. The inputs are compared outside
+// the lock, which other requests and the background audit wait on: an entry never changes once
+// remembered, and moving one that was dropped meanwhile does nothing.
 func (q *cachedQuery) lookup(hash int, input ast.Value) (map[string]any, bool) {
+	var held [4]*list.Element
 	q.mu.Lock()
-	defer q.mu.Unlock()
-	for _, el := range q.entries[hash] {
+	candidates := append(held[:0], q.entries[hash]...)
+	q.mu.Unlock()
+	for _, el := range candidates {
 		e := el.Value.(*cacheEntry)
 		if q.watch.equalBeside(e.input, input) && (!e.watched || q.watch.equalWatched(e.input, input)) {
+			q.mu.Lock()
 			q.order.MoveToFront(el)
+			q.mu.Unlock()
 			return e.found, true
 		}
 	}
