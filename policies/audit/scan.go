@@ -197,7 +197,6 @@ func (s *scan) list(ctx context.Context, r Resource, each func(ctx context.Conte
 	}
 }
 
-// listNamespaces reads each namespace's labels (podpolicy.io/mode among them).
 // decodeListed decodes a listed item with opts, setting its apiVersion and kind, which the API
 // server leaves out of a list's items.
 func decodeListed(item []byte, apiVersion, kind string, opts astjson.Options) (ast.Object, error) {
@@ -214,6 +213,7 @@ func decodeListed(item []byte, apiVersion, kind string, opts astjson.Options) (a
 	return obj, nil
 }
 
+// listNamespaces reads each namespace's labels (podpolicy.io/mode among them).
 func (s *scan) listNamespaces(ctx context.Context) error {
 	cont := ""
 	for {
@@ -367,9 +367,6 @@ func (s *scan) pod(ctx context.Context, obj ast.Object, item []byte) error {
 	return nil
 }
 
-// judge judges an object as admission would at its CREATE, in its namespace (and its mode),
-// with the owners the scan verified; nil for an exempt namespace or a kind podpolicy does not
-// judge, an error for an object that cannot be normalised (naming the field) or evaluated.
 // judgeListed judges a listed object under its verified owners, or takes its verdict from the
 // memo when it holds. With a memo, obj is the object's metadata alone and item its JSON,
 // decoded whole only when it is judged.
@@ -423,8 +420,10 @@ func verdictOf(verdict *policies.Verdict) listedVerdict {
 	return v
 }
 
-// judge judges a listed object at the time at (the engine's clock when zero); nil for an object
-// of a kind podpolicy does not judge. An exempt verdict is counted as judged.
+// judge judges an object as admission would at its CREATE, in its namespace (and its mode),
+// with the owners the scan verified, at the time at (the engine's clock when zero). The verdict
+// of an object in an exempt namespace says Exempt; nil is an object of a kind podpolicy does
+// not judge; an error is an object that cannot be normalised (naming the field) or evaluated.
 func (s *scan) judge(ctx context.Context, obj ast.Object, namespace string, ownerNames []string, at time.Time) (*policies.Verdict, error) {
 	labels := s.labels[namespace]
 	verdict, err := s.opts.Engine.Judge(ctx, obj, policies.Context{
