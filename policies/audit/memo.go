@@ -18,6 +18,9 @@ import (
 // object past its metadata. A Memo serves one scan at a time.
 type Memo struct {
 	verdicts map[types.UID]listedVerdict
+	// stamp and at are those of the last verdict the last complete scan judged or kept.
+	stamp policies.Stamp
+	at    time.Time
 }
 
 // NewMemo returns an empty memo.
@@ -60,24 +63,32 @@ func (m *Memo) reuse(a judgedAs, engine *policies.Engine, now time.Time) (listed
 	return v, true
 }
 
+// warm reports whether the memo's verdicts may still hold now under engine: it has some, and
+// the policy set and dates they were judged under are still in force. A scan of a cold memo
+// (the first, or the first after a reload or a date) judges every object, so it decodes each
+// whole at once rather than its metadata first.
+func (m *Memo) warm(engine *policies.Engine, now time.Time) bool {
+	return len(m.verdicts) > 0 && engine.Reusable(m.stamp, m.at, now)
+}
+
 // memoScan is what one scan remembers: the verdicts of the objects it saw, which replace the
 // memo's when the scan completes (an object gone from the cluster is forgotten).
 type memoScan struct {
 	memo *Memo
 	next map[types.UID]listedVerdict
+	last listedVerdict
+}
+
+func newMemoScan(memo *Memo) *memoScan {
+	return &memoScan{memo: memo, next: map[types.UID]listedVerdict{}}
 }
 
 func (s *memoScan) remember(v listedVerdict) {
-	if s.next == nil {
-		s.next = map[types.UID]listedVerdict{}
-	}
 	s.next[v.as.uid] = v
+	s.last = v
 }
 
 // complete makes what the scan saw the memo.
 func (s *memoScan) complete() {
-	if s.next == nil {
-		s.next = map[types.UID]listedVerdict{}
-	}
-	s.memo.verdicts = s.next
+	s.memo.verdicts, s.memo.stamp, s.memo.at = s.next, s.last.stamp, s.last.at
 }

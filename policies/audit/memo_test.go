@@ -76,7 +76,13 @@ func TestMemoReusesAVerdictOnlyWhileAllItDependsOnHolds(t *testing.T) {
 		return run
 	}
 
+	if memo.warm(engine, clock) {
+		t.Error("an empty memo is warm")
+	}
 	scan("the first scan", 0)
+	if !memo.warm(engine, clock) {
+		t.Error("after a scan, under the same policies and date, the memo is cold")
+	}
 	// The Deployment and both Pods; the ReplicaSet is only indexed under its Deployment.
 	run := scan("nothing changed", 3)
 	if got := findings(run)["ReplicaSet shop/web-7c9d6b5f4"]; got != "" {
@@ -114,6 +120,9 @@ func TestMemoReusesAVerdictOnlyWhileAllItDependsOnHolds(t *testing.T) {
 		t.Errorf("the Deployment with its image pinned, its replica excepted by its name: %q", got)
 	}
 	clock = time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
+	if memo.warm(engine, clock) {
+		t.Error("past the exception's expiry the memo is warm")
+	}
 	run = scan("the exception expired", 0)
 	if got := findings(run)["Deployment shop/web"]; got != "image-tag-pinned/warn" {
 		t.Errorf("the Deployment after its exception expired: %q, want image-tag-pinned warned", got)
@@ -122,6 +131,9 @@ func TestMemoReusesAVerdictOnlyWhileAllItDependsOnHolds(t *testing.T) {
 	write("rules:\n  image-tag-pinned: {action: off}\n")
 	if err := engine.Reload(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	if memo.warm(engine, clock) {
+		t.Error("after a reload the memo is warm")
 	}
 	run = scan("the config reloaded", 0)
 	if got := findings(run)["Pod shop/solo"]; got != "" {

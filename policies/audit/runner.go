@@ -47,7 +47,7 @@ type Runner struct {
 	// the Report names held by someone else then: what the next run compares with.
 	verdicts  map[types.UID]string
 	conflicts map[string]bool
-	// memo keeps the Pods' verdicts from one run to the next.
+	// memo keeps the verdicts of top owners and Pods from one run to the next.
 	memo *Memo
 	// changed wakes the loop when the policies in force change, so that the Reports follow a
 	// new config at once rather than an interval later.

@@ -102,9 +102,9 @@ type scan struct {
 	pacer pacer
 	// memo collects the verdicts for Options.Memo; nil without one.
 	memo *memoScan
-	// decode is how listed objects are decoded: with a memo, their metadata alone (an object
-	// is decoded whole when it is judged).
-	decode astjson.Options
+	// metadataFirst decodes listed objects' metadata alone, when the memo is warm: an object is
+	// decoded whole only when it is judged.
+	metadataFirst bool
 }
 
 type ownedBy struct {
@@ -119,9 +119,8 @@ func Scan(ctx context.Context, opts Options) (*Run, error) {
 		opts.PageSize = 500
 	}
 	s := &scan{opts: opts, labels: map[string]map[string]string{}, tops: map[types.UID]*Finding{}, owned: map[types.UID]ownedBy{}, run: &Run{Started: time.Now()}, pacer: pacer{duty: opts.DutyCycle}}
-	s.decode = normalize.DecodeOptions
 	if opts.Memo != nil {
-		s.memo, s.decode = &memoScan{memo: opts.Memo}, metadataOnly
+		s.memo, s.metadataFirst = newMemoScan(opts.Memo), opts.Memo.warm(opts.Engine, opts.Engine.Now())
 	}
 	if err := s.listNamespaces(ctx); err != nil {
 		return nil, err
@@ -157,9 +156,13 @@ func Scan(ctx context.Context, opts Options) (*Run, error) {
 // from this decode is one.
 var metadataOnly = astjson.Options{DropNullFields: true, SkipFields: append(slices.Clone(normalize.IgnoredFields), "spec", "status")}
 
-// list pages through a resource, handing each item to each: decoded as s.decode says with its
-// apiVersion and kind set, and its JSON.
+// list pages through a resource, handing each item to each: decoded for the policies (its
+// metadata alone with s.metadataFirst) with its apiVersion and kind set, and its JSON.
 func (s *scan) list(ctx context.Context, r Resource, each func(ctx context.Context, obj ast.Object, item []byte) error) error {
+	decode := normalize.DecodeOptions
+	if s.metadataFirst {
+		decode = metadataOnly
+	}
 	cont := ""
 	for {
 		s.pacer.start()
@@ -172,7 +175,7 @@ func (s *scan) list(ctx context.Context, r Resource, each func(ctx context.Conte
 		// during an audit.
 		var failed error
 		list, err := astjson.EachElement(data, normalize.DecodeOptions, "items", func(item []byte) error {
-			obj, err := decodeListed(item, r.APIVersion, r.Kind, s.decode)
+			obj, err := decodeListed(item, r.APIVersion, r.Kind, decode)
 			if err != nil {
 				// The API server lists objects; anything else is left out, as before.
 				return nil
@@ -368,8 +371,8 @@ func (s *scan) pod(ctx context.Context, obj ast.Object, item []byte) error {
 }
 
 // judgeListed judges a listed object under its verified owners, or takes its verdict from the
-// memo when it holds. With a memo, obj is the object's metadata alone and item its JSON,
-// decoded whole only when it is judged.
+// memo when it holds. obj is the object decoded by list and item its JSON, decoded whole when
+// obj is its metadata alone (s.metadataFirst) and the object is judged.
 func (s *scan) judgeListed(ctx context.Context, obj ast.Object, item []byte, ref Ref, owners []string) (listedVerdict, error) {
 	if s.memo == nil {
 		verdict, err := s.judge(ctx, obj, ref.Namespace, owners, time.Time{})
@@ -389,9 +392,12 @@ func (s *scan) judgeListed(ctx context.Context, obj ast.Object, item []byte, ref
 		s.run.Reused++
 		return v, nil
 	}
-	whole, err := decodeListed(item, ref.APIVersion, ref.Kind, normalize.DecodeOptions)
-	if err != nil {
-		return listedVerdict{}, fmt.Errorf("decode: %w", err)
+	whole := obj
+	if s.metadataFirst {
+		var err error
+		if whole, err = decodeListed(item, ref.APIVersion, ref.Kind, normalize.DecodeOptions); err != nil {
+			return listedVerdict{}, fmt.Errorf("decode: %w", err)
+		}
 	}
 	verdict, err := s.judge(ctx, whole, ref.Namespace, owners, now)
 	if err != nil || verdict == nil {
